@@ -1,0 +1,71 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ErrNegativeLength and ErrFrameTooLarge report a frame length ZooKeeper
+// refuses; the connection is closed without a reply.
+var (
+	ErrNegativeLength = errors.New("wire: negative frame length")
+	ErrFrameTooLarge  = errors.New("wire: frame larger than jute.maxbuffer")
+)
+
+// FrameLengthError carries the offending length prefix, so a server can
+// recognise a four-letter word sent in place of the first frame.
+type FrameLengthError struct {
+	Length int32
+	Err    error
+}
+
+func (e *FrameLengthError) Error() string { return fmt.Sprintf("%v: %d", e.Err, e.Length) }
+func (e *FrameLengthError) Unwrap() error { return e.Err }
+
+// ReadFrameLength reads the 4-byte big-endian length prefix.
+func ReadFrameLength(r io.Reader) (int32, error) {
+	var hdr [4]byte
+	if _, err := io.ReadFull(r, hdr[:]); err != nil {
+		return 0, err
+	}
+	return int32(binary.BigEndian.Uint32(hdr[:])), nil
+}
+
+// ReadFrame reads one length-prefixed frame into buf (grown when too small)
+// and returns the payload. A length < 0 or > max is a *FrameLengthError.
+func ReadFrame(r io.Reader, buf []byte, max int) ([]byte, error) {
+	n, err := ReadFrameLength(r)
+	if err != nil {
+		return nil, err
+	}
+	return ReadFrameBody(r, n, buf, max)
+}
+
+// ReadFrameBody reads the payload of a frame whose length prefix is n.
+func ReadFrameBody(r io.Reader, n int32, buf []byte, max int) ([]byte, error) {
+	if n < 0 {
+		return nil, &FrameLengthError{Length: n, Err: ErrNegativeLength}
+	}
+	if int(n) > max {
+		return nil, &FrameLengthError{Length: n, Err: ErrFrameTooLarge}
+	}
+	if cap(buf) < int(n) {
+		buf = make([]byte, n)
+	}
+	buf = buf[:n]
+	if _, err := io.ReadFull(r, buf); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return buf, nil
+}
+
+// AppendFrame appends payload with its length prefix to dst.
+func AppendFrame(dst, payload []byte) []byte {
+	dst = binary.BigEndian.AppendUint32(dst, uint32(len(payload)))
+	return append(dst, payload...)
+}
