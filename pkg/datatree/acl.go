@@ -1,0 +1,204 @@
+package datatree
+
+import (
+	"crypto/sha1"
+	"encoding/base64"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// Well-known ACL lists (ZooDefs.Ids).
+var (
+	OpenACLUnsafe = []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "world", ID: "anyone"}}}
+	ReadACLUnsafe = []wire.ACL{{Perms: wire.PermRead, ID: wire.Id{Scheme: "world", ID: "anyone"}}}
+)
+
+// Auth is what a request's connection has proven: its ids (always ip:<addr>,
+// plus digest ids from setAuth) and whether one of them is the super digest.
+type Auth struct {
+	IDs   []wire.Id
+	Super bool
+}
+
+// DigestID returns ZooKeeper's digest id for user:password: user:base64(sha1(user:password)).
+func DigestID(user, password string) string {
+	sum := sha1.Sum([]byte(user + ":" + password))
+	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// CheckACL is ZooKeeper's checkACL: does auth hold perm on a node with acl?
+func CheckACL(acl []wire.ACL, perm int32, auth Auth) bool {
+	if auth.Super || len(acl) == 0 {
+		return true
+	}
+	for _, a := range acl {
+		if a.Perms&perm == 0 {
+			continue
+		}
+		if a.ID.Scheme == "world" && a.ID.ID == "anyone" {
+			return true
+		}
+		for _, id := range auth.IDs {
+			if id.Scheme != a.ID.Scheme {
+				continue
+			}
+			switch id.Scheme {
+			case "digest":
+				if id.ID == a.ID.ID {
+					return true
+				}
+			case "ip":
+				if ipMatches(id.ID, a.ID.ID) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// ipMatches implements IPAuthenticationProvider.matches: aclExpr is an address
+// with an optional /bits mask.
+func ipMatches(addr, aclExpr string) bool {
+	ip := net.ParseIP(addr)
+	if ip == nil {
+		return false
+	}
+	host, bits, hasBits := strings.Cut(aclExpr, "/")
+	want := net.ParseIP(host)
+	if want == nil {
+		return false
+	}
+	if v4 := want.To4(); v4 != nil {
+		want = v4
+		if ip = ip.To4(); ip == nil {
+			return false
+		}
+	}
+	n := len(want) * 8
+	if hasBits {
+		b, err := strconv.Atoi(bits)
+		if err != nil || b < 0 || b > n {
+			return false
+		}
+		n = b
+	}
+	mask := net.CIDRMask(n, len(want)*8)
+	return ip.Mask(mask).Equal(want.Mask(mask))
+}
+
+func validIPExpr(expr string) bool {
+	host, bits, hasBits := strings.Cut(expr, "/")
+	ip := net.ParseIP(host)
+	if ip == nil {
+		return false
+	}
+	if hasBits {
+		b, err := strconv.Atoi(bits)
+		max := 128
+		if ip.To4() != nil {
+			max = 32
+		}
+		return err == nil && b >= 0 && b <= max
+	}
+	return true
+}
+
+// FixupACL is PrepRequestProcessor.fixupACL: de-duplicate, expand the auth
+// scheme to the connection's authenticated ids, and reject what no provider
+// accepts.
+func FixupACL(acl []wire.ACL, auth Auth) ([]wire.ACL, wire.ErrCode) {
+	if len(acl) == 0 {
+		return nil, wire.ErrInvalidACL
+	}
+	out := make([]wire.ACL, 0, len(acl))
+	add := func(a wire.ACL) {
+		for _, b := range out {
+			if b == a {
+				return
+			}
+		}
+		out = append(out, a)
+	}
+	for _, a := range acl {
+		switch a.ID.Scheme {
+		case "world":
+			if a.ID.ID != "anyone" {
+				return nil, wire.ErrInvalidACL
+			}
+			add(a)
+		case "auth":
+			found := false
+			for _, id := range auth.IDs {
+				if id.Scheme == "digest" { // the only authenticated scheme we provide (ip is not)
+					found = true
+					add(wire.ACL{Perms: a.Perms, ID: id})
+				}
+			}
+			if !found {
+				return nil, wire.ErrInvalidACL
+			}
+		case "digest":
+			if len(strings.Split(a.ID.ID, ":")) != 2 {
+				return nil, wire.ErrInvalidACL
+			}
+			add(a)
+		case "ip":
+			if !validIPExpr(a.ID.ID) {
+				return nil, wire.ErrInvalidACL
+			}
+			add(a)
+		default:
+			return nil, wire.ErrInvalidACL
+		}
+	}
+	return out, wire.ErrOK
+}
+
+// aclCache interns ACL lists: most znodes share a handful, so each node keeps
+// a pointer instead of its own copy (ZooKeeper's ReferenceCountedACLCache).
+type aclCache struct {
+	byKey map[string]*aclEntry
+}
+
+type aclEntry struct {
+	key  string
+	acl  []wire.ACL
+	refs int
+}
+
+func newACLCache() *aclCache { return &aclCache{byKey: map[string]*aclEntry{}} }
+
+func aclKey(acl []wire.ACL) string {
+	var b strings.Builder
+	for _, a := range acl {
+		b.WriteString(strconv.Itoa(int(a.Perms)))
+		b.WriteByte(0)
+		b.WriteString(a.ID.Scheme)
+		b.WriteByte(0)
+		b.WriteString(a.ID.ID)
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+func (c *aclCache) intern(acl []wire.ACL) *aclEntry {
+	k := aclKey(acl)
+	e := c.byKey[k]
+	if e == nil {
+		e = &aclEntry{key: k, acl: append([]wire.ACL(nil), acl...)}
+		c.byKey[k] = e
+	}
+	e.refs++
+	return e
+}
+
+func (c *aclCache) release(e *aclEntry) {
+	e.refs--
+	if e.refs <= 0 {
+		delete(c.byKey, e.key)
+	}
+}

@@ -1,0 +1,155 @@
+package datatree
+
+import (
+	"bufio"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/zkensemble/zkensemble/pkg/watches"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+const snapshotMagic = "ZKETREE1"
+
+// WriteSnapshot streams the tree to w: the ACL table, then every node in
+// depth-first order (parents before children). Call it with the tree locked
+// (read or write).
+func (t *Tree) WriteSnapshot(w io.Writer) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if _, err := bw.WriteString(snapshotMagic); err != nil {
+		return err
+	}
+	e := wire.NewEncoder(make([]byte, 0, 512))
+	ids := make(map[*aclEntry]int32, len(t.acls.byKey))
+	e.WriteInt32(int32(len(t.acls.byKey)))
+	for _, ent := range t.acls.byKey {
+		ids[ent] = int32(len(ids))
+		e.WriteInt32(int32(len(ent.acl)))
+		for i := range ent.acl {
+			ent.acl[i].Encode(e)
+		}
+	}
+	e.WriteInt64(int64(len(t.nodes)))
+	if err := writeChunk(bw, e); err != nil {
+		return err
+	}
+	var walk func(path string, n *node) error
+	walk = func(path string, n *node) error {
+		e.Reset()
+		e.WriteString(path)
+		e.WriteBuffer(n.data)
+		e.WriteInt32(ids[n.acl])
+		n.stat.Encode(e)
+		if err := writeChunk(bw, e); err != nil {
+			return err
+		}
+		for c := range n.children {
+			cp := path + "/" + c
+			if path == RootPath {
+				cp = "/" + c
+			}
+			if err := walk(cp, t.nodes[cp]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := walk(RootPath, t.nodes[RootPath]); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func writeChunk(w *bufio.Writer, e *wire.Encoder) error {
+	var l [4]byte
+	binary.BigEndian.PutUint32(l[:], uint32(e.Len()))
+	if _, err := w.Write(l[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(e.Bytes())
+	return err
+}
+
+// ReadSnapshot rebuilds a tree written by WriteSnapshot. The new tree has an
+// empty watch registry: watches belong to connections, not to the data.
+func ReadSnapshot(r io.Reader) (*Tree, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic := make([]byte, len(snapshotMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
+		return nil, fmt.Errorf("datatree: not a snapshot (%v)", err)
+	}
+	t := &Tree{
+		nodes:      map[string]*node{},
+		ephemerals: map[int64]map[string]struct{}{},
+		containers: map[string]struct{}{},
+		ttls:       map[string]struct{}{},
+		acls:       newACLCache(),
+		Watches:    watches.NewManager(),
+	}
+	buf, err := wire.ReadFrame(br, nil, 1<<30)
+	if err != nil {
+		return nil, err
+	}
+	d := wire.NewDecoder(buf)
+	nACL, err := d.ReadInt32()
+	if err != nil || nACL < 0 {
+		return nil, errors.New("datatree: bad snapshot ACL table")
+	}
+	table := make([][]wire.ACL, nACL)
+	for i := range table {
+		n, err := d.ReadInt32()
+		if err != nil || n < 0 || int(n) > d.Remaining() {
+			return nil, errors.New("datatree: bad snapshot ACL entry")
+		}
+		table[i] = make([]wire.ACL, n)
+		for j := range table[i] {
+			if err := table[i][j].Decode(d); err != nil {
+				return nil, err
+			}
+		}
+	}
+	count, err := d.ReadInt64()
+	if err != nil || count < 1 {
+		return nil, errors.New("datatree: bad snapshot node count")
+	}
+	for i := int64(0); i < count; i++ {
+		buf, err = wire.ReadFrame(br, buf, 1<<30)
+		if err != nil {
+			return nil, fmt.Errorf("datatree: snapshot node %d: %w", i, err)
+		}
+		d := wire.NewDecoder(buf)
+		path, err := d.ReadString()
+		if err != nil {
+			return nil, err
+		}
+		data, err := d.ReadBuffer()
+		if err != nil {
+			return nil, err
+		}
+		aclIdx, err := d.ReadInt32()
+		if err != nil || aclIdx < 0 || int(aclIdx) >= len(table) {
+			return nil, errors.New("datatree: bad snapshot ACL index")
+		}
+		n := &node{data: data, acl: t.acls.intern(table[aclIdx])}
+		if err := n.stat.Decode(d); err != nil {
+			return nil, err
+		}
+		if path != RootPath {
+			parentPath, name := parentAndName(path)
+			parent := t.nodes[parentPath]
+			if parent == nil {
+				return nil, fmt.Errorf("datatree: snapshot node %s before its parent", path)
+			}
+			if parent.children == nil {
+				parent.children = map[string]struct{}{}
+			}
+			parent.children[name] = struct{}{}
+		}
+		t.nodes[path] = n
+		t.index(path, n)
+		t.dataSize += int64(len(path) + len(data))
+	}
+	return t, nil
+}

@@ -1,0 +1,158 @@
+package datatree
+
+import (
+	"math"
+	"strings"
+	"sync"
+
+	"github.com/zkensemble/zkensemble/pkg/watches"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// Special paths ZooKeeper creates in every tree.
+const (
+	RootPath   = "/"
+	ProcPath   = "/zookeeper"
+	QuotaPath  = "/zookeeper/quota"
+	ConfigPath = "/zookeeper/config"
+)
+
+// Ephemeral owners that mark containers and TTL nodes (EphemeralType).
+const (
+	ContainerOwner int64 = math.MinInt64
+	ttlOwnerMask         = int64(-0x100000000000000) // 0xFF00000000000000
+	MaxTTL               = int64(1)<<40 - 1
+)
+
+type node struct {
+	data     []byte
+	acl      *aclEntry
+	stat     wire.Stat // DataLength and NumChildren are filled in when read
+	children map[string]struct{}
+}
+
+// Tree is the znode tree. See the package comment for locking.
+type Tree struct {
+	mu sync.RWMutex
+
+	nodes      map[string]*node
+	ephemerals map[int64]map[string]struct{}
+	containers map[string]struct{}
+	ttls       map[string]struct{}
+	acls       *aclCache
+	dataSize   int64
+
+	// Watches is fired during writes; connections register through it while reading.
+	Watches *watches.Manager
+
+	// ExtendedTypes enables TTL nodes (zookeeper.extendedTypesEnabled).
+	ExtendedTypes bool
+
+	pending []pendingEvent // events of the write in progress (deferred inside multi)
+	undoLog undoLog
+	deferEv bool
+}
+
+type pendingEvent struct {
+	path, parent string
+	kind         int32 // wire.OpCreate, wire.OpDelete, wire.OpSetData
+}
+
+// New returns a tree with ZooKeeper's initial nodes.
+func New() *Tree {
+	t := &Tree{
+		nodes:      map[string]*node{},
+		ephemerals: map[int64]map[string]struct{}{},
+		containers: map[string]struct{}{},
+		ttls:       map[string]struct{}{},
+		acls:       newACLCache(),
+		Watches:    watches.NewManager(),
+	}
+	open := t.acls.intern(OpenACLUnsafe)
+	t.nodes[RootPath] = &node{acl: open, children: map[string]struct{}{"zookeeper": {}}}
+	t.nodes[ProcPath] = &node{acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
+	t.nodes[QuotaPath] = &node{acl: t.acls.intern(OpenACLUnsafe)}
+	t.nodes[ConfigPath] = &node{acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
+	return t
+}
+
+// Lock and Unlock bracket writes (the apply loop); RLock and RUnlock bracket reads.
+func (t *Tree) Lock()    { t.mu.Lock() }
+func (t *Tree) Unlock()  { t.mu.Unlock() }
+func (t *Tree) RLock()   { t.mu.RLock() }
+func (t *Tree) RUnlock() { t.mu.RUnlock() }
+
+// NodeCount is what `srvr` reports. ZooKeeper's node map holds the root twice
+// ("" and "/"), so a fresh tree counts 5; we report the same figure.
+func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
+
+// ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's.
+func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
+
+// EphemeralCount is the number of ephemeral znodes.
+func (t *Tree) EphemeralCount() int {
+	n := 0
+	for _, s := range t.ephemerals {
+		n += len(s)
+	}
+	return n
+}
+
+func (t *Tree) statOf(n *node) wire.Stat {
+	st := n.stat
+	st.DataLength = int32(len(n.data))
+	st.NumChildren = int32(len(n.children))
+	return st
+}
+
+// parentAndName splits an absolute path; the parent of "/a" is "/".
+func parentAndName(p string) (string, string) {
+	i := strings.LastIndexByte(p, '/')
+	if i == 0 {
+		return RootPath, p[1:]
+	}
+	return p[:i], p[i+1:]
+}
+
+func (t *Tree) emit(ev pendingEvent) {
+	t.pending = append(t.pending, ev)
+	if !t.deferEv {
+		t.flush()
+	}
+}
+
+// flush fires the watches of the pending events in order.
+func (t *Tree) flush() {
+	for _, ev := range t.pending {
+		switch ev.kind {
+		case wire.OpCreate:
+			t.Watches.TriggerData(ev.path, wire.EventNodeCreated)
+			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil)
+		case wire.OpDelete:
+			fired := t.Watches.TriggerData(ev.path, wire.EventNodeDeleted)
+			t.Watches.TriggerChild(ev.path, wire.EventNodeDeleted, fired)
+			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil)
+		case wire.OpSetData:
+			t.Watches.TriggerData(ev.path, wire.EventNodeDataChanged)
+		}
+	}
+	t.pending = t.pending[:0]
+}
+
+func isSpecialPath(p string) bool {
+	return p == RootPath || p == ProcPath || p == QuotaPath || p == ConfigPath
+}
+
+func ownerIsSession(owner int64) bool {
+	return owner != 0 && owner != ContainerOwner && owner&ttlOwnerMask != ttlOwnerMask
+}
+
+// TTLOwner encodes a TTL as an ephemeralOwner value.
+func TTLOwner(ttl int64) int64 { return ttlOwnerMask | ttl }
+
+func ttlOf(owner int64) (int64, bool) {
+	if owner == ContainerOwner || owner&ttlOwnerMask != ttlOwnerMask {
+		return 0, false
+	}
+	return owner &^ ttlOwnerMask, true
+}
