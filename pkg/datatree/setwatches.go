@@ -18,10 +18,11 @@ type WatchSet struct {
 // SetWatches restores a reconnecting client's watches (DataTree.setWatches):
 // what changed after RelativeZxid is reported to w at once, the rest is
 // registered. Persistent watches are re-registered without catch-up events.
-// Call it with the tree read-locked.
-func (t *Tree) SetWatches(ws WatchSet, w watches.Watcher) {
+// Immediate events go to notify (the caller may hold its connection's lock),
+// later ones to w. Call it with the tree read-locked.
+func (t *Tree) SetWatches(ws WatchSet, w watches.Watcher, notify func(wire.WatcherEvent)) {
 	send := func(typ int32, path string) {
-		w.Process(wire.WatcherEvent{Type: typ, State: wire.StateSyncConnected, Path: path})
+		notify(wire.WatcherEvent{Type: typ, State: wire.StateSyncConnected, Path: path})
 	}
 	for _, p := range ws.Data {
 		n := t.nodes[p]

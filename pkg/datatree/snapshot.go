@@ -153,3 +153,10 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 	}
 	return t, nil
 }
+
+// Replace takes over the contents of o (typically from ReadSnapshot) while
+// keeping t's watch registry and settings. Call it with t write-locked.
+func (t *Tree) Replace(o *Tree) {
+	t.nodes, t.ephemerals, t.containers, t.ttls = o.nodes, o.ephemerals, o.containers, o.ttls
+	t.acls, t.dataSize = o.acls, o.dataSize
+}

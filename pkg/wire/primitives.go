@@ -264,3 +264,6 @@ func (d *Decoder) done() error {
 	d.err = nil
 	return err
 }
+
+// AppendRaw appends b as is (an already encoded record).
+func (e *Encoder) AppendRaw(b []byte) { e.buf = append(e.buf, b...) }

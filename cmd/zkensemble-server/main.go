@@ -1,0 +1,97 @@
+// Command zkensemble-server runs the ZooKeeper-compatible server. Like
+// ZooKeeper's QuorumPeerMain it takes a zoo.cfg path as its argument; flags
+// with the same key names override the file, so ZooKeeper scripts start it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+// keys that can be given as flags, with zoo.cfg's names.
+var flagKeys = []string{
+	"tickTime", "minSessionTimeout", "maxSessionTimeout", "clientPort", "clientPortAddress", "dataDir",
+	"dataLogDir", "maxClientCnxns", "4lw.commands.whitelist", "jute.maxbuffer", "initLimit", "syncLimit",
+	"autopurge.snapRetainCount", "autopurge.purgeInterval", "reconfigEnabled", "standaloneEnabled",
+	"admin.serverAddress", "admin.serverPort", "superDigest", "extendedTypesEnabled", "znode.container.checkIntervalMs",
+}
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "zkensemble-server:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	fs := flag.NewFlagSet("zkensemble-server", flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n\nFlags use zoo.cfg key names and override the file:\n")
+		fs.PrintDefaults()
+	}
+	values := map[string]*string{}
+	for _, k := range flagKeys {
+		values[k] = fs.String(k, "", "zoo.cfg "+k)
+	}
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	// Go's flag package stops at the first positional argument; allow the
+	// zoo.cfg path before or after the flags.
+	var cfgPath string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cfgPath, args = args[0], args[1:]
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		if cfgPath != "" || fs.NArg() > 1 {
+			return fmt.Errorf("one zoo.cfg path expected, got %v", append([]string{cfgPath}, fs.Args()...))
+		}
+		cfgPath = fs.Arg(0)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	cfg := sessionserver.DefaultConfig()
+	if cfgPath != "" {
+		var err error
+		if cfg, err = sessionserver.ParseConfigFile(cfgPath); err != nil {
+			return err
+		}
+	}
+	var setErr error
+	fs.Visit(func(f *flag.Flag) {
+		if v, ok := values[f.Name]; ok && setErr == nil {
+			setErr = cfg.Set(f.Name, *v)
+		}
+	})
+	if setErr != nil {
+		return setErr
+	}
+	if keys := cfg.ExtraKeys(); len(keys) > 0 {
+		logger.Info("configuration keys not used by this server", "keys", keys)
+	}
+	srv, err := sessionserver.New(cfg, sessionserver.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Start(ctx); err != nil {
+		return err
+	}
+	<-ctx.Done()
+	logger.Info("shutting down")
+	return srv.Close()
+}

@@ -1,0 +1,348 @@
+// Package refzk starts reference servers on loopback for tests and
+// benchmarks: Apache ZooKeeper 3.8 from Debian's package (standalone or a
+// quorum), and our own server binary, both from the same zoo.cfg options so a
+// test can treat them alike.
+package refzk
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Paths of Debian's zookeeper package.
+const (
+	ZooKeeperJar = "/usr/share/java/zookeeper.jar"
+	ConfDir      = "/etc/zookeeper/conf"
+	ZkCli        = "/usr/share/zookeeper/bin/zkCli.sh"
+	Java         = "/usr/bin/java"
+)
+
+// T is what the launcher needs from a test; testing.TB satisfies it, and a
+// benchmark program can supply its own.
+type T interface {
+	Helper()
+	Cleanup(func())
+	TempDir() string
+	Logf(format string, args ...any)
+	Fatalf(format string, args ...any)
+}
+
+// Options are the zoo.cfg settings both kinds of server get.
+type Options struct {
+	TickTime          int // ms; default 2000
+	MinSessionTimeout int
+	MaxSessionTimeout int
+	MaxClientCnxns    *int // nil: ZooKeeper's default (60)
+	SuperDigest       string
+	ExtendedTypes     bool
+	FourLetterWords   string // default "*"
+	ForceSync         *bool
+	HeapMB            int // JVM heap (-Xms = -Xmx); default 256
+	ReconfigEnabled   bool
+	Extra             map[string]string
+}
+
+// Available reports why ZooKeeper cannot be started here, or nil.
+func Available() error {
+	for _, p := range []string{ZooKeeperJar, Java} {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("Apache ZooKeeper is not installed (%s missing; run hack/install-deps.sh)", p)
+		}
+	}
+	return nil
+}
+
+// Server is one running server process.
+type Server struct {
+	Addr       string
+	ClientPort int
+	DataDir    string
+	Kind       string // "zookeeper" or "zkensemble"
+
+	t       T
+	argv    []string
+	env     []string
+	logPath string
+	mu      sync.Mutex
+	cmd     *exec.Cmd
+	exited  chan struct{}
+}
+
+// FreePort returns a loopback TCP port that was free a moment ago.
+func FreePort(t T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func (o Options) zooCfg(dataDir string, clientPort int) map[string]string {
+	cfg := map[string]string{
+		"tickTime":               "2000",
+		"dataDir":                dataDir,
+		"clientPort":             strconv.Itoa(clientPort),
+		"clientPortAddress":      "127.0.0.1",
+		"admin.enableServer":     "false",
+		"4lw.commands.whitelist": "*",
+	}
+	if o.TickTime > 0 {
+		cfg["tickTime"] = strconv.Itoa(o.TickTime)
+	}
+	if o.MinSessionTimeout > 0 {
+		cfg["minSessionTimeout"] = strconv.Itoa(o.MinSessionTimeout)
+	}
+	if o.MaxSessionTimeout > 0 {
+		cfg["maxSessionTimeout"] = strconv.Itoa(o.MaxSessionTimeout)
+	}
+	if o.MaxClientCnxns != nil {
+		cfg["maxClientCnxns"] = strconv.Itoa(*o.MaxClientCnxns)
+	}
+	if o.FourLetterWords != "" {
+		cfg["4lw.commands.whitelist"] = o.FourLetterWords
+	}
+	if o.ForceSync != nil {
+		cfg["forceSync"] = map[bool]string{true: "yes", false: "no"}[*o.ForceSync]
+	}
+	if o.ReconfigEnabled {
+		cfg["reconfigEnabled"] = "true"
+	}
+	for k, v := range o.Extra {
+		cfg[k] = v
+	}
+	return cfg
+}
+
+func writeCfg(path string, cfg map[string]string) error {
+	keys := make([]string, 0, len(cfg))
+	for k := range cfg {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s=%s\n", k, cfg[k])
+	}
+	return os.WriteFile(path, []byte(b.String()), 0o644)
+}
+
+func (o Options) jvmArgs() []string {
+	heap := o.HeapMB
+	if heap == 0 {
+		heap = 256
+	}
+	args := []string{
+		fmt.Sprintf("-Xms%dm", heap), fmt.Sprintf("-Xmx%dm", heap),
+		"-Dzookeeper.admin.enableServer=false",
+		"-Dzookeeper.4lw.commands.whitelist=*",
+	}
+	if o.ExtendedTypes {
+		args = append(args, "-Dzookeeper.extendedTypesEnabled=true")
+	}
+	if o.SuperDigest != "" {
+		args = append(args, "-Dzookeeper.DigestAuthenticationProvider.superDigest="+o.SuperDigest)
+	}
+	return args
+}
+
+// StartStandalone starts Apache ZooKeeper 3.8 as a standalone server.
+func StartStandalone(t T, o Options) *Server {
+	t.Helper()
+	if err := Available(); err != nil {
+		t.Fatalf("%v", err)
+	}
+	dir := t.TempDir()
+	port := FreePort(t)
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	if err := writeCfg(cfgPath, o.zooCfg(filepath.Join(dir, "data"), port)); err != nil {
+		t.Fatalf("%v", err)
+	}
+	argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
+	argv = append(argv, "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath)
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zookeeper",
+		t: t, argv: argv, logPath: filepath.Join(dir, "server.log")}
+	s.start()
+	return s
+}
+
+// StartOurs starts our server binary (see BuildOurs) with the same options.
+func StartOurs(t T, bin string, o Options) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	port := FreePort(t)
+	cfg := o.zooCfg(filepath.Join(dir, "data"), port)
+	cfg["admin.serverPort"] = "0"
+	cfg["admin.serverAddress"] = "127.0.0.1"
+	delete(cfg, "admin.enableServer")
+	if o.ExtendedTypes {
+		cfg["extendedTypesEnabled"] = "true"
+	}
+	if o.SuperDigest != "" {
+		cfg["superDigest"] = o.SuperDigest
+	}
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	if err := writeCfg(cfgPath, cfg); err != nil {
+		t.Fatalf("%v", err)
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
+		t: t, argv: []string{bin, cfgPath}, logPath: filepath.Join(dir, "server.log")}
+	s.start()
+	return s
+}
+
+var buildOnce struct {
+	sync.Once
+	path string
+	err  error
+}
+
+// BuildOurs builds cmd/zkensemble-server once per process and returns the binary.
+func BuildOurs(t T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		root, err := moduleRoot()
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		dir, err := os.MkdirTemp("", "zkensemble-bin-")
+		if err != nil {
+			buildOnce.err = err
+			return
+		}
+		buildOnce.path = filepath.Join(dir, "zkensemble-server")
+		cmd := exec.Command("go", "build", "-o", buildOnce.path, "./cmd/zkensemble-server")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildOnce.err != nil {
+		t.Fatalf("%v", buildOnce.err)
+	}
+	return buildOnce.path
+}
+
+func moduleRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found")
+		}
+		dir = parent
+	}
+}
+
+func (s *Server) start() {
+	s.t.Helper()
+	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		s.t.Fatalf("%v", err)
+	}
+	cmd := exec.Command(s.argv[0], s.argv[1:]...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), s.env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		s.t.Fatalf("start %s: %v", s.Kind, err)
+	}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
+	s.t.Cleanup(s.Kill)
+	if err := s.waitServing(30 * time.Second); err != nil {
+		s.t.Logf("%s log:\n%s", s.Kind, s.Log())
+		s.t.Fatalf("%s did not start: %v", s.Kind, err)
+	}
+}
+
+// FourLetter sends a four-letter word and returns the answer.
+func FourLetter(addr, cmd string) (string, error) {
+	c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write([]byte(cmd)); err != nil {
+		return "", err
+	}
+	b, err := io.ReadAll(bufio.NewReader(c))
+	return string(b), err
+}
+
+func (s *Server) waitServing(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	var last error
+	for time.Now().Before(deadline) {
+		select {
+		case <-s.exited:
+			return errors.New("process exited")
+		default:
+		}
+		out, err := FourLetter(s.Addr, "srvr")
+		if err == nil && strings.Contains(out, "Mode: ") {
+			return nil
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond) // polling interval while the process starts
+	}
+	return fmt.Errorf("timeout: %v", last)
+}
+
+// Log returns what the server wrote so far.
+func (s *Server) Log() string {
+	b, _ := os.ReadFile(s.logPath)
+	return string(b)
+}
+
+// Kill stops the process (SIGKILL to its group) and waits for it.
+func (s *Server) Kill() { s.signal(syscall.SIGKILL) }
+
+// Stop asks the process to exit (SIGTERM) and waits for it.
+func (s *Server) Stop() { s.signal(syscall.SIGTERM) }
+
+func (s *Server) signal(sig syscall.Signal) {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if cmd == nil {
+		return
+	}
+	syscall.Kill(-cmd.Process.Pid, sig)
+	select {
+	case <-exited:
+	case <-time.After(15 * time.Second):
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-exited
+	}
+}
+
+// Restart stops the process and starts it again with the same data.
+func (s *Server) Restart() {
+	s.Stop()
+	s.start()
+}

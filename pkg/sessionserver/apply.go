@@ -1,0 +1,198 @@
+package sessionserver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// Apply applies committed transactions in order (StateMachine). Every
+// transaction, failed writes included, uses up one zxid: term<<32 | n, where
+// n counts transactions within the term.
+func (s *Server) Apply(entries []Entry) {
+	var closed []*conn
+	s.tree.Lock()
+	for _, e := range entries {
+		if c := s.applyOne(e); c != nil {
+			closed = append(closed, c)
+		}
+	}
+	s.tree.Unlock()
+	for _, c := range closed {
+		c.closeAfterFlush()
+	}
+}
+
+func (s *Server) nextZxid(term uint64) int64 {
+	if term > s.term {
+		s.term, s.counter = term, 0
+	}
+	s.counter++
+	return int64(s.term<<32 | uint64(s.counter))
+}
+
+// applyOne applies one transaction; it returns a connection to close when
+// the transaction ended a session that has a connection on this member.
+func (s *Server) applyOne(e Entry) *conn {
+	t, err := decodeTxn(e.Data)
+	if err != nil {
+		s.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
+		return nil
+	}
+	zxid := s.nextZxid(e.Term)
+	s.lastZxid.Store(zxid)
+	s.metrics.txns.Inc()
+
+	var p *pendingReq
+	if t.Origin == s.id && t.Seq != 0 {
+		p = s.takePending(t.Seq)
+	}
+	switch t.Type {
+	case wire.OpCreateSession:
+		timeout := int32(binary.BigEndian.Uint32(append(t.Body, 0, 0, 0, 0)[:4]))
+		s.sessionTable[t.SID] = timeout
+		s.tracker.AddSession(t.SID, timeout)
+		if p != nil && p.handshake != nil {
+			p.handshake <- true
+		}
+		return nil
+	case wire.OpCloseSession:
+		s.tree.KillSession(zxid, t.SID)
+		delete(s.sessionTable, t.SID)
+		s.tracker.RemoveSession(t.SID)
+		if p != nil && p.c != nil {
+			p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, wire.ErrOK, nil), true)
+			return nil
+		}
+		return s.connOf(t.SID)
+	case txnDeleteExpired:
+		s.tree.DeleteIfExpired(zxid, t.Time, string(t.Body))
+		return nil
+	case txnSetConfig:
+		s.tree.SetConfig(zxid, t.Time, t.Body)
+		return nil
+	}
+	code, body := s.applyRequest(zxid, t)
+	if p != nil && p.c != nil {
+		p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, code, body), false)
+	}
+	return nil
+}
+
+// applyRequest applies a client write and returns its reply.
+func (s *Server) applyRequest(zxid int64, t *txn) (wire.ErrCode, wire.Record) {
+	rec, err := wire.DecodeRequest(t.Type, t.Body)
+	if err != nil {
+		return wire.ErrMarshallingError, nil
+	}
+	_, alive := s.sessionTable[t.SID]
+	if !alive {
+		return wire.ErrSessionExpired, nil
+	}
+	tree := s.tree
+	switch r := rec.(type) {
+	case *wire.CreateRequest:
+		return s.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: -1})
+	case *wire.CreateTTLRequest:
+		return s.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: r.TTL})
+	case *wire.DeleteRequest:
+		return tree.Delete(zxid, t.Auth, r.Path, r.Version), nil
+	case *wire.SetDataRequest:
+		st, code := tree.SetData(zxid, t.Time, t.Auth, r.Path, r.Data, r.Version)
+		return code, &wire.SetDataResponse{Stat: st}
+	case *wire.SetACLRequest:
+		st, code := tree.SetACL(t.Auth, r.Path, r.ACL, r.Version)
+		return code, &wire.SetACLResponse{Stat: st}
+	case *wire.MultiRequest:
+		results, _ := tree.Multi(zxid, t.Time, t.SID, t.Auth, r.Ops, func() wire.ErrCode { return wire.ErrOK })
+		// A failed multi still answers OK in the header; the results carry the errors.
+		return wire.ErrOK, &wire.MultiResponse{Results: results}
+	case *wire.ReconfigRequest:
+		return s.applyReconfig(zxid, t, r)
+	}
+	return wire.ErrUnimplemented, nil
+}
+
+func (s *Server) applyCreate(zxid int64, t *txn, op datatree.CreateOp) (wire.ErrCode, wire.Record) {
+	path, st, code := s.tree.Create(zxid, t.Time, t.SID, t.Auth, op)
+	if code != wire.ErrOK {
+		return code, nil
+	}
+	if t.Type == wire.OpCreate {
+		return wire.ErrOK, &wire.CreateResponse{Path: path}
+	}
+	return wire.ErrOK, &wire.Create2Response{Path: path, Stat: st}
+}
+
+// finishWrite completes a write's slot from Apply (the tree is write-locked).
+func (c *conn) finishWrite(sl *slot, frame []byte, closeAfter bool) {
+	c.mu.Lock()
+	c.completeLocked(sl, frame, closeAfter)
+	c.mu.Unlock()
+}
+
+// Snapshot serialises the replicated state: zxid position, sessions, tree.
+func (s *Server) Snapshot() ([]byte, error) {
+	s.tree.RLock()
+	defer s.tree.RUnlock()
+	var buf bytes.Buffer
+	e := wire.NewEncoder(nil)
+	e.WriteInt64(int64(s.term))
+	e.WriteInt32(int32(s.counter))
+	e.WriteInt64(s.lastZxid.Load())
+	e.WriteInt32(int32(len(s.sessionTable)))
+	for sid, to := range s.sessionTable {
+		e.WriteInt64(sid)
+		e.WriteInt32(to)
+	}
+	buf.Write(wire.AppendFrame(nil, e.Bytes()))
+	if err := s.tree.WriteSnapshot(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// Restore replaces the replicated state with a snapshot.
+func (s *Server) Restore(snapshot []byte) error {
+	r := bytes.NewReader(snapshot)
+	head, err := wire.ReadFrame(r, nil, len(snapshot))
+	if err != nil {
+		return fmt.Errorf("snapshot header: %w", err)
+	}
+	d := wire.NewDecoder(head)
+	term, err1 := d.ReadInt64()
+	counter, err2 := d.ReadInt32()
+	last, err3 := d.ReadInt64()
+	n, err4 := d.ReadInt32()
+	if err := errors.Join(err1, err2, err3, err4); err != nil || n < 0 {
+		return fmt.Errorf("snapshot header: %v", err)
+	}
+	table := make(map[int64]int32, n)
+	for i := int32(0); i < n; i++ {
+		sid, err1 := d.ReadInt64()
+		to, err2 := d.ReadInt32()
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("snapshot sessions: %w", err)
+		}
+		table[sid] = to
+	}
+	tree, err := datatree.ReadSnapshot(r)
+	if err != nil {
+		return err
+	}
+	s.tree.Lock()
+	defer s.tree.Unlock()
+	// The watch registry stays: watches belong to live connections.
+	s.tree.Replace(tree)
+	s.term, s.counter = uint64(term), uint32(counter)
+	s.lastZxid.Store(last)
+	s.sessionTable = table
+	for sid, to := range table {
+		s.tracker.AddSession(sid, to)
+	}
+	return nil
+}

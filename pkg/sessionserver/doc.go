@@ -1,0 +1,13 @@
+// Package sessionserver is the ZooKeeper-compatible server: client
+// connections, the handshake, the request pipeline and the state machine that
+// applies ordered transactions, plus zoo.cfg parsing, the four-letter words,
+// the admin HTTP listener and Prometheus metrics.
+//
+// Data flows one way: a connection decodes a request; a read executes at once
+// (behind the connection's pending writes), a write becomes a transaction that
+// is proposed to a Log; every member applies committed transactions in order
+// (Apply), which assigns the zxid, changes the tree, fires watches, and
+// completes the originating request so its reply leaves in request order.
+// LocalLog orders transactions for a standalone server; pkg/ensemble provides
+// the replicated Log.
+package sessionserver

@@ -1,0 +1,66 @@
+package sessionserver
+
+import (
+	"encoding/binary"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/sessions"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// handshakeTimeout bounds the wait for a new session's createSession to apply.
+const handshakeTimeout = 30 * time.Second
+
+// handshake answers the ConnectRequest (ZooKeeperServer.processConnectRequest).
+// It returns false when the connection must close.
+func (c *conn) handshake(body []byte) bool {
+	s := c.srv
+	var req wire.ConnectRequest
+	if err := req.Decode(wire.NewDecoder(body)); err != nil {
+		s.metrics.malformed.Inc()
+		return false
+	}
+	if req.LastZxidSeen > s.lastZxid.Load() {
+		// The client has seen a newer state than ours: it must try another
+		// server. ZooKeeper closes without a reply.
+		s.logger.Info("refusing client ahead of this server", "clientZxid", req.LastZxidSeen, "ourZxid", s.lastZxid.Load())
+		return false
+	}
+	timeout := sessions.Bounds{Min: s.cfg.MinTimeout(), Max: s.cfg.MaxTimeout()}.Clamp(req.TimeOut)
+	resp := wire.ConnectResponse{HasReadOnly: req.HasReadOnly}
+	valid := false
+	sid := req.SessionID
+	if sid == 0 {
+		sid = s.idGen.Next()
+		done := make(chan bool, 1)
+		seq := s.register(&pendingReq{handshake: done})
+		var to [4]byte
+		binary.BigEndian.PutUint32(to[:], uint32(timeout))
+		if s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: to[:]}) != nil {
+			return false
+		}
+		select {
+		case ok := <-done:
+			valid = ok
+		case <-time.After(handshakeTimeout):
+			s.takePending(seq)
+		case <-c.done:
+			return false
+		}
+	} else {
+		valid = sessions.CheckPassword(sid, req.Passwd) && s.sessionExists(sid) && s.tracker.Touch(sid, timeout)
+	}
+	if !valid {
+		// Expired, unknown or a wrong password: timeOut 0, sessionId 0 and a
+		// zeroed 16-byte password, then close.
+		resp.Passwd = make([]byte, sessions.PasswordLen)
+		c.writeFrame(wire.Marshal(&resp), true)
+		return false
+	}
+	c.sid, c.timeout = sid, timeout
+	s.bind(c, sid)
+	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, sessions.Password(sid)
+	c.writeFrame(wire.Marshal(&resp), false)
+	c.sent.Add(1)
+	return true
+}

@@ -1,0 +1,28 @@
+package sessionserver
+
+import "context"
+
+// Entry is one committed transaction handed to the state machine, with the
+// log term it was proposed in (the zxid's epoch) and its log index.
+type Entry struct {
+	Term, Index uint64
+	Data        []byte
+}
+
+// Log orders transactions. Standalone servers use LocalLog; an ensemble
+// member uses pkg/ensemble's replicated log.
+type Log interface {
+	// Propose submits an encoded transaction for ordering. Committed entries
+	// reach the StateMachine's Apply, in order, on every member.
+	Propose(ctx context.Context, data []byte) error
+	// Barrier returns once this member has applied every entry committed
+	// before the call (sync).
+	Barrier(ctx context.Context) error
+}
+
+// StateMachine is what a Log drives. *Server implements it.
+type StateMachine interface {
+	Apply(entries []Entry)
+	Snapshot() ([]byte, error)
+	Restore(snapshot []byte) error
+}

@@ -1,0 +1,211 @@
+package sessionserver
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+const opCloseSession = wire.OpCloseSession
+
+// handleRequest dispatches one frame. It returns false to close the connection.
+func (c *conn) handleRequest(frame []byte) bool {
+	s := c.srv
+	var hdr wire.RequestHeader
+	d := wire.NewDecoder(frame)
+	if err := hdr.Decode(d); err != nil {
+		s.metrics.malformed.Inc()
+		return false
+	}
+	if c.closing || !s.tracker.Touch(c.sid, c.timeout) {
+		// A closing or unknown session is not served: the request is dropped
+		// silently, as ZooKeeper does, until the connection closes.
+		return true
+	}
+	start := time.Now()
+	s.metrics.requests.WithLabelValues(wire.OpLongName(hdr.Type)).Inc()
+	op := hdr.Type
+	if op == wire.OpAuth {
+		return c.handleAuth(hdr, d.Rest())
+	}
+	if !wire.IsValidOp(op) || op == wire.OpCheck || op == wire.OpSASL {
+		// Request.isValid: an unknown op (or one that is only valid inside a
+		// multi) gets Unimplemented with zxid -1, then the connection closes.
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: int32(wire.ErrUnimplemented)}), true)
+		return false
+	}
+	rec, err := wire.DecodeRequest(op, d.Rest())
+	if err != nil {
+		s.metrics.malformed.Inc()
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: s.lastZxid.Load(), Err: int32(wire.ErrMarshallingError)}), false)
+		return true
+	}
+	sl := &slot{hdr: hdr, rec: rec, start: start}
+	select { // bound the outstanding requests of this connection
+	case c.sem <- struct{}{}:
+	case <-c.done:
+		return false
+	}
+	switch {
+	case wire.IsWriteOp(op):
+		if op == opCloseSession {
+			c.closing = true
+			s.tracker.SetClosing(c.sid)
+		}
+		c.submitWrite(sl, frame[8:])
+	case op == wire.OpSync:
+		c.submitSync(sl)
+	default:
+		sl.exec = readExecutor(op)
+		c.submitRead(sl)
+	}
+	return true
+}
+
+// submitWrite proposes the request as a transaction; its slot completes when it applies.
+func (c *conn) submitWrite(sl *slot, body []byte) {
+	s := c.srv
+	c.mu.Lock()
+	c.queue = append(c.queue, sl)
+	c.mu.Unlock()
+	seq := s.register(&pendingReq{c: c, slot: sl})
+	auth := c.auth
+	auth.IDs = append([]wire.Id(nil), c.auth.IDs...)
+	t := &txn{Type: sl.hdr.Type, SID: c.sid, Cxid: sl.hdr.Xid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Auth: auth, Body: body}
+	_ = s.propose(t)
+}
+
+// submitRead executes a read now if nothing is ahead of it, else queues it
+// behind this connection's pending writes.
+func (c *conn) submitRead(sl *slot) {
+	t := c.srv.tree
+	t.RLock()
+	c.mu.Lock()
+	if len(c.queue) == 0 {
+		c.runRead(sl)
+	} else {
+		c.queue = append(c.queue, sl)
+	}
+	c.mu.Unlock()
+	t.RUnlock()
+}
+
+// submitSync answers once this member has caught up (Log.Barrier).
+func (c *conn) submitSync(sl *slot) {
+	c.mu.Lock()
+	c.queue = append(c.queue, sl)
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(c.srv.ctxOrBackground(), time.Duration(c.timeout)*time.Millisecond)
+		defer cancel()
+		if err := c.srv.log.Barrier(ctx); err != nil {
+			c.close()
+			return
+		}
+		path := sl.rec.(*wire.PathRequest).Path
+		t := c.srv.tree
+		t.RLock()
+		frame := encodeReply(sl.hdr.Xid, c.srv.lastZxid.Load(), wire.ErrOK, &wire.SyncResponse{Path: path})
+		c.mu.Lock()
+		c.completeLocked(sl, frame, false)
+		c.mu.Unlock()
+		t.RUnlock()
+	}()
+}
+
+func (s *Server) ctxOrBackground() context.Context {
+	if s.ctx != nil {
+		return s.ctx
+	}
+	return context.Background()
+}
+
+// runRead executes sl and queues its reply. Called with the tree locked (read
+// or write) and c.mu held, so the reply is ordered with notifications.
+func (c *conn) runRead(sl *slot) {
+	if c.closed {
+		return
+	}
+	sl.exec(c, &c.enc, sl)
+	c.signal()
+	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.lastZxid.Load(), sl.start)
+	<-c.sem
+}
+
+// completeLocked finishes a write or sync slot and drains the queue: finished
+// replies leave in order, and reads that were waiting behind run now.
+// Called with the tree locked and c.mu held.
+func (c *conn) completeLocked(sl *slot, frame []byte, closeAfter bool) {
+	sl.done, sl.reply, sl.closeAfter = true, frame, closeAfter
+	for len(c.queue) > 0 {
+		head := c.queue[0]
+		switch {
+		case head.done:
+			if !c.closed {
+				c.enc.AppendRaw(head.reply)
+				c.signal()
+			}
+			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.lastZxid.Load(), head.start)
+			<-c.sem
+			if head.closeAfter {
+				c.flushClose = true
+			}
+		case head.exec != nil:
+			c.runRead(head)
+		default:
+			return
+		}
+		c.queue[0] = nil
+		c.queue = c.queue[1:]
+	}
+}
+
+// encodeReply builds a framed reply.
+func encodeReply(xid int32, zxid int64, code wire.ErrCode, body wire.Record) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 64))
+	e.BeginFrame()
+	(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(code)}).Encode(e)
+	if code == wire.ErrOK && body != nil {
+		body.Encode(e)
+	}
+	e.EndFrame()
+	return e.Bytes()
+}
+
+// reply appends a reply frame to e.
+func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Record) {
+	e.BeginFrame()
+	(&wire.ReplyHeader{Xid: xid, Zxid: c.srv.lastZxid.Load(), Err: int32(code)}).Encode(e)
+	if code == wire.ErrOK && body != nil {
+		body.Encode(e)
+	}
+	e.EndFrame()
+}
+
+// handleAuth answers setAuth at once (ZooKeeper answers it outside the
+// pipeline), with zxid 0. A failure closes the connection.
+func (c *conn) handleAuth(hdr wire.RequestHeader, body []byte) bool {
+	var ap wire.AuthPacket
+	if err := ap.Decode(wire.NewDecoder(body)); err != nil {
+		c.srv.metrics.malformed.Inc()
+		return false
+	}
+	if ap.Scheme == "digest" {
+		user, pw, ok := strings.Cut(string(ap.Auth), ":")
+		if ok {
+			id := datatree.DigestID(user, pw)
+			c.auth.IDs = append(c.auth.IDs, wire.Id{Scheme: "digest", ID: id})
+			if c.srv.cfg.SuperDigest != "" && id == c.srv.cfg.SuperDigest {
+				c.auth.Super = true
+			}
+			c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
+			return true
+		}
+	}
+	c.srv.metrics.authFailed.Inc()
+	c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: int32(wire.ErrAuthFailed)}), true)
+	return false
+}

@@ -1,0 +1,391 @@
+package sessionserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/sessions"
+)
+
+// Version is what srvr and the admin API report. The build-date format matches
+// the 3.4/3.5 one that go-zookeeper's FLWSrvr parser expects.
+const Version = "3.8.0-zkensemble, built on 02/25/2022 08:49 GMT"
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithLog makes the server propose to log instead of its own LocalLog
+// (pkg/ensemble). The log must call the server's Apply.
+func WithLog(l Log) Option { return func(s *Server) { s.log = l } }
+
+// WithTracker replaces the standalone session tracker (pkg/ensemble).
+func WithTracker(t SessionTracker) Option { return func(s *Server) { s.tracker = t } }
+
+// WithServerID sets the member id (the top byte of its session ids); 1 for standalone.
+func WithServerID(id uint8) Option { return func(s *Server) { s.id = uint64(id) } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(s *Server) { s.logger = l } }
+
+// WithAdminHandler mounts h on the admin listener under prefix (pkg/ensemble's API).
+func WithAdminHandler(prefix string, h http.Handler) Option {
+	return func(s *Server) { s.adminExtra = append(s.adminExtra, adminMount{prefix, h}) }
+}
+
+// WithReadiness replaces the /readyz check (an ensemble member is ready when caught up).
+func WithReadiness(f func() error) Option { return func(s *Server) { s.ready = f } }
+
+// WithMode sets what srvr reports as Mode (standalone, leader, follower, observer).
+func WithMode(f func() string) Option { return func(s *Server) { s.mode = f } }
+
+// WithReconfigurer enables the reconfig opcode through r (pkg/ensemble).
+func WithReconfigurer(r Reconfigurer) Option { return func(s *Server) { s.reconfigurer = r } }
+
+type adminMount struct {
+	prefix string
+	h      http.Handler
+}
+
+// Server is a ZooKeeper-compatible server: one standalone server, or one
+// member of an ensemble when given a replicated Log.
+type Server struct {
+	cfg    Config
+	id     uint64
+	logger *slog.Logger
+
+	log          Log
+	localLog     *LocalLog
+	tracker      SessionTracker
+	ownTracker   *sessions.Tracker
+	reconfigurer Reconfigurer
+	ready        func() error
+	mode         func() string
+	adminExtra   []adminMount
+
+	tree  *datatree.Tree
+	idGen *sessions.IDGenerator
+
+	// Replicated state, changed only by Apply under the tree's write lock.
+	sessionTable map[int64]int32
+	term         uint64
+	counter      uint32
+	lastZxid     atomic.Int64
+
+	mu      sync.Mutex
+	conns   map[*conn]struct{}
+	bySID   map[int64]*conn
+	perIP   map[string]int
+	pending map[uint64]*pendingReq
+	seq     atomic.Uint64
+	nextCnx atomic.Uint64
+
+	ln      net.Listener
+	adminLn net.Listener
+	admin   *http.Server
+	metrics *metrics
+	stats   serverStats
+	started time.Time
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closed  atomic.Bool
+}
+
+// pendingReq is a request of this member waiting for its transaction to apply.
+type pendingReq struct {
+	c         *conn
+	slot      *slot
+	handshake chan bool
+}
+
+// New creates a server; Start opens its listeners.
+func New(cfg Config, opts ...Option) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg:          cfg,
+		id:           1,
+		logger:       slog.Default(),
+		tree:         datatree.New(),
+		sessionTable: map[int64]int32{},
+		conns:        map[*conn]struct{}{},
+		bySID:        map[int64]*conn{},
+		perIP:        map[string]int{},
+		pending:      map[uint64]*pendingReq{},
+	}
+	s.tree.ExtendedTypes = cfg.ExtendedTypes
+	for _, o := range opts {
+		o(s)
+	}
+	if s.id == 0 || s.id > 255 {
+		return nil, fmt.Errorf("server id %d out of range 1..255", s.id)
+	}
+	s.idGen = sessions.NewIDGenerator(uint8(s.id))
+	s.metrics = newMetrics(s)
+	if s.tracker == nil {
+		s.ownTracker = sessions.NewTracker(cfg.TickTime, s.expireSessions)
+		s.tracker = s.ownTracker
+	}
+	if s.log == nil {
+		s.localLog = NewLocalLog(s)
+		s.log = s.localLog
+	}
+	if s.mode == nil {
+		s.mode = func() string { return "standalone" }
+	}
+	return s, nil
+}
+
+// Tree exposes the data tree (for the ensemble's membership znode and tests).
+func (s *Server) Tree() *datatree.Tree { return s.tree }
+
+// ID is the member id.
+func (s *Server) ID() uint64 { return s.id }
+
+// LastZxid is the zxid of the last applied transaction.
+func (s *Server) LastZxid() int64 { return s.lastZxid.Load() }
+
+// Start opens the client and admin listeners and starts serving.
+func (s *Server) Start(ctx context.Context) error {
+	s.ctx, s.cancel = context.WithCancel(ctx)
+	s.started = time.Now()
+	addr := net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort))
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("client port: %w", err)
+	}
+	s.ln = ln
+	if s.cfg.AdminPort >= 0 {
+		aln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.AdminAddress, strconv.Itoa(s.cfg.AdminPort)))
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("admin port: %w", err)
+		}
+		s.adminLn = aln
+		s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.admin.Serve(aln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				s.logger.Error("admin listener", "err", err)
+			}
+		}()
+	}
+	if s.ownTracker != nil {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.ownTracker.Run(s.ctx) }()
+	}
+	if s.cfg.ContainerInterval > 0 {
+		s.wg.Add(1)
+		go func() { defer s.wg.Done(); s.runContainerManager(s.ctx) }()
+	}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	s.logger.Info("serving", "client", ln.Addr().String(), "admin", s.AdminAddr(), "serverId", s.id)
+	return nil
+}
+
+// Addr is the client listener's address.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// AdminAddr is the admin listener's address, or "" when disabled.
+func (s *Server) AdminAddr() string {
+	if s.adminLn == nil {
+		return ""
+	}
+	return s.adminLn.Addr().String()
+}
+
+// Close stops serving and closes every connection.
+func (s *Server) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.admin != nil {
+		s.admin.Close()
+	}
+	s.mu.Lock()
+	conns := make([]*conn, 0, len(s.conns))
+	for c := range s.conns {
+		conns = append(conns, c)
+	}
+	for _, p := range s.pending {
+		if p.handshake != nil {
+			close(p.handshake)
+		}
+	}
+	s.pending = map[uint64]*pendingReq{}
+	s.mu.Unlock()
+	for _, c := range conns {
+		c.close()
+	}
+	if s.localLog != nil {
+		s.localLog.Close()
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) acceptLoop() {
+	defer s.wg.Done()
+	for {
+		nc, err := s.ln.Accept()
+		if err != nil {
+			if s.closed.Load() {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			s.logger.Error("accept", "err", err)
+			return
+		}
+		ip, _, _ := net.SplitHostPort(nc.RemoteAddr().String())
+		s.mu.Lock()
+		if s.cfg.MaxClientCnxns > 0 && s.perIP[ip] >= s.cfg.MaxClientCnxns {
+			s.mu.Unlock()
+			s.logger.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
+			s.metrics.refused.Inc()
+			nc.Close()
+			continue
+		}
+		s.perIP[ip]++
+		c := newConn(s, nc, ip)
+		s.conns[c] = struct{}{}
+		s.mu.Unlock()
+		s.metrics.connections.Inc()
+		go c.serve()
+	}
+}
+
+// register records a request waiting for its transaction and returns its sequence number.
+func (s *Server) register(p *pendingReq) uint64 {
+	seq := s.seq.Add(1)
+	s.mu.Lock()
+	s.pending[seq] = p
+	s.mu.Unlock()
+	return seq
+}
+
+func (s *Server) takePending(seq uint64) *pendingReq {
+	s.mu.Lock()
+	p := s.pending[seq]
+	delete(s.pending, seq)
+	s.mu.Unlock()
+	return p
+}
+
+// propose submits a transaction; on failure the waiting request is dropped
+// and its connection closed, so the client retries elsewhere.
+func (s *Server) propose(t *txn) error {
+	ctx := s.ctx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	err := s.log.Propose(ctx, t.encode())
+	if err != nil && t.Seq != 0 {
+		if p := s.takePending(t.Seq); p != nil {
+			if p.handshake != nil {
+				close(p.handshake)
+			} else if p.c != nil {
+				p.c.close()
+			}
+		}
+	}
+	return err
+}
+
+// expireSessions is the tracker's callback: propose a closeSession for each.
+func (s *Server) expireSessions(sids []int64) {
+	for _, sid := range sids {
+		s.logger.Info("session expired", "sessionId", fmt.Sprintf("0x%x", sid))
+		s.metrics.expired.Inc()
+		if err := s.propose(&txn{Type: opCloseSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id}); err != nil {
+			s.logger.Warn("proposing session close", "err", err)
+		}
+	}
+}
+
+func (s *Server) unregisterConn(c *conn) {
+	s.mu.Lock()
+	if _, ok := s.conns[c]; ok {
+		delete(s.conns, c)
+		s.perIP[c.ip]--
+		if s.perIP[c.ip] <= 0 {
+			delete(s.perIP, c.ip)
+		}
+		if c.sid != 0 && s.bySID[c.sid] == c {
+			delete(s.bySID, c.sid)
+		}
+	}
+	s.mu.Unlock()
+}
+
+// bind makes c the connection of sid on this server, closing an older one.
+func (s *Server) bind(c *conn, sid int64) {
+	s.mu.Lock()
+	old := s.bySID[sid]
+	s.bySID[sid] = c
+	s.mu.Unlock()
+	if old != nil && old != c {
+		old.close()
+	}
+}
+
+func (s *Server) connOf(sid int64) *conn {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bySID[sid]
+}
+
+func (s *Server) sessionExists(sid int64) bool {
+	s.tree.RLock()
+	_, ok := s.sessionTable[sid]
+	s.tree.RUnlock()
+	return ok
+}
+
+// Sessions lists the sessions this member tracks, for the admin API.
+func (s *Server) Sessions() []sessions.Info {
+	if s.ownTracker != nil {
+		return s.ownTracker.Sessions()
+	}
+	s.tree.RLock()
+	defer s.tree.RUnlock()
+	out := make([]sessions.Info, 0, len(s.sessionTable))
+	for sid, to := range s.sessionTable {
+		out = append(out, sessions.Info{ID: sid, Timeout: to})
+	}
+	return out
+}
+
+// SessionTimeouts returns the replicated session table (id → timeout), for a new leader's tracker.
+func (s *Server) SessionTimeouts() map[int64]int32 {
+	s.tree.RLock()
+	defer s.tree.RUnlock()
+	out := make(map[int64]int32, len(s.sessionTable))
+	for k, v := range s.sessionTable {
+		out[k] = v
+	}
+	return out
+}
+
+// ExpireSessions proposes closeSession for sids (the ensemble leader's expiry).
+func (s *Server) ExpireSessions(sids []int64) { s.expireSessions(sids) }

@@ -1,0 +1,88 @@
+package sessionserver
+
+import (
+	"errors"
+
+	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// Internal transaction types beyond the client opcodes.
+const (
+	// txnDeleteExpired deletes a container or TTL node if it still qualifies (ContainerManager).
+	txnDeleteExpired int32 = wire.OpDeleteContainer
+	// txnSetConfig replaces /zookeeper/config (membership changes, from pkg/ensemble).
+	txnSetConfig int32 = -100
+)
+
+// txn is what a member proposes to the Log: the client's request body plus
+// what the proposing member knew (session, time, the connection's identities)
+// and where the reply must go (origin member and sequence).
+type txn struct {
+	Type   int32
+	SID    int64
+	Cxid   int32
+	Time   int64 // wall clock ms, for ctime/mtime
+	Origin uint64
+	Seq    uint64
+	Auth   datatree.Auth
+	Body   []byte
+}
+
+var errBadTxn = errors.New("sessionserver: malformed transaction")
+
+func (t *txn) encode() []byte {
+	e := wire.NewEncoder(make([]byte, 0, 64+len(t.Body)))
+	e.WriteInt32(t.Type)
+	e.WriteInt64(t.SID)
+	e.WriteInt32(t.Cxid)
+	e.WriteInt64(t.Time)
+	e.WriteInt64(int64(t.Origin))
+	e.WriteInt64(int64(t.Seq))
+	e.WriteBool(t.Auth.Super)
+	e.WriteInt32(int32(len(t.Auth.IDs)))
+	for i := range t.Auth.IDs {
+		t.Auth.IDs[i].Encode(e)
+	}
+	e.WriteBuffer(t.Body)
+	return e.Bytes()
+}
+
+func decodeTxn(b []byte) (*txn, error) {
+	d := wire.NewDecoder(b)
+	t := &txn{}
+	var err error
+	read32 := func() int32 {
+		var v int32
+		if err == nil {
+			v, err = d.ReadInt32()
+		}
+		return v
+	}
+	read64 := func() int64 {
+		var v int64
+		if err == nil {
+			v, err = d.ReadInt64()
+		}
+		return v
+	}
+	t.Type, t.SID, t.Cxid, t.Time = read32(), read64(), read32(), read64()
+	t.Origin, t.Seq = uint64(read64()), uint64(read64())
+	if err == nil {
+		t.Auth.Super, err = d.ReadBool()
+	}
+	n := read32()
+	if err != nil || n < 0 || int(n) > d.Remaining() {
+		return nil, errBadTxn
+	}
+	t.Auth.IDs = make([]wire.Id, n)
+	for i := range t.Auth.IDs {
+		if err := t.Auth.IDs[i].Decode(d); err != nil {
+			return nil, errBadTxn
+		}
+	}
+	if t.Body, err = d.ReadBuffer(); err != nil {
+		return nil, errBadTxn
+	}
+	return t, nil
+}
