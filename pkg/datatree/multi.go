@@ -96,9 +96,8 @@ func (t *Tree) multiCreate(zxid, now, sid int64, auth Auth, c CreateOp, checkEph
 			return wire.MultiResult{}, code
 		}
 	}
-	p, st, code := t.Create(zxid, now, sid, auth, c)
-	if c.Type == wire.OpCreate {
-		return wire.MultiResult{Type: wire.OpCreate, Resp: &wire.CreateResponse{Path: p}}, code
-	}
-	return wire.MultiResult{Type: c.Type, Resp: &wire.Create2Response{Path: p, Stat: st}}, code
+	// ZooKeeper 3.8 answers every kind of create inside a multi with a plain
+	// create result (type 1, the path only).
+	p, _, code := t.Create(zxid, now, sid, auth, c)
+	return wire.MultiResult{Type: wire.OpCreate, Resp: &wire.CreateResponse{Path: p}}, code
 }

@@ -25,9 +25,11 @@ const (
 )
 
 type node struct {
-	data     []byte
-	acl      *aclEntry
-	stat     wire.Stat // DataLength and NumChildren are filled in when read
+	data []byte
+	acl  *aclEntry
+	// stat as ZooKeeper persists it: Cversion counts child creations (it also
+	// numbers sequential children); DataLength and NumChildren are derived.
+	stat     wire.Stat
 	children map[string]struct{}
 }
 
@@ -69,10 +71,10 @@ func New() *Tree {
 		Watches:    watches.NewManager(),
 	}
 	open := t.acls.intern(OpenACLUnsafe)
-	t.nodes[RootPath] = &node{acl: open, children: map[string]struct{}{"zookeeper": {}}}
-	t.nodes[ProcPath] = &node{acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
-	t.nodes[QuotaPath] = &node{acl: t.acls.intern(OpenACLUnsafe)}
-	t.nodes[ConfigPath] = &node{acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
+	t.nodes[RootPath] = &node{data: []byte{}, acl: open, children: map[string]struct{}{"zookeeper": {}}}
+	t.nodes[ProcPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
+	t.nodes[QuotaPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe)}
+	t.nodes[ConfigPath] = &node{data: []byte{}, acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
 	return t
 }
 
@@ -98,10 +100,17 @@ func (t *Tree) EphemeralCount() int {
 	return n
 }
 
+// statOf is the stat clients see (DataNode.copyStat): cversion counts
+// creations and deletions of children, which is 2*creations - children, and
+// only a session owner shows as ephemeralOwner (containers and TTL nodes show 0).
 func (t *Tree) statOf(n *node) wire.Stat {
 	st := n.stat
 	st.DataLength = int32(len(n.data))
 	st.NumChildren = int32(len(n.children))
+	st.Cversion = n.stat.Cversion*2 - st.NumChildren
+	if !ownerIsSession(st.EphemeralOwner) {
+		st.EphemeralOwner = 0
+	}
 	return st
 }
 

@@ -186,9 +186,6 @@ func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	_, name := parentAndName(path)
 	oldParent := parent.stat
 	delete(parent.children, name)
-	// A delete counts as a change of the parent's children (cversion), as
-	// ZooKeeper 3.8 reports it.
-	parent.stat.Cversion++
 	if zxid > parent.stat.Pzxid {
 		parent.stat.Pzxid = zxid
 	}
