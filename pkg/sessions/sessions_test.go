@@ -71,7 +71,7 @@ func TestClamp(t *testing.T) {
 
 func TestExpiryQueueBuckets(t *testing.T) {
 	q := NewExpiryQueue[string](2000, 1000) // next bucket at 2000
-	q.Update("a", 4000, 1500)                // 5500 → bucket 6000
+	q.Update("a", 4000, 1500)               // 5500 → bucket 6000
 	if at, _ := q.ExpiryOf("a"); at != 6000 {
 		t.Fatalf("bucket %d", at)
 	}
