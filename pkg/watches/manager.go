@@ -23,30 +23,25 @@ const (
 	PersistentRecursive
 )
 
-// table is one of ZooKeeper's two WatchManagers (data or child).
+// table is one of ZooKeeper's two WatchManagers (data or child): who
+// watches which path. Modes live in the Manager, shared by both tables, as in
+// ZooKeeper 3.8 where the latest registration of a (watcher, path) decides.
 type table struct {
-	byPath    map[string]map[Watcher]Mode
+	byPath    map[string]map[Watcher]struct{}
 	byWatcher map[Watcher]map[string]struct{}
-	recursive int // registrations in PersistentRecursive mode
 }
 
 func newTable() *table {
-	return &table{byPath: map[string]map[Watcher]Mode{}, byWatcher: map[Watcher]map[string]struct{}{}}
+	return &table{byPath: map[string]map[Watcher]struct{}{}, byWatcher: map[Watcher]map[string]struct{}{}}
 }
 
-func (t *table) add(path string, w Watcher, m Mode) {
+func (t *table) add(path string, w Watcher) {
 	ws := t.byPath[path]
 	if ws == nil {
-		ws = make(map[Watcher]Mode, 1)
+		ws = make(map[Watcher]struct{}, 1)
 		t.byPath[path] = ws
 	}
-	if old, ok := ws[w]; ok && old == PersistentRecursive {
-		t.recursive--
-	}
-	ws[w] = m
-	if m == PersistentRecursive {
-		t.recursive++
-	}
+	ws[w] = struct{}{}
 	ps := t.byWatcher[w]
 	if ps == nil {
 		ps = make(map[string]struct{}, 1)
@@ -55,14 +50,15 @@ func (t *table) add(path string, w Watcher, m Mode) {
 	ps[path] = struct{}{}
 }
 
+func (t *table) has(path string, w Watcher) bool {
+	_, ok := t.byPath[path][w]
+	return ok
+}
+
 func (t *table) remove(path string, w Watcher) bool {
 	ws := t.byPath[path]
-	m, ok := ws[w]
-	if !ok {
+	if _, ok := ws[w]; !ok {
 		return false
-	}
-	if m == PersistentRecursive {
-		t.recursive--
 	}
 	delete(ws, w)
 	if len(ws) == 0 {
@@ -77,52 +73,9 @@ func (t *table) remove(path string, w Watcher) bool {
 	return true
 }
 
-func (t *table) removeWatcher(w Watcher) {
-	for path := range t.byWatcher[w] {
-		ws := t.byPath[path]
-		if ws[w] == PersistentRecursive {
-			t.recursive--
-		}
-		delete(ws, w)
-		if len(ws) == 0 {
-			delete(t.byPath, path)
-		}
-	}
-	delete(t.byWatcher, w)
-}
-
-// trigger collects the watchers of path (and, for recursive watches, of its
-// ancestors) into fired, removing one-shot registrations as ZooKeeper does.
-func (t *table) trigger(path string, fired map[Watcher]struct{}) {
-	t.collect(path, path, fired)
-	if t.recursive == 0 {
-		return
-	}
-	for p := parentOf(path); p != ""; p = parentOf(p) {
-		t.collect(p, path, fired)
-	}
-}
-
-func (t *table) collect(at, changed string, fired map[Watcher]struct{}) {
-	ws := t.byPath[at]
-	for w, m := range ws {
-		if at != changed && m != PersistentRecursive {
-			continue
-		}
-		fired[w] = struct{}{}
-		if m == Standard {
-			delete(ws, w)
-			if ps := t.byWatcher[w]; ps != nil {
-				delete(ps, at)
-				if len(ps) == 0 {
-					delete(t.byWatcher, w)
-				}
-			}
-		}
-	}
-	if ws != nil && len(ws) == 0 {
-		delete(t.byPath, at)
-	}
+type modeKey struct {
+	w    Watcher
+	path string
 }
 
 // parentOf returns the parent of a path, "/" for top-level nodes and "" for "/".
@@ -139,39 +92,99 @@ func parentOf(p string) string {
 
 // Manager holds the data and child watch tables. It is safe for concurrent use.
 type Manager struct {
-	mu    sync.Mutex
-	data  *table
-	child *table
+	mu        sync.Mutex
+	data      *table
+	child     *table
+	modes     map[modeKey]Mode // absent means Standard
+	recursive int              // entries of modes that are PersistentRecursive
 }
 
 // NewManager returns an empty registry.
-func NewManager() *Manager { return &Manager{data: newTable(), child: newTable()} }
+func NewManager() *Manager {
+	return &Manager{data: newTable(), child: newTable(), modes: map[modeKey]Mode{}}
+}
+
+func (m *Manager) setMode(path string, w Watcher, mode Mode) {
+	k := modeKey{w, path}
+	if m.modes[k] == PersistentRecursive {
+		m.recursive--
+	}
+	if mode == Standard {
+		delete(m.modes, k)
+		return
+	}
+	m.modes[k] = mode
+	if mode == PersistentRecursive {
+		m.recursive++
+	}
+}
+
+// dropMode forgets the mode once w watches path in neither table.
+func (m *Manager) dropMode(path string, w Watcher) {
+	if !m.data.has(path, w) && !m.child.has(path, w) {
+		m.setMode(path, w, Standard)
+	}
+}
 
 // AddData registers a one-shot data watch (getData, exists).
 func (m *Manager) AddData(path string, w Watcher) {
 	m.mu.Lock()
-	m.data.add(path, w, Standard)
+	m.data.add(path, w)
+	m.setMode(path, w, Standard)
 	m.mu.Unlock()
 }
 
 // AddChild registers a one-shot child watch (getChildren).
 func (m *Manager) AddChild(path string, w Watcher) {
 	m.mu.Lock()
-	m.child.add(path, w, Standard)
+	m.child.add(path, w)
+	m.setMode(path, w, Standard)
 	m.mu.Unlock()
 }
 
 // AddPersistent registers a persistent watch (addWatch). A recursive watch
-// lives only in the data table, so it never sees NodeChildrenChanged.
+// is added to the data table only and never sees NodeChildrenChanged.
 func (m *Manager) AddPersistent(path string, w Watcher, recursive bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.data.add(path, w)
 	if recursive {
-		m.data.add(path, w, PersistentRecursive)
+		m.setMode(path, w, PersistentRecursive)
 		return
 	}
-	m.data.add(path, w, Persistent)
-	m.child.add(path, w, Persistent)
+	m.child.add(path, w)
+	m.setMode(path, w, Persistent)
+}
+
+// trigger collects the watchers of path in t (and, when recursive watches
+// exist, of its ancestors), removing fired one-shot registrations
+// (WatchManager.triggerWatch).
+func (m *Manager) trigger(t *table, path string, typ int32, fired map[Watcher]struct{}) {
+	m.collect(t, path, path, typ, fired)
+	if m.recursive == 0 {
+		return
+	}
+	for p := parentOf(path); p != ""; p = parentOf(p) {
+		m.collect(t, p, path, typ, fired)
+	}
+}
+
+func (m *Manager) collect(t *table, at, changed string, typ int32, fired map[Watcher]struct{}) {
+	ws := t.byPath[at]
+	for w := range ws {
+		switch mode := m.modes[modeKey{w, at}]; {
+		case mode == PersistentRecursive:
+			if typ != wire.EventNodeChildrenChanged {
+				fired[w] = struct{}{}
+			}
+		case at != changed:
+		case mode == Persistent:
+			fired[w] = struct{}{}
+		default:
+			fired[w] = struct{}{}
+			t.remove(at, w)
+		}
+	}
 }
 
 // Event describes one change to fire: what happened at Path.
@@ -185,12 +198,12 @@ type Event struct {
 func (m *Manager) TriggerData(path string, typ int32) map[Watcher]struct{} {
 	m.mu.Lock()
 	ws := m.data.byPath[path]
-	if len(ws) == 0 && m.data.recursive == 0 {
+	if len(ws) == 0 && m.recursive == 0 {
 		m.mu.Unlock()
 		return nil
 	}
 	fired := make(map[Watcher]struct{}, len(ws))
-	m.data.trigger(path, fired)
+	m.trigger(m.data, path, typ, fired)
 	m.mu.Unlock()
 	deliver(fired, nil, path, typ)
 	return fired
@@ -200,12 +213,12 @@ func (m *Manager) TriggerData(path string, typ int32) map[Watcher]struct{} {
 func (m *Manager) TriggerChild(path string, typ int32, suppress map[Watcher]struct{}) {
 	m.mu.Lock()
 	ws := m.child.byPath[path]
-	if len(ws) == 0 && m.child.recursive == 0 {
+	if len(ws) == 0 && m.recursive == 0 {
 		m.mu.Unlock()
 		return
 	}
 	fired := make(map[Watcher]struct{}, len(ws))
-	m.child.trigger(path, fired)
+	m.trigger(m.child, path, typ, fired)
 	m.mu.Unlock()
 	deliver(fired, suppress, path, typ)
 }
@@ -224,8 +237,7 @@ func deliver(fired, suppress map[Watcher]struct{}, path string, typ int32) {
 func (m *Manager) Contains(path string, w Watcher, typ int32) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, inData := m.data.byPath[path][w]
-	_, inChild := m.child.byPath[path][w]
+	inData, inChild := m.data.has(path, w), m.child.has(path, w)
 	switch typ {
 	case wire.WatcherChildren:
 		return inChild
@@ -248,14 +260,19 @@ func (m *Manager) Remove(path string, w Watcher, typ int32) bool {
 	if typ == wire.WatcherData || typ == wire.WatcherAny {
 		removed = m.data.remove(path, w) || removed
 	}
+	m.dropMode(path, w)
 	return removed
 }
 
 // RemoveWatcher drops every watch of w; called when its connection closes.
 func (m *Manager) RemoveWatcher(w Watcher) {
 	m.mu.Lock()
-	m.data.removeWatcher(w)
-	m.child.removeWatcher(w)
+	for _, t := range []*table{m.data, m.child} {
+		for path := range t.byWatcher[w] {
+			t.remove(path, w)
+			m.dropMode(path, w)
+		}
+	}
 	m.mu.Unlock()
 }
 
@@ -326,10 +343,10 @@ func (m *Manager) WatchesOf(w Watcher) (data, child map[string]Mode) {
 	defer m.mu.Unlock()
 	data, child = map[string]Mode{}, map[string]Mode{}
 	for p := range m.data.byWatcher[w] {
-		data[p] = m.data.byPath[p][w]
+		data[p] = m.modes[modeKey{w, p}]
 	}
 	for p := range m.child.byWatcher[w] {
-		child[p] = m.child.byPath[p][w]
+		child[p] = m.modes[modeKey{w, p}]
 	}
 	return data, child
 }
