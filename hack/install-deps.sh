@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests and tools need, only when missing.
 # Apache ZooKeeper 3.8 (server, zkCli.sh), its C client and kazoo are the
-# reference peers and real clients of the compatibility tests; etcd serves
-# envtest. Safe to run repeatedly; needs root (or sudo) the first time.
+# reference peers and real clients of the compatibility tests.
+# Safe to run repeatedly; needs root (or sudo) the first time.
 set -euo pipefail
 
-pkgs=(zookeeper zookeeper-bin python3-kazoo etcd-server openssl)
+pkgs=(zookeeper zookeeper-bin python3-kazoo openssl)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -19,7 +19,3 @@ sudo_cmd=()
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
 "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-# etcd-server's package enables a system etcd on :2379; envtest starts its own, so keep the host quiet.
-if [ -d /run/systemd/system ]; then
-  "${sudo_cmd[@]}" systemctl disable --now etcd >/dev/null 2>&1 || true
-fi
