@@ -256,6 +256,16 @@ func moduleRoot() (string, error) {
 
 func (s *Server) start() {
 	s.t.Helper()
+	s.startNoWait()
+	if err := s.waitServing(30 * time.Second); err != nil {
+		s.t.Logf("%s log:\n%s", s.Kind, s.Log())
+		s.t.Fatalf("%s did not start: %v", s.Kind, err)
+	}
+}
+
+// startNoWait starts the process without waiting for it to serve.
+func (s *Server) startNoWait() {
+	s.t.Helper()
 	logf, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		s.t.Fatalf("%v", err)
@@ -273,10 +283,6 @@ func (s *Server) start() {
 	s.cmd, s.exited = cmd, exited
 	s.mu.Unlock()
 	s.t.Cleanup(s.Kill)
-	if err := s.waitServing(30 * time.Second); err != nil {
-		s.t.Logf("%s log:\n%s", s.Kind, s.Log())
-		s.t.Fatalf("%s did not start: %v", s.Kind, err)
-	}
 }
 
 // FourLetter sends a four-letter word and returns the answer.

@@ -156,10 +156,16 @@ type ReconfigRequest struct {
 	CurConfigID    int64
 }
 
+// Encode writes empty fields as null: ZooKeeper tells incremental from
+// non-incremental reconfig by newMembers being null, as clients send it.
 func (r *ReconfigRequest) Encode(e *Encoder) {
-	e.WriteString(r.JoiningServers)
-	e.WriteString(r.LeavingServers)
-	e.WriteString(r.NewMembers)
+	for _, s := range []string{r.JoiningServers, r.LeavingServers, r.NewMembers} {
+		if s == "" {
+			e.WriteInt32(-1)
+		} else {
+			e.WriteString(s)
+		}
+	}
 	e.WriteInt64(r.CurConfigID)
 }
 

@@ -1,0 +1,93 @@
+package refzk
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Ensemble is a ZooKeeper 3.8 quorum on loopback.
+type Ensemble struct {
+	Servers []*Server
+}
+
+// ConnectString lists every member's client address.
+func (e *Ensemble) ConnectString() string {
+	addrs := make([]string, len(e.Servers))
+	for i, s := range e.Servers {
+		addrs[i] = s.Addr
+	}
+	return strings.Join(addrs, ",")
+}
+
+// StartEnsemble starts n ZooKeeper servers as one quorum (standaloneEnabled
+// off, the server lines in the dynamic format with client addresses, so
+// /zookeeper/config lists them) and waits until each serves as leader or follower.
+func StartEnsemble(t T, n int, o Options) *Ensemble {
+	t.Helper()
+	if err := Available(); err != nil {
+		t.Fatalf("%v", err)
+	}
+	type ports struct{ client, quorum, election int }
+	ps := make([]ports, n)
+	for i := range ps {
+		ps[i] = ports{FreePort(t), FreePort(t), FreePort(t)}
+	}
+	e := &Ensemble{}
+	for i := 0; i < n; i++ {
+		dir := t.TempDir()
+		data := filepath.Join(dir, "data")
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			t.Fatalf("%v", err)
+		}
+		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", i+1)), 0o644); err != nil {
+			t.Fatalf("%v", err)
+		}
+		cfg := o.zooCfg(data, ps[i].client)
+		delete(cfg, "clientPort") // taken from the dynamic server line
+		delete(cfg, "clientPortAddress")
+		cfg["standaloneEnabled"] = "false"
+		cfg["initLimit"] = "10"
+		cfg["syncLimit"] = "5"
+		for j := 0; j < n; j++ {
+			cfg[fmt.Sprintf("server.%d", j+1)] = fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", ps[j].quorum, ps[j].election, ps[j].client)
+		}
+		cfgPath := filepath.Join(dir, "zoo.cfg")
+		if err := writeCfg(cfgPath, cfg); err != nil {
+			t.Fatalf("%v", err)
+		}
+		argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
+		argv = append(argv, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zookeeper",
+			t: t, argv: argv, logPath: filepath.Join(dir, "server.log")}
+		s.startNoWait()
+		e.Servers = append(e.Servers, s)
+	}
+	deadline := time.Now().Add(60 * time.Second)
+	for _, s := range e.Servers {
+		for {
+			out, err := FourLetter(s.Addr, "srvr")
+			if err == nil && (strings.Contains(out, "Mode: leader") || strings.Contains(out, "Mode: follower")) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Logf("%s log:\n%s", s.Addr, s.Log())
+				t.Fatalf("ensemble member %s did not join a quorum: %v %q", s.Addr, err, out)
+			}
+			time.Sleep(100 * time.Millisecond) // poll interval while the quorum forms
+		}
+	}
+	return e
+}
+
+// Leader returns the member that currently leads, or nil.
+func (e *Ensemble) Leader() *Server {
+	for _, s := range e.Servers {
+		if out, err := FourLetter(s.Addr, "srvr"); err == nil && strings.Contains(out, "Mode: leader") {
+			return s
+		}
+	}
+	return nil
+}
