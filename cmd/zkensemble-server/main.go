@@ -10,9 +10,12 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -82,12 +85,41 @@ func run(args []string) error {
 	if keys := cfg.ExtraKeys(); len(keys) > 0 {
 		logger.Info("configuration keys not used by this server", "keys", keys)
 	}
-	srv, err := sessionserver.New(cfg, sessionserver.WithLogger(logger))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
+	var node *ensemble.Node
+	if cfg.DataDir != "" {
+		// With a dataDir the server is a durable ensemble of one: every
+		// transaction is in the write-ahead log (fsynced) before it is
+		// applied and answered, and a restart replays it.
+		if len(cfg.Servers) > 0 {
+			logger.Warn("server.N lines are parsed but multi-member ensembles are not served by this binary yet; running as one member")
+		}
+		var err error
+		node, err = ensemble.New(ensemble.Config{ID: 1, Peers: map[uint64]string{1: "127.0.0.1:0"},
+			DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+		if err != nil {
+			return err
+		}
+		defer node.Stop()
+		opts = append(opts, sessionserver.WithLog(node))
+	}
+	srv, err := sessionserver.New(cfg, opts...)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
+	if node != nil {
+		if err := node.Run(srv); err != nil {
+			return err
+		}
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := node.WaitLeader(wctx)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("waiting for the log to elect itself: %w", err)
+		}
+	}
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}

@@ -178,6 +178,24 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 	}
 	t.start()
 	go n.run()
+	if len(cfg.Peers) == 1 {
+		// An ensemble of one need not wait out an election timeout.
+		go n.rn.Campaign(context.Background())
+	}
+	return nil
+}
+
+// WaitLeader blocks until the member knows a leader.
+func (n *Node) WaitLeader(ctx context.Context) error {
+	for n.leader.Load() == 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.done:
+			return sessionserver.ErrLogClosed
+		case <-time.After(n.cfg.TickInterval):
+		}
+	}
 	return nil
 }
 
