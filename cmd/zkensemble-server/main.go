@@ -10,12 +10,9 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -45,6 +42,7 @@ func run(args []string) error {
 		values[k] = fs.String(k, "", "zoo.cfg "+k)
 	}
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
 	var cfgPath string
@@ -88,38 +86,30 @@ func run(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
-	var node *ensemble.Node
 	if cfg.DataDir != "" {
-		// With a dataDir the server is a durable ensemble of one: every
-		// transaction is in the write-ahead log (fsynced) before it is
-		// applied and answered, and a restart replays it.
-		if len(cfg.Servers) > 0 {
-			logger.Warn("server.N lines are parsed but multi-member ensembles are not served by this binary yet; running as one member")
-		}
-		var err error
-		node, err = ensemble.New(ensemble.Config{ID: 1, Peers: map[uint64]string{1: "127.0.0.1:0"},
-			DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+		member, err := startMember(ctx, cfg, *myid, logger)
 		if err != nil {
 			return err
 		}
-		defer node.Stop()
-		opts = append(opts, sessionserver.WithLog(node))
+		defer member.node.Stop()
+		opts = append(opts, member.options...)
+		srv, err := sessionserver.New(cfg, opts...)
+		if err != nil {
+			return err
+		}
+		if err := member.run(ctx, srv); err != nil {
+			return err
+		}
+		return serve(ctx, srv, logger)
 	}
 	srv, err := sessionserver.New(cfg, opts...)
 	if err != nil {
 		return err
 	}
-	if node != nil {
-		if err := node.Run(srv); err != nil {
-			return err
-		}
-		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		err := node.WaitLeader(wctx)
-		cancel()
-		if err != nil {
-			return fmt.Errorf("waiting for the log to elect itself: %w", err)
-		}
-	}
+	return serve(ctx, srv, logger)
+}
+
+func serve(ctx context.Context, srv *sessionserver.Server, logger *slog.Logger) error {
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}

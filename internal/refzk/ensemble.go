@@ -91,3 +91,48 @@ func (e *Ensemble) Leader() *Server {
 	}
 	return nil
 }
+
+// StartOursEnsemble starts n members of our server binary as one ensemble
+// (server.N lines and a myid file each, as for ZooKeeper) and waits until
+// every member serves.
+func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
+	t.Helper()
+	type ports struct{ client, quorum, election int }
+	ps := make([]ports, n)
+	for i := range ps {
+		ps[i] = ports{FreePort(t), FreePort(t), FreePort(t)}
+	}
+	e := &Ensemble{}
+	for i := 0; i < n; i++ {
+		dir := t.TempDir()
+		data := filepath.Join(dir, "data")
+		if err := os.MkdirAll(data, 0o755); err != nil {
+			t.Fatalf("%v", err)
+		}
+		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", i+1)), 0o644); err != nil {
+			t.Fatalf("%v", err)
+		}
+		cfg := o.zooCfg(data, ps[i].client)
+		cfg["admin.serverPort"] = "0"
+		cfg["admin.serverAddress"] = "127.0.0.1"
+		delete(cfg, "admin.enableServer")
+		for j := 0; j < n; j++ {
+			cfg[fmt.Sprintf("server.%d", j+1)] = fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", ps[j].quorum, ps[j].election, ps[j].client)
+		}
+		cfgPath := filepath.Join(dir, "zoo.cfg")
+		if err := writeCfg(cfgPath, cfg); err != nil {
+			t.Fatalf("%v", err)
+		}
+		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zkensemble",
+			t: t, argv: []string{bin, cfgPath}, logPath: filepath.Join(dir, "server.log")}
+		s.startNoWait()
+		e.Servers = append(e.Servers, s)
+	}
+	for _, s := range e.Servers {
+		if err := s.waitServing(60 * time.Second); err != nil {
+			t.Logf("%s log:\n%s", s.Addr, s.Log())
+			t.Fatalf("member %s did not start: %v", s.Addr, err)
+		}
+	}
+	return e
+}

@@ -21,11 +21,12 @@ const maxMessage = 1 << 30
 // stream per peer, fed by a queue, reconnecting on failure; incoming streams
 // are handed to the node. Drop lets tests cut links (partitions).
 type Transport struct {
-	id     uint64
-	log    *slog.Logger
-	ln     net.Listener
-	recv   func(ctx context.Context, m pb.Message) error
-	report func(to uint64, m pb.Message, err error)
+	id      uint64
+	log     *slog.Logger
+	ln      net.Listener
+	recv    func(ctx context.Context, m pb.Message) error
+	report  func(to uint64, m pb.Message, err error)
+	touches func(payload []byte)
 
 	mu    sync.Mutex
 	peers map[uint64]*peer
@@ -37,8 +38,21 @@ type Transport struct {
 type peer struct {
 	id   uint64
 	addr string
-	q    chan pb.Message
+	q    chan envelope
 	stop chan struct{}
+}
+
+// Frame kinds on a member-to-member stream.
+const (
+	kindRaft    byte = 0
+	kindTouches byte = 1
+)
+
+// envelope is a queued frame: a Raft message, or raw bytes of another kind.
+type envelope struct {
+	kind byte
+	m    pb.Message
+	raw  []byte
 }
 
 func newTransport(id uint64, listen string, log *slog.Logger) (*Transport, error) {
@@ -103,8 +117,18 @@ func (t *Transport) serveConn(c net.Conn) {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return
 		}
+		if len(buf) == 0 {
+			return
+		}
+		kind, body := buf[0], buf[1:]
+		if kind == kindTouches {
+			if t.touches != nil {
+				t.touches(body)
+			}
+			continue
+		}
 		var m pb.Message
-		if err := m.Unmarshal(buf); err != nil {
+		if err := m.Unmarshal(body); err != nil {
 			t.log.Warn("ensemble: undecodable message from a peer", "err", err)
 			return
 		}
@@ -130,7 +154,7 @@ func (t *Transport) AddPeer(id uint64, addr string) {
 		}
 		close(p.stop)
 	}
-	p := &peer{id: id, addr: addr, q: make(chan pb.Message, 4096), stop: make(chan struct{})}
+	p := &peer{id: id, addr: addr, q: make(chan envelope, 4096), stop: make(chan struct{})}
 	t.peers[id] = p
 	t.wg.Add(1)
 	go func() { defer t.wg.Done(); t.runPeer(p) }()
@@ -160,10 +184,28 @@ func (t *Transport) Send(msgs []pb.Message) {
 			continue
 		}
 		select {
-		case p.q <- m:
+		case p.q <- envelope{kind: kindRaft, m: m}:
 		default:
 			t.report(m.To, m, errors.New("send queue full"))
 		}
+	}
+}
+
+// SendRaw queues a non-Raft frame (session touches) for a member; it is
+// dropped when the queue is full or the link is cut.
+func (t *Transport) SendRaw(to uint64, kind byte, payload []byte) {
+	if t.dropped(t.id, to) {
+		return
+	}
+	t.mu.Lock()
+	p := t.peers[to]
+	t.mu.Unlock()
+	if p == nil {
+		return
+	}
+	select {
+	case p.q <- envelope{kind: kind, raw: payload}:
+	default:
 	}
 }
 
@@ -177,14 +219,15 @@ func (t *Transport) runPeer(p *peer) {
 	}()
 	buf := make([]byte, 0, 64<<10)
 	for {
-		var m pb.Message
+		var env envelope
 		select {
 		case <-p.stop:
 			return
 		case <-t.done:
 			return
-		case m = <-p.q:
+		case env = <-p.q:
 		}
+		m := env.m
 		if c == nil {
 			d := net.Dialer{Timeout: time.Second}
 			var err error
@@ -196,13 +239,15 @@ func (t *Transport) runPeer(p *peer) {
 			}
 			bw = bufio.NewWriterSize(c, 256<<10)
 		}
-		// Write this message and whatever else is queued, then flush once.
-		err := t.write(bw, m, &buf)
+		// Write this frame and whatever else is queued, then flush once.
+		err := t.write(bw, env, &buf)
 		for more := true; err == nil && more; {
 			select {
-			case m2 := <-p.q:
-				err = t.write(bw, m2, &buf)
-				m = m2
+			case e2 := <-p.q:
+				err = t.write(bw, e2, &buf)
+				if e2.kind == kindRaft {
+					m = e2.m
+				}
 			default:
 				more = false
 			}
@@ -223,14 +268,25 @@ func (t *Transport) runPeer(p *peer) {
 	}
 }
 
-func (t *Transport) write(bw *bufio.Writer, m pb.Message, buf *[]byte) error {
-	n := m.Size()
-	if cap(*buf) < n+4 {
-		*buf = make([]byte, n+4)
+func (t *Transport) write(bw *bufio.Writer, env envelope, buf *[]byte) error {
+	if env.kind != kindRaft {
+		var hdr [5]byte
+		binary.BigEndian.PutUint32(hdr[:], uint32(len(env.raw)+1))
+		hdr[4] = env.kind
+		if _, err := bw.Write(hdr[:]); err != nil {
+			return err
+		}
+		_, err := bw.Write(env.raw)
+		return err
 	}
-	b := (*buf)[:n+4]
-	binary.BigEndian.PutUint32(b, uint32(n))
-	if _, err := m.MarshalTo(b[4:]); err != nil {
+	n := env.m.Size()
+	if cap(*buf) < n+5 {
+		*buf = make([]byte, n+5)
+	}
+	b := (*buf)[:n+5]
+	binary.BigEndian.PutUint32(b, uint32(n+1))
+	b[4] = kindRaft
+	if _, err := env.m.MarshalTo(b[5:]); err != nil {
 		return err
 	}
 	_, err := bw.Write(b)

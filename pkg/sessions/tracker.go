@@ -25,6 +25,8 @@ type Tracker struct {
 	state  map[int64]*entry
 	expire func(sids []int64)
 	now    func() int64
+	// active gates expiry: in an ensemble only the leader expires sessions.
+	active func() bool
 }
 
 type entry struct {
@@ -43,6 +45,47 @@ func NewTracker(tickMillis int32, expire func(sids []int64)) *Tracker {
 		expire: expire,
 		now:    now,
 	}
+}
+
+// SetExpire sets the callback that receives expired sessions.
+func (t *Tracker) SetExpire(f func(sids []int64)) {
+	t.mu.Lock()
+	t.expire = f
+	t.mu.Unlock()
+}
+
+// SetActive makes expiry run only while active() is true (the ensemble's
+// leader); while inactive, due sessions are left alone.
+func (t *Tracker) SetActive(active func() bool) {
+	t.mu.Lock()
+	t.active = active
+	t.mu.Unlock()
+}
+
+// Rearm gives every tracked session a full timeout from now: a new leader
+// does this, since it cannot know when followers last heard from clients.
+func (t *Tracker) Rearm() {
+	t.mu.Lock()
+	type st struct {
+		sid     int64
+		timeout int32
+	}
+	all := make([]st, 0, len(t.state))
+	for sid, e := range t.state {
+		all = append(all, st{sid, e.timeout})
+	}
+	t.mu.Unlock()
+	now := t.now()
+	for _, s := range all {
+		t.queue.Update(s.sid, int64(s.timeout), now)
+	}
+}
+
+// Known reports whether sid is tracked (closing or not).
+func (t *Tracker) Known(sid int64) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.state[sid] != nil
 }
 
 // AddSession starts tracking sid with a full timeout (on createSession apply,
@@ -128,6 +171,11 @@ func (t *Tracker) Run(ctx context.Context) {
 		due := t.queue.Poll(now)
 		var expired []int64
 		t.mu.Lock()
+		if t.active != nil && !t.active() {
+			// Not the leader: the leader expires sessions; Rearm runs on taking over.
+			due = nil
+		}
+		expire := t.expire
 		for _, sid := range due {
 			if e := t.state[sid]; e != nil && !e.closing {
 				e.closing = true
@@ -137,7 +185,7 @@ func (t *Tracker) Run(ctx context.Context) {
 		t.mu.Unlock()
 		if len(expired) > 0 {
 			sort.Slice(expired, func(i, j int) bool { return expired[i] < expired[j] })
-			t.expire(expired)
+			expire(expired)
 		}
 		timer.Reset(0)
 	}

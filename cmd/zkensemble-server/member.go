@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+// member is this process's place in the replicated log: an ensemble of one
+// when zoo.cfg has no server.N lines, else one of the listed members.
+type member struct {
+	node    *ensemble.Node
+	tracker *ensemble.SessionTracker
+	options []sessionserver.Option
+	single  bool
+}
+
+// startMember opens the member's log. With a dataDir every transaction is in
+// the fsynced write-ahead log before it is applied and answered, and a
+// restart replays it.
+func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, logger *slog.Logger) (*member, error) {
+	peers := map[uint64]string{}
+	id := uint64(1)
+	if len(cfg.Servers) == 0 {
+		peers[1] = "127.0.0.1:0"
+	} else {
+		if myid == 0 {
+			b, err := os.ReadFile(filepath.Join(cfg.DataDir, "myid"))
+			if err != nil {
+				return nil, fmt.Errorf("zoo.cfg lists servers, so this member needs its id: write it to %s or pass --myid", filepath.Join(cfg.DataDir, "myid"))
+			}
+			if myid, err = strconv.ParseUint(strings.TrimSpace(string(b)), 10, 8); err != nil || myid == 0 {
+				return nil, fmt.Errorf("%s: %q is not a server id (1..255)", filepath.Join(cfg.DataDir, "myid"), b)
+			}
+		}
+		id = myid
+		for sid, line := range cfg.Servers {
+			addr, err := peerAddress(line)
+			if err != nil {
+				return nil, fmt.Errorf("server.%d: %w", sid, err)
+			}
+			peers[sid] = addr
+		}
+		if _, ok := peers[id]; !ok {
+			return nil, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", id, id)
+		}
+	}
+	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+	if err != nil {
+		return nil, err
+	}
+	m := &member{node: node, single: len(peers) == 1}
+	m.tracker = ensemble.NewSessionTracker(node, cfg.TickTime)
+	mode := func() string {
+		switch {
+		case m.single:
+			return "standalone"
+		case node.IsLeader():
+			return "leader"
+		default:
+			return "follower"
+		}
+	}
+	m.options = []sessionserver.Option{
+		sessionserver.WithLog(node),
+		sessionserver.WithServerID(uint8(id)),
+		sessionserver.WithTracker(m.tracker),
+		sessionserver.WithMode(mode),
+		sessionserver.WithReadiness(func() error {
+			if node.Leader() == 0 {
+				return fmt.Errorf("no leader known")
+			}
+			return nil
+		}),
+	}
+	return m, nil
+}
+
+// run starts the log against the server's state machine and waits for a leader.
+func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
+	m.tracker.SetExpire(srv.ExpireSessions)
+	if err := m.node.Run(srv); err != nil {
+		return err
+	}
+	go m.tracker.Run(ctx)
+	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := m.node.WaitLeader(wctx); err != nil {
+		return fmt.Errorf("waiting for a leader: %w", err)
+	}
+	return nil
+}
+
+// peerAddress takes host:quorumPort from "host:quorumPort:electionPort[:role][;client]".
+func peerAddress(line string) (string, error) {
+	quorum, _, _ := strings.Cut(line, ";")
+	parts := strings.Split(quorum, ":")
+	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+		return "", fmt.Errorf("%q: want host:quorumPort:electionPort", line)
+	}
+	return parts[0] + ":" + parts[1], nil
+}
