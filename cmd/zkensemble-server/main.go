@@ -42,6 +42,7 @@ func run(args []string) error {
 		values[k] = fs.String(k, "", "zoo.cfg "+k)
 	}
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	faults := fs.Bool("fault-injection", false, "serve /debug/partition and /debug/heal on the admin listener (tests only)")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -87,7 +88,7 @@ func run(args []string) error {
 	defer stop()
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
 	if cfg.DataDir != "" {
-		member, err := startMember(ctx, cfg, *myid, logger)
+		member, err := startMember(ctx, cfg, *myid, *faults, logger)
 		if err != nil {
 			return err
 		}

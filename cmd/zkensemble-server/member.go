@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -26,7 +27,7 @@ type member struct {
 // startMember opens the member's log. With a dataDir every transaction is in
 // the fsynced write-ahead log before it is applied and answered, and a
 // restart replays it.
-func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, logger *slog.Logger) (*member, error) {
+func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, faults bool, logger *slog.Logger) (*member, error) {
 	peers := map[uint64]string{}
 	id := uint64(1)
 	if len(cfg.Servers) == 0 {
@@ -81,7 +82,47 @@ func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, log
 			return nil
 		}),
 	}
+	if faults {
+		logger.Warn("fault injection is enabled on the admin listener (/debug/partition, /debug/heal): for tests only")
+		m.options = append(m.options, sessionserver.WithAdminHandler("/debug/", faultHandler(node)))
+	}
 	return m, nil
+}
+
+// faultHandler lets tests cut this member off from peers: POST
+// /debug/partition?peers=all (or a comma list of ids) drops every message to
+// and from them; POST /debug/heal restores the links.
+func faultHandler(node *ensemble.Node) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /debug/partition", func(w http.ResponseWriter, r *http.Request) {
+		spec := r.URL.Query().Get("peers")
+		cut := map[uint64]bool{}
+		all := spec == "all"
+		if !all {
+			for _, f := range strings.Split(spec, ",") {
+				id, err := strconv.ParseUint(strings.TrimSpace(f), 10, 64)
+				if err != nil {
+					http.Error(w, "peers must be \"all\" or a comma list of member ids", http.StatusBadRequest)
+					return
+				}
+				cut[id] = true
+			}
+		}
+		self := node.ID()
+		node.Transport().SetDrop(func(from, to uint64) bool {
+			other := to
+			if to == self {
+				other = from
+			}
+			return all || cut[other]
+		})
+		fmt.Fprintln(w, "partitioned")
+	})
+	mux.HandleFunc("POST /debug/heal", func(w http.ResponseWriter, r *http.Request) {
+		node.Transport().SetDrop(nil)
+		fmt.Fprintln(w, "healed")
+	})
+	return mux
 }
 
 // run starts the log against the server's state machine and waits for a leader.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -113,7 +114,8 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 			t.Fatalf("%v", err)
 		}
 		cfg := o.zooCfg(data, ps[i].client)
-		cfg["admin.serverPort"] = "0"
+		adminPort := FreePort(t)
+		cfg["admin.serverPort"] = strconv.Itoa(adminPort)
 		cfg["admin.serverAddress"] = "127.0.0.1"
 		delete(cfg, "admin.enableServer")
 		for j := 0; j < n; j++ {
@@ -124,7 +126,8 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 			t.Fatalf("%v", err)
 		}
 		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zkensemble",
-			t: t, argv: []string{bin, cfgPath}, logPath: filepath.Join(dir, "server.log")}
+			AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort),
+			t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
 		s.startNoWait()
 		e.Servers = append(e.Servers, s)
 	}

@@ -52,6 +52,8 @@ type Options struct {
 	HeapMB            int // JVM heap (-Xms = -Xmx); default 256
 	ReconfigEnabled   bool
 	Extra             map[string]string
+	// Args are extra command-line flags for our binary.
+	Args []string
 }
 
 // Available reports why ZooKeeper cannot be started here, or nil.
@@ -70,6 +72,8 @@ type Server struct {
 	ClientPort int
 	DataDir    string
 	Kind       string // "zookeeper" or "zkensemble"
+	// AdminAddr is our binary's admin HTTP address ("" for ZooKeeper).
+	AdminAddr string
 
 	t       T
 	argv    []string
@@ -185,7 +189,8 @@ func StartOurs(t T, bin string, o Options) *Server {
 	dir := t.TempDir()
 	port := FreePort(t)
 	cfg := o.zooCfg(filepath.Join(dir, "data"), port)
-	cfg["admin.serverPort"] = "0"
+	adminPort := FreePort(t)
+	cfg["admin.serverPort"] = strconv.Itoa(adminPort)
 	cfg["admin.serverAddress"] = "127.0.0.1"
 	delete(cfg, "admin.enableServer")
 	if o.ExtendedTypes {
@@ -199,7 +204,8 @@ func StartOurs(t T, bin string, o Options) *Server {
 		t.Fatalf("%v", err)
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
-		t: t, argv: []string{bin, cfgPath}, logPath: filepath.Join(dir, "server.log")}
+		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort),
+		t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
 	s.start()
 	return s
 }
