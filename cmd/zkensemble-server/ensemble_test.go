@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -101,6 +102,21 @@ func TestEnsembleFailover(t *testing.T) {
 			}
 			return nil
 		})
+	}
+
+	// /zookeeper/config lists the members in ZooKeeper's format.
+	data, _, _, err := c.GetConfig(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := zkclient.ParseEnsembleConfig(data)
+	if err != nil || len(cfg.Members) != 3 || cfg.Version == 0 || cfg.ConnectString() == "" {
+		t.Fatalf("/zookeeper/config %q: %+v %v", data, cfg, err)
+	}
+	for _, s := range ens.Servers {
+		if !strings.Contains(cfg.ConnectString(), s.Addr) {
+			t.Fatalf("/zookeeper/config lacks %s: %q", s.Addr, data)
+		}
 	}
 
 	sid := c.SessionID()

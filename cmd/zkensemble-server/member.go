@@ -28,7 +28,7 @@ type member struct {
 // the fsynced write-ahead log before it is applied and answered, and a
 // restart replays it.
 func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, faults bool, logger *slog.Logger) (*member, error) {
-	peers := map[uint64]string{}
+	peers, clients := map[uint64]string{}, map[uint64]string{}
 	id := uint64(1)
 	if len(cfg.Servers) == 0 {
 		peers[1] = "127.0.0.1:0"
@@ -44,17 +44,17 @@ func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, fau
 		}
 		id = myid
 		for sid, line := range cfg.Servers {
-			addr, err := peerAddress(line)
+			addr, client, err := parseServerLine(line)
 			if err != nil {
 				return nil, fmt.Errorf("server.%d: %w", sid, err)
 			}
-			peers[sid] = addr
+			peers[sid], clients[sid] = addr, client
 		}
 		if _, ok := peers[id]; !ok {
 			return nil, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", id, id)
 		}
 	}
-	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
 	if err != nil {
 		return nil, err
 	}
@@ -140,12 +140,19 @@ func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
 	return nil
 }
 
-// peerAddress takes host:quorumPort from "host:quorumPort:electionPort[:role][;client]".
-func peerAddress(line string) (string, error) {
-	quorum, _, _ := strings.Cut(line, ";")
+// parseServerLine takes host:quorumPort and the client address from
+// "host:quorumPort:electionPort[:role][;[clientHost:]clientPort]".
+func parseServerLine(line string) (peer, client string, err error) {
+	quorum, clientPart, hasClient := strings.Cut(line, ";")
 	parts := strings.Split(quorum, ":")
 	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return "", fmt.Errorf("%q: want host:quorumPort:electionPort", line)
+		return "", "", fmt.Errorf("%q: want host:quorumPort:electionPort[;clientPort]", line)
 	}
-	return parts[0] + ":" + parts[1], nil
+	if hasClient {
+		client = clientPart
+		if !strings.Contains(client, ":") {
+			client = "0.0.0.0:" + client
+		}
+	}
+	return parts[0] + ":" + parts[1], client, nil
 }

@@ -3,6 +3,7 @@ package ensemble
 import (
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,6 +26,14 @@ type Config struct {
 	// Peers maps every initial member's id to its replication address
 	// (host:port). Peers[ID] is where this member listens.
 	Peers map[uint64]string
+	// ClientAddrs are the initial members' client addresses (for /zookeeper/config).
+	ClientAddrs map[uint64]string
+	// PublishConfig keeps /zookeeper/config in step with the membership. Off,
+	// it stays empty, as on a standalone ZooKeeper (an ensemble of one).
+	PublishConfig bool
+	// Join starts a new member with an empty log that waits to be added as a
+	// learner by the leader (Peers lists the members to reach).
+	Join bool
 	// DataDir holds the WAL and snapshots.
 	DataDir string
 	// TickInterval is Raft's logical clock; elections take ElectionTicks of it.
@@ -74,6 +83,10 @@ type Node struct {
 	readSeq   uint64
 	readWaits map[uint64]chan uint64
 
+	memberMu sync.Mutex
+	members  map[uint64]MemberInfo
+	removed  atomic.Bool
+
 	leader atomic.Uint64
 	stop   chan struct{}
 	done   chan struct{}
@@ -106,7 +119,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store,
+	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store, members: map[uint64]MemberInfo{},
 		readWaits: map[uint64]chan uint64{}, stop: make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
 	t, err := newTransport(cfg.ID, listen, n.log)
@@ -124,7 +137,11 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 	cfg, store, t := n.cfg, n.store, n.transport
 	n.sm = sm
 	if s := store.snapshot; s != nil {
-		if err := sm.Restore(s.Data); err != nil {
+		data, err := n.decodeSnapshot(s.Data)
+		if err == nil {
+			err = sm.Restore(data)
+		}
+		if err != nil {
 			store.close()
 			t.close()
 			return fmt.Errorf("ensemble: restoring the snapshot: %w", err)
@@ -146,7 +163,8 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		PreVote:                   true,
 		Logger:                    raftLogger{n.log},
 	}
-	if store.existed {
+	if store.existed || cfg.Join {
+		// A joining member starts empty and learns the configuration from the leader.
 		n.rn = raft.RestartNode(rc)
 	} else {
 		var peers []raft.Peer
@@ -156,7 +174,8 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
-			peers = append(peers, raft.Peer{ID: id, Context: []byte(cfg.Peers[id])})
+			cctx, _ := json.Marshal(ccContext{Member: MemberInfo{ID: id, PeerAddr: cfg.Peers[id], ClientAddr: cfg.ClientAddrs[id]}})
+			peers = append(peers, raft.Peer{ID: id, Context: cctx})
 		}
 		n.rn = raft.StartNode(rc, peers)
 	}
@@ -326,7 +345,11 @@ func (n *Node) run() {
 			}
 			n.transport.Send(rd.Messages)
 			if !raft.IsEmptySnap(rd.Snapshot) {
-				if err := n.sm.Restore(rd.Snapshot.Data); err != nil {
+				data, err := n.decodeSnapshot(rd.Snapshot.Data)
+				if err == nil {
+					err = n.sm.Restore(data)
+				}
+				if err != nil {
 					n.log.Error("ensemble: restoring a snapshot from the leader failed", "err", err)
 					return
 				}
@@ -378,26 +401,8 @@ func (n *Node) applyCommitted(ents []pb.Entry) {
 				batch = append(batch, sessionserver.Entry{Term: e.Term, Index: e.Index, Data: e.Data})
 			}
 		case pb.EntryConfChange:
-			if len(batch) > 0 {
-				n.sm.Apply(batch)
-				batch = batch[:0]
-			}
-			var cc pb.ConfChange
-			if err := cc.Unmarshal(e.Data); err != nil {
-				n.log.Error("ensemble: undecodable configuration change", "index", e.Index, "err", err)
-				continue
-			}
-			n.confState = *n.rn.ApplyConfChange(cc)
-			switch cc.Type {
-			case pb.ConfChangeAddNode, pb.ConfChangeAddLearnerNode:
-				if len(cc.Context) > 0 {
-					n.transport.AddPeer(cc.NodeID, string(cc.Context))
-				}
-			case pb.ConfChangeRemoveNode:
-				if cc.NodeID == n.cfg.ID {
-					n.log.Info("ensemble: this member was removed from the configuration")
-				}
-				n.transport.RemovePeer(cc.NodeID)
+			if cfgEntry, ok := n.applyConfChange(e); ok && n.cfg.PublishConfig {
+				batch = append(batch, cfgEntry)
 			}
 		}
 	}
@@ -416,11 +421,12 @@ func (n *Node) maybeSnapshot() {
 	if applied-n.snapshotIndex < n.cfg.SnapshotCount {
 		return
 	}
-	data, err := n.sm.Snapshot()
+	smData, err := n.sm.Snapshot()
 	if err != nil {
 		n.log.Error("ensemble: snapshot failed", "err", err)
 		return
 	}
+	data := n.encodeSnapshot(smData)
 	snap, err := n.store.mem.CreateSnapshot(applied, &n.confState, data)
 	if err != nil {
 		if !errors.Is(err, raft.ErrSnapOutOfDate) {

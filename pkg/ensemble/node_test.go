@@ -1,6 +1,7 @@
 package ensemble
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -20,7 +21,11 @@ type kv struct {
 	mu      sync.Mutex
 	data    map[string]string
 	applied []sessionserver.Entry
+	configs int // /zookeeper/config transactions the log inserted
 }
+
+// configTxnPrefix is how a configuration transaction starts (its type, -100).
+var configTxnPrefix = sessionserver.ConfigTxn(nil, 0)[:4]
 
 func newKV() *kv { return &kv{data: map[string]string{}} }
 
@@ -28,6 +33,10 @@ func (s *kv) Apply(entries []sessionserver.Entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range entries {
+		if bytes.HasPrefix(e.Data, configTxnPrefix) {
+			s.configs++
+			continue
+		}
 		k, v, _ := strings.Cut(string(e.Data), "=")
 		s.data[k] = v
 		s.applied = append(s.applied, sessionserver.Entry{Term: e.Term, Index: e.Index})
@@ -84,7 +93,7 @@ func cluster(t *testing.T, n int, snapCount uint64) []*member {
 	var ms []*member
 	for i := 1; i <= n; i++ {
 		m := &member{cfg: Config{ID: uint64(i), Peers: peers, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
-			SnapshotCount: snapCount, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+			SnapshotCount: snapCount, PublishConfig: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
 		m.start(t)
 		ms = append(ms, m)
 	}

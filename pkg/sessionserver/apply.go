@@ -73,7 +73,10 @@ func (s *Server) applyOne(e Entry) *conn {
 		s.tree.DeleteIfExpired(zxid, t.Time, string(t.Body))
 		return nil
 	case txnSetConfig:
-		s.tree.SetConfig(zxid, t.Time, t.Body)
+		// The membership lines come from the log; the version is the zxid of
+		// this change, as ZooKeeper's reconfig gives it.
+		data := append(append([]byte{}, t.Body...), []byte(fmt.Sprintf("version=%x", zxid))...)
+		s.tree.SetConfig(zxid, t.Time, data)
 		return nil
 	}
 	code, body := s.applyRequest(zxid, t)

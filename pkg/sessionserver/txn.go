@@ -86,3 +86,11 @@ func decodeTxn(b []byte) (*txn, error) {
 	}
 	return t, nil
 }
+
+// ConfigTxn encodes a transaction that replaces /zookeeper/config with the
+// given server lines ("server.N=...\n" each); the applying member appends
+// "version=<zxid in hex>". pkg/ensemble puts one in the log at every
+// committed membership change, so every member changes the znode at the same zxid.
+func ConfigTxn(lines []byte, wallMillis int64) []byte {
+	return (&txn{Type: txnSetConfig, Time: wallMillis, Body: lines}).encode()
+}

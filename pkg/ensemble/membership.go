@@ -1,0 +1,282 @@
+package ensemble
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+// MemberInfo is what the log records about a member.
+type MemberInfo struct {
+	ID         uint64 `json:"id"`
+	PeerAddr   string `json:"peer"`
+	ClientAddr string `json:"client,omitempty"`
+	Learner    bool   `json:"learner,omitempty"`
+}
+
+// ccContext travels in a configuration change: the member and the proposer's
+// clock, so every member writes the same /zookeeper/config at the same zxid.
+type ccContext struct {
+	Member MemberInfo `json:"member"`
+	Time   int64      `json:"time"`
+}
+
+// Membership errors, with the codes the admin API reports.
+var (
+	ErrNotLeader     = errors.New("ensemble: this member is not the leader")
+	ErrUnknownMember = errors.New("ensemble: no such member")
+	ErrMemberExists  = errors.New("ensemble: the member is already in the configuration")
+	ErrNotLearner    = errors.New("ensemble: the member is not a learner")
+	ErrNotCaughtUp   = errors.New("ensemble: the learner has not caught up with the leader")
+	ErrNoQuorum      = errors.New("ensemble: the remaining voters could not form a quorum")
+	ErrRemoveLeader  = errors.New("ensemble: transfer leadership before removing the leader")
+)
+
+// catchUpSlack is how far behind the leader's commit a learner may be and
+// still count as caught up.
+const catchUpSlack = 64
+
+// Members returns the configuration, sorted by id.
+func (n *Node) Members() []MemberInfo {
+	n.memberMu.Lock()
+	defer n.memberMu.Unlock()
+	out := make([]MemberInfo, 0, len(n.members))
+	for _, m := range n.members {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+func (n *Node) member(id uint64) (MemberInfo, bool) {
+	n.memberMu.Lock()
+	defer n.memberMu.Unlock()
+	m, ok := n.members[id]
+	return m, ok
+}
+
+// configLines renders the configuration in ZooKeeper's dynamic format, one
+// "server.N=host:port:port:participant|observer;client" line per member. The
+// replication port stands for both quorum and election ports (Raft uses one).
+func configLines(members []MemberInfo) []byte {
+	var b strings.Builder
+	for _, m := range members {
+		role := "participant"
+		if m.Learner {
+			role = "observer"
+		}
+		host, port, err := net.SplitHostPort(m.PeerAddr)
+		if err != nil {
+			host, port = m.PeerAddr, "0"
+		}
+		fmt.Fprintf(&b, "server.%d=%s:%s:%s:%s", m.ID, host, port, port, role)
+		if m.ClientAddr != "" {
+			fmt.Fprintf(&b, ";%s", m.ClientAddr)
+		}
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
+}
+
+// applyConfChange updates Raft, the member table and the transport, and
+// returns the transaction that rewrites /zookeeper/config at this position.
+func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
+	var cc pb.ConfChange
+	if err := cc.Unmarshal(e.Data); err != nil {
+		n.log.Error("ensemble: undecodable configuration change", "index", e.Index, "err", err)
+		return sessionserver.Entry{}, false
+	}
+	n.confState = *n.rn.ApplyConfChange(cc)
+	var cctx ccContext
+	if len(cc.Context) > 0 && json.Unmarshal(cc.Context, &cctx) != nil {
+		// A bootstrap entry of an older format carries the peer address only.
+		cctx = ccContext{Member: MemberInfo{ID: cc.NodeID, PeerAddr: string(cc.Context)}}
+	}
+	n.memberMu.Lock()
+	switch cc.Type {
+	case pb.ConfChangeAddNode, pb.ConfChangeAddLearnerNode:
+		m := cctx.Member
+		m.ID = cc.NodeID
+		m.Learner = cc.Type == pb.ConfChangeAddLearnerNode
+		if old, ok := n.members[m.ID]; ok && m.PeerAddr == "" {
+			m.PeerAddr, m.ClientAddr = old.PeerAddr, old.ClientAddr
+		}
+		n.members[m.ID] = m
+		if m.PeerAddr != "" {
+			n.transport.AddPeer(m.ID, m.PeerAddr)
+		}
+	case pb.ConfChangeRemoveNode:
+		delete(n.members, cc.NodeID)
+		if cc.NodeID == n.cfg.ID {
+			n.removed.Store(true)
+			n.log.Info("ensemble: this member was removed from the configuration")
+		} else {
+			n.transport.RemovePeer(cc.NodeID)
+		}
+	}
+	n.memberMu.Unlock()
+	return sessionserver.Entry{Term: e.Term, Index: e.Index, Data: sessionserver.ConfigTxn(configLines(n.Members()), cctx.Time)}, true
+}
+
+func (n *Node) proposeConfChange(ctx context.Context, typ pb.ConfChangeType, m MemberInfo, done func() bool) error {
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	cctx, _ := json.Marshal(ccContext{Member: m, Time: time.Now().UnixMilli()})
+	if err := n.rn.ProposeConfChange(ctx, pb.ConfChange{Type: typ, NodeID: m.ID, Context: cctx}); err != nil {
+		return err
+	}
+	for !done() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.done:
+			return sessionserver.ErrLogClosed
+		case <-time.After(n.cfg.TickInterval / 2):
+		}
+	}
+	return nil
+}
+
+// AddLearner adds a non-voting member; it catches up from the leader. It
+// returns once the change is committed and applied here.
+func (n *Node) AddLearner(ctx context.Context, m MemberInfo) error {
+	if _, ok := n.member(m.ID); ok {
+		return ErrMemberExists
+	}
+	if m.ID == 0 || m.ID > 255 || m.PeerAddr == "" {
+		return fmt.Errorf("ensemble: a member needs an id 1..255 and a peer address")
+	}
+	m.Learner = true
+	return n.proposeConfChange(ctx, pb.ConfChangeAddLearnerNode, m, func() bool { _, ok := n.member(m.ID); return ok })
+}
+
+// CaughtUp reports whether a member's log matches the leader's commit (leader only).
+func (n *Node) CaughtUp(id uint64) bool {
+	st := n.rn.Status()
+	pr, ok := st.Progress[id]
+	return ok && pr.Match+catchUpSlack >= st.Commit
+}
+
+// Promote makes a caught-up learner a voter.
+func (n *Node) Promote(ctx context.Context, id uint64) error {
+	m, ok := n.member(id)
+	if !ok {
+		return ErrUnknownMember
+	}
+	if !m.Learner {
+		return ErrNotLearner
+	}
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	if !n.CaughtUp(id) {
+		return ErrNotCaughtUp
+	}
+	m.Learner = false
+	return n.proposeConfChange(ctx, pb.ConfChangeAddNode, m, func() bool { x, ok := n.member(id); return ok && !x.Learner })
+}
+
+// RemoveMember removes a member, refusing when the voters left could not form
+// a quorum of themselves from the members the leader hears from.
+func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
+	m, ok := n.member(id)
+	if !ok {
+		return ErrUnknownMember
+	}
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	if id == n.cfg.ID {
+		return ErrRemoveLeader
+	}
+	st := n.rn.Status()
+	voters, active := 0, 0
+	for vid := range st.Config.Voters.IDs() {
+		if vid == id {
+			continue
+		}
+		voters++
+		if pr, ok := st.Progress[vid]; vid == n.cfg.ID || (ok && pr.RecentActive) {
+			active++
+		}
+	}
+	if !m.Learner && active < voters/2+1 {
+		return ErrNoQuorum
+	}
+	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
+}
+
+// Transfer hands leadership to another voter (0: the most caught-up one) and
+// waits until it leads.
+func (n *Node) Transfer(ctx context.Context, to uint64) error {
+	if !n.IsLeader() {
+		return ErrNotLeader
+	}
+	if to == 0 {
+		st := n.rn.Status()
+		var best uint64
+		for vid := range st.Config.Voters.IDs() {
+			if vid != n.cfg.ID && (best == 0 || st.Progress[vid].Match > st.Progress[best].Match) {
+				best = vid
+			}
+		}
+		to = best
+	}
+	if m, ok := n.member(to); !ok || m.Learner {
+		return ErrUnknownMember
+	}
+	n.rn.TransferLeadership(ctx, n.cfg.ID, to)
+	for n.Leader() != to {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-n.done:
+			return sessionserver.ErrLogClosed
+		case <-time.After(n.cfg.TickInterval / 2):
+		}
+	}
+	return nil
+}
+
+// Removed reports whether this member has been removed from the configuration.
+func (n *Node) Removed() bool { return n.removed.Load() }
+
+// snapshot data: the member table (length-prefixed JSON), then the state machine's snapshot.
+func (n *Node) encodeSnapshot(sm []byte) []byte {
+	members, _ := json.Marshal(n.Members())
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(members)))
+	out = append(out, members...)
+	return append(out, sm...)
+}
+
+func (n *Node) decodeSnapshot(b []byte) ([]byte, error) {
+	if len(b) < 4 || int(binary.BigEndian.Uint32(b)) > len(b)-4 {
+		return nil, errors.New("ensemble: malformed snapshot")
+	}
+	l := binary.BigEndian.Uint32(b)
+	var members []MemberInfo
+	if err := json.Unmarshal(b[4:4+l], &members); err != nil {
+		return nil, fmt.Errorf("ensemble: snapshot members: %w", err)
+	}
+	n.memberMu.Lock()
+	n.members = map[uint64]MemberInfo{}
+	for _, m := range members {
+		n.members[m.ID] = m
+		if m.PeerAddr != "" {
+			n.transport.AddPeer(m.ID, m.PeerAddr)
+		}
+	}
+	n.memberMu.Unlock()
+	return b[4+l:], nil
+}

@@ -1,0 +1,109 @@
+package ensemble
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+)
+
+func joiner(t *testing.T, id uint64, peers map[uint64]string) *member {
+	t.Helper()
+	m := &member{cfg: Config{ID: id, Peers: peers, Join: true, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
+		SnapshotCount: 1000, PublishConfig: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+	m.start(t)
+	return m
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out: %s", what)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval
+	}
+}
+
+// TestGrowAndShrink grows an ensemble of one to three (learner, catch up,
+// promote), moves leadership, removes the first member, and refuses a removal
+// that would leave no quorum.
+func TestGrowAndShrink(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ms := cluster(t, 1, 1000)
+	first := ms[0]
+	waitLeader(t, ms)
+	for i := 0; i < 20; i++ {
+		propose(t, first, "k"+string(rune('a'+i)), "v")
+	}
+	peers := map[uint64]string{1: first.cfg.Peers[1]}
+	for id := uint64(2); id <= 3; id++ {
+		peers[id] = freeAddr(t)
+		m := joiner(t, id, map[uint64]string{1: peers[1], id: peers[id]})
+		ms = append(ms, m)
+		if err := first.node.Promote(ctx, id); !errors.Is(err, ErrUnknownMember) {
+			t.Fatalf("promoting a member not yet added: %v", err)
+		}
+		if err := first.node.AddLearner(ctx, MemberInfo{ID: id, PeerAddr: peers[id], ClientAddr: "127.0.0.1:2181"}); err != nil {
+			t.Fatalf("add learner %d: %v", id, err)
+		}
+		waitFor(t, "learner catches up", func() bool { return first.node.CaughtUp(id) })
+		waitConverged(t, ms, "kt", "v")
+		if err := first.node.Promote(ctx, id); err != nil {
+			t.Fatalf("promote %d: %v", id, err)
+		}
+	}
+	if got := len(first.node.Members()); got != 3 {
+		t.Fatalf("members %v", first.node.Members())
+	}
+	for _, m := range first.node.Members() {
+		if m.Learner {
+			t.Fatalf("member %d is still a learner", m.ID)
+		}
+	}
+	// Every member applied a /zookeeper/config change for every membership step.
+	for _, m := range ms {
+		m.sm.mu.Lock()
+		n := m.sm.configs
+		m.sm.mu.Unlock()
+		if n < 3 {
+			t.Errorf("member %d applied %d configuration transactions", m.cfg.ID, n)
+		}
+	}
+	propose(t, ms[2], "grown", "yes")
+	waitConverged(t, ms, "grown", "yes")
+
+	// The quorum check: with member 3 silent, removing member 2 would leave
+	// voters {1,3} of which only the leader answers.
+	for _, m := range ms {
+		m.node.Transport().SetDrop(func(from, to uint64) bool { return from == 3 || to == 3 })
+	}
+	waitFor(t, "member 3 seen inactive", func() bool { return !first.node.Status().Progress[3].RecentActive })
+	if err := first.node.RemoveMember(ctx, 2); !errors.Is(err, ErrNoQuorum) {
+		t.Fatalf("a removal that loses quorum: %v", err)
+	}
+	for _, m := range ms {
+		m.node.Transport().SetDrop(nil)
+	}
+
+	// Leadership moves before the first member is removed.
+	if err := first.node.RemoveMember(ctx, 1); !errors.Is(err, ErrRemoveLeader) {
+		t.Fatalf("removing the leader: %v", err)
+	}
+	if err := first.node.Transfer(ctx, 3); err != nil {
+		t.Fatalf("transfer: %v", err)
+	}
+	third := ms[2]
+	if err := third.node.RemoveMember(ctx, 1); err != nil {
+		t.Fatalf("remove 1: %v", err)
+	}
+	waitFor(t, "member 1 learns it was removed", first.node.Removed)
+	rest := ms[1:]
+	propose(t, third, "shrunk", "yes")
+	waitConverged(t, rest, "shrunk", "yes")
+
+}
