@@ -42,6 +42,8 @@ func run(args []string) error {
 		values[k] = fs.String(k, "", "zoo.cfg "+k)
 	}
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	ensembleID := fs.String("ensemble-id", "default", "identity of the ensemble, stamped into dataDir; a dataDir stamped for another ensemble or member is refused")
+	join := fs.Bool("join", false, "start empty and wait to be added as a learner by the leader (server.N lines list the members to reach)")
 	faults := fs.Bool("fault-injection", false, "serve /debug/partition and /debug/heal on the admin listener (tests only)")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
@@ -88,7 +90,7 @@ func run(args []string) error {
 	defer stop()
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
 	if cfg.DataDir != "" {
-		member, err := startMember(ctx, cfg, *myid, *faults, logger)
+		member, err := startMember(ctx, cfg, memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults}, logger)
 		if err != nil {
 			return err
 		}

@@ -15,9 +15,18 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
+// memberFlags are the command-line settings of a member.
+type memberFlags struct {
+	myid       uint64
+	ensembleID string
+	join       bool
+	faults     bool
+}
+
 // member is this process's place in the replicated log: an ensemble of one
 // when zoo.cfg has no server.N lines, else one of the listed members.
 type member struct {
+	server  *sessionserver.Server
 	node    *ensemble.Node
 	tracker *ensemble.SessionTracker
 	options []sessionserver.Option
@@ -27,7 +36,8 @@ type member struct {
 // startMember opens the member's log. With a dataDir every transaction is in
 // the fsynced write-ahead log before it is applied and answered, and a
 // restart replays it.
-func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, faults bool, logger *slog.Logger) (*member, error) {
+func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlags, logger *slog.Logger) (*member, error) {
+	myid := flags.myid
 	peers, clients := map[uint64]string{}, map[uint64]string{}
 	id := uint64(1)
 	if len(cfg.Servers) == 0 {
@@ -54,11 +64,15 @@ func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, fau
 			return nil, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", id, id)
 		}
 	}
-	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
+		return nil, err
+	}
+	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
+		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
 	if err != nil {
 		return nil, err
 	}
-	m := &member{node: node, single: len(peers) == 1}
+	m := &member{node: node, single: len(cfg.Servers) == 0}
 	m.tracker = ensemble.NewSessionTracker(node, cfg.TickTime)
 	mode := func() string {
 		switch {
@@ -66,23 +80,35 @@ func startMember(ctx context.Context, cfg sessionserver.Config, myid uint64, fau
 			return "standalone"
 		case node.IsLeader():
 			return "leader"
-		default:
-			return "follower"
 		}
+		if me, ok := nodeMember(node); ok && me.Learner {
+			return "observer"
+		}
+		return "follower"
 	}
 	m.options = []sessionserver.Option{
 		sessionserver.WithLog(node),
 		sessionserver.WithServerID(uint8(id)),
 		sessionserver.WithTracker(m.tracker),
 		sessionserver.WithMode(mode),
-		sessionserver.WithReadiness(func() error {
-			if node.Leader() == 0 {
-				return fmt.Errorf("no leader known")
-			}
-			return nil
-		}),
+		sessionserver.WithReadiness(node.Ready),
+		sessionserver.WithAdminHandler("/v1/", node.AdminHandler(ensemble.AdminInfo{
+			EnsembleID: flags.ensembleID,
+			Zxid: func() int64 {
+				if s := m.server; s != nil {
+					return s.LastZxid()
+				}
+				return -1
+			},
+			ConfigVersion: func() int64 {
+				if s := m.server; s != nil {
+					return s.ConfigVersion()
+				}
+				return 0
+			},
+		})),
 	}
-	if faults {
+	if flags.faults {
 		logger.Warn("fault injection is enabled on the admin listener (/debug/partition, /debug/heal): for tests only")
 		m.options = append(m.options, sessionserver.WithAdminHandler("/debug/", faultHandler(node)))
 	}
@@ -127,6 +153,7 @@ func faultHandler(node *ensemble.Node) http.Handler {
 
 // run starts the log against the server's state machine and waits for a leader.
 func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
+	m.server = srv
 	m.tracker.SetExpire(srv.ExpireSessions)
 	if err := m.node.Run(srv); err != nil {
 		return err
@@ -155,4 +182,13 @@ func parseServerLine(line string) (peer, client string, err error) {
 		}
 	}
 	return parts[0] + ":" + parts[1], client, nil
+}
+
+func nodeMember(n *ensemble.Node) (ensemble.MemberInfo, bool) {
+	for _, m := range n.Members() {
+		if m.ID == n.ID() {
+			return m, true
+		}
+	}
+	return ensemble.MemberInfo{}, false
 }

@@ -139,3 +139,49 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 	}
 	return e
 }
+
+// MemberPorts are the loopback ports of one of our members.
+type MemberPorts struct {
+	ID                  int
+	Client, Peer, Admin int
+}
+
+// AllocMember picks free ports for member id.
+func AllocMember(t T, id int) MemberPorts {
+	return MemberPorts{ID: id, Client: FreePort(t), Peer: FreePort(t), Admin: FreePort(t)}
+}
+
+// ServerLine is the member's zoo.cfg server line.
+func (p MemberPorts) ServerLine() string {
+	return fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", p.Peer, p.Peer, p.Client)
+}
+
+// StartOursMember starts one member of our binary whose zoo.cfg lists the
+// given members (itself included); o.Args can add --join.
+func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o Options) *Server {
+	t.Helper()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", self.ID)), 0o644); err != nil {
+		t.Fatalf("%v", err)
+	}
+	cfg := o.zooCfg(data, self.Client)
+	cfg["admin.serverPort"] = strconv.Itoa(self.Admin)
+	cfg["admin.serverAddress"] = "127.0.0.1"
+	delete(cfg, "admin.enableServer")
+	for _, m := range listed {
+		cfg[fmt.Sprintf("server.%d", m.ID)] = m.ServerLine()
+	}
+	cfgPath := filepath.Join(dir, "zoo.cfg")
+	if err := writeCfg(cfgPath, cfg); err != nil {
+		t.Fatalf("%v", err)
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
+		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin),
+		t: t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
+	s.startNoWait()
+	return s
+}

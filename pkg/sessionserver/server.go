@@ -389,3 +389,12 @@ func (s *Server) SessionTimeouts() map[int64]int32 {
 
 // ExpireSessions proposes closeSession for sids (the ensemble leader's expiry).
 func (s *Server) ExpireSessions(sids []int64) { s.expireSessions(sids) }
+
+// ConfigVersion is the version of /zookeeper/config: the zxid of the change
+// that wrote it (0 while it is empty).
+func (s *Server) ConfigVersion() int64 {
+	s.tree.RLock()
+	defer s.tree.RUnlock()
+	_, st := s.tree.Config()
+	return st.Mzxid
+}
