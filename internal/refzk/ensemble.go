@@ -181,7 +181,7 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin),
-		t: t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
+		t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
 	s.startNoWait()
 	return s
 }
