@@ -159,6 +159,18 @@ func TestEnsembleFailover(t *testing.T) {
 		return nil
 	})
 
+	// A session that reattaches to another member keeps going there, and the
+	// member it left closes the old connection (SessionMoved).
+	a, b := rawConnect(t, ens.Servers[1].Addr, 0, nil), (*rawSession)(nil)
+	b = rawConnect(t, ens.Servers[2].Addr, a.sid, a.passwd)
+	if b.sid != a.sid {
+		t.Fatalf("reattach on another member gave session %x, want %x", b.sid, a.sid)
+	}
+	a.nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if _, err := a.nc.Read(make([]byte, 1)); err == nil {
+		t.Fatal("the member the session left kept its old connection open")
+	}
+
 	// An abandoned session (its client gone without closing) expires once,
 	// and its ephemeral disappears on every member.
 	px := newCutter(t, ens.Servers[0].Addr)
@@ -237,4 +249,42 @@ func (c *cutter) cutAll() {
 	for _, x := range c.conns {
 		x.Close()
 	}
+}
+
+type rawSession struct {
+	nc     net.Conn
+	sid    int64
+	passwd []byte
+}
+
+// rawConnect performs a handshake by hand (a new session when sid is 0).
+func rawConnect(t *testing.T, addr string, sid int64, passwd []byte) *rawSession {
+	t.Helper()
+	var s *rawSession
+	retry(t, "handshake with "+addr, func() error {
+		nc, err := net.Dial("tcp", addr)
+		if err != nil {
+			return err
+		}
+		if passwd == nil {
+			passwd = make([]byte, 16)
+		}
+		nc.Write(wire.AppendFrame(nil, wire.Marshal(&wire.ConnectRequest{TimeOut: 10000, SessionID: sid, Passwd: passwd})))
+		nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := wire.ReadFrame(nc, nil, 1<<20)
+		if err != nil {
+			nc.Close()
+			return err
+		}
+		var resp wire.ConnectResponse
+		if err := resp.Decode(wire.NewDecoder(b)); err != nil || resp.SessionID == 0 {
+			nc.Close()
+			return fmt.Errorf("handshake refused: %+v %v", resp, err)
+		}
+		nc.SetReadDeadline(time.Time{})
+		t.Cleanup(func() { nc.Close() })
+		s = &rawSession{nc: nc, sid: resp.SessionID, passwd: resp.Passwd}
+		return nil
+	})
+	return s
 }

@@ -17,9 +17,7 @@ func (s *Server) Apply(entries []Entry) {
 	var closed []*conn
 	s.tree.Lock()
 	for _, e := range entries {
-		if c := s.applyOne(e); c != nil {
-			closed = append(closed, c)
-		}
+		closed = s.applyOne(e, closed)
 	}
 	s.tree.Unlock()
 	for _, c := range closed {
@@ -35,13 +33,24 @@ func (s *Server) nextZxid(term uint64) int64 {
 	return int64(s.term<<32 | uint64(s.counter))
 }
 
-// applyOne applies one transaction; it returns a connection to close when
-// the transaction ended a session that has a connection on this member.
-func (s *Server) applyOne(e Entry) *conn {
+// applyOne applies one transaction; it adds to closed the connections of
+// sessions the transaction ended that have a connection on this member.
+func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 	t, err := decodeTxn(e.Data)
 	if err != nil {
 		s.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
-		return nil
+		return closed
+	}
+	if t.Type == txnSessionOwner {
+		// Not a change of the tree: it uses no zxid, as ZooKeeper's session
+		// revalidation does not.
+		if t.Origin != s.id {
+			if c := s.connOf(t.SID); c != nil {
+				s.logger.Info("session moved to another member; closing its old connection", "sessionId", fmt.Sprintf("0x%x", t.SID), "member", t.Origin)
+				closed = append(closed, c)
+			}
+		}
+		return closed
 	}
 	zxid := s.nextZxid(e.Term)
 	s.lastZxid.Store(zxid)
@@ -59,31 +68,56 @@ func (s *Server) applyOne(e Entry) *conn {
 		if p != nil && p.handshake != nil {
 			p.handshake <- true
 		}
-		return nil
+		return closed
 	case wire.OpCloseSession:
-		s.tree.KillSession(zxid, t.SID)
-		delete(s.sessionTable, t.SID)
-		s.tracker.RemoveSession(t.SID)
+		s.closeSession(zxid, t.SID)
 		if p != nil && p.c != nil {
 			p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, wire.ErrOK, nil), true)
-			return nil
+			return closed
 		}
-		return s.connOf(t.SID)
+		if c := s.connOf(t.SID); c != nil {
+			closed = append(closed, c)
+		}
+		return closed
+	case txnCloseSessions:
+		sids, err := decodeSids(t.Body)
+		if err != nil {
+			s.logger.Error("skipping undecodable session close", "index", e.Index, "err", err)
+			return closed
+		}
+		for i, sid := range sids {
+			if i > 0 {
+				zxid = s.nextZxid(e.Term)
+				s.lastZxid.Store(zxid)
+			}
+			s.closeSession(zxid, sid)
+			if c := s.connOf(sid); c != nil {
+				closed = append(closed, c)
+			}
+		}
+		return closed
 	case txnDeleteExpired:
 		s.tree.DeleteIfExpired(zxid, t.Time, string(t.Body))
-		return nil
+		return closed
 	case txnSetConfig:
 		// The membership lines come from the log; the version is the zxid of
 		// this change, as ZooKeeper's reconfig gives it.
 		data := append(append([]byte{}, t.Body...), []byte(fmt.Sprintf("version=%x", zxid))...)
 		s.tree.SetConfig(zxid, t.Time, data)
-		return nil
+		return closed
 	}
 	code, body := s.applyRequest(zxid, t)
 	if p != nil && p.c != nil {
 		p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, code, body), false)
 	}
-	return nil
+	return closed
+}
+
+// closeSession ends a session at zxid: its ephemerals go, watchers are told.
+func (s *Server) closeSession(zxid, sid int64) {
+	s.tree.KillSession(zxid, sid)
+	delete(s.sessionTable, sid)
+	s.tracker.RemoveSession(sid)
 }
 
 // applyRequest applies a client write and returns its reply.

@@ -59,6 +59,13 @@ func (c *conn) handshake(body []byte) bool {
 	}
 	c.sid, c.timeout = sid, timeout
 	s.bind(c, sid)
+	if req.SessionID != 0 && s.localLog == nil && s.mode() != "standalone" {
+		// In an ensemble, tell the other members the session moved here, so the
+		// member it left drops the old connection (SessionMoved).
+		if err := s.propose(&txn{Type: txnSessionOwner, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id}); err != nil {
+			s.logger.Warn("proposing the session's new owner", "err", err)
+		}
+	}
 	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, sessions.Password(sid)
 	c.writeFrame(wire.Marshal(&resp), false)
 	c.sent.Add(1)

@@ -13,6 +13,11 @@ const (
 	txnDeleteExpired int32 = wire.OpDeleteContainer
 	// txnSetConfig replaces /zookeeper/config (membership changes, from pkg/ensemble).
 	txnSetConfig int32 = -100
+	// txnCloseSessions closes expired sessions, each at a zxid of its own.
+	txnCloseSessions int32 = -101
+	// txnSessionOwner records that a session reattached to its origin member:
+	// the member it left closes the old connection (ZooKeeper's SessionMoved).
+	txnSessionOwner int32 = -102
 )
 
 // txn is what a member proposes to the Log: the client's request body plus
@@ -93,4 +98,28 @@ func decodeTxn(b []byte) (*txn, error) {
 // committed membership change, so every member changes the znode at the same zxid.
 func ConfigTxn(lines []byte, wallMillis int64) []byte {
 	return (&txn{Type: txnSetConfig, Time: wallMillis, Body: lines}).encode()
+}
+
+func encodeSids(sids []int64) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 4+8*len(sids)))
+	e.WriteInt32(int32(len(sids)))
+	for _, sid := range sids {
+		e.WriteInt64(sid)
+	}
+	return e.Bytes()
+}
+
+func decodeSids(b []byte) ([]int64, error) {
+	d := wire.NewDecoder(b)
+	n, err := d.ReadInt32()
+	if err != nil || n < 0 || int(n)*8 > d.Remaining() {
+		return nil, errBadTxn
+	}
+	out := make([]int64, n)
+	for i := range out {
+		if out[i], err = d.ReadInt64(); err != nil {
+			return nil, errBadTxn
+		}
+	}
+	return out, nil
 }
