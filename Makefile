@@ -62,6 +62,12 @@ fuzz: ## Fuzz the wire decoder and the request dispatcher for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME) ./pkg/sessionserver/
 
+##@ Benchmarks
+
+.PHONY: bench
+bench: build ## Print ensemble figures: write throughput at 1/16/64 clients, a 10,000-session expiry storm.
+	$(GO) test -run '^$$' -bench 'EnsembleWrites|ExpiryStorm' -benchtime 1x -timeout 20m ./cmd/zkensemble-server/
+
 .PHONY: help
 help: ## Show this help.
 	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)

@@ -288,3 +288,5 @@ func rawConnect(t *testing.T, addr string, sid int64, passwd []byte) *rawSession
 	})
 	return s
 }
+
+func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, 5*time.Second) }
