@@ -151,7 +151,7 @@ func faultHandler(node *ensemble.Node) http.Handler {
 	return mux
 }
 
-// run starts the log against the server's state machine and waits for a leader.
+// run starts the log against the server's state machine.
 func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
 	m.server = srv
 	m.tracker.SetExpire(srv.ExpireSessions)
@@ -159,11 +159,17 @@ func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
 		return err
 	}
 	go m.tracker.Run(ctx)
-	wctx, cancel := context.WithTimeout(ctx, 60*time.Second)
-	defer cancel()
-	if err := m.node.WaitLeader(wctx); err != nil {
-		return fmt.Errorf("waiting for a leader: %w", err)
+	if m.single {
+		// An ensemble of one elects itself at once; wait so the first client
+		// finds it serving writes.
+		wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := m.node.WaitLeader(wctx); err != nil {
+			return fmt.Errorf("waiting for leadership: %w", err)
+		}
 	}
+	// A member of a larger ensemble listens at once: liveness must not depend on
+	// a quorum, and readiness (/readyz) reports whether it is caught up.
 	return nil
 }
 

@@ -185,3 +185,20 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	s.startNoWait()
 	return s
 }
+
+// RestartAll starts every member again at once (after they were stopped or
+// killed) and waits until each serves: members of a quorum need each other.
+func (e *Ensemble) RestartAll() {
+	for _, s := range e.Servers {
+		s.Stop()
+	}
+	for _, s := range e.Servers {
+		s.startNoWait()
+	}
+	for _, s := range e.Servers {
+		if err := s.waitServing(60 * time.Second); err != nil {
+			s.t.Logf("%s log:\n%s", s.Addr, s.Log())
+			s.t.Fatalf("member %s did not come back: %v", s.Addr, err)
+		}
+	}
+}

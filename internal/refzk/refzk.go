@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -84,15 +85,23 @@ type Server struct {
 	exited  chan struct{}
 }
 
-// FreePort returns a loopback TCP port that was free a moment ago.
+// FreePort returns a loopback TCP port that was free a moment ago. It picks
+// below the kernel's ephemeral range (32768+ here), so outgoing connections
+// of the tests cannot take it between this check and the server's bind, and
+// at random, so test processes running side by side rarely pick the same one.
 func FreePort(t T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("free port: %v", err)
+	for i := 0; i < 1000; i++ {
+		port := 20000 + mrand.IntN(12000)
+		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	t.Fatalf("no free port found in 20000-32000")
+	return 0
 }
 
 func (o Options) zooCfg(dataDir string, clientPort int) map[string]string {

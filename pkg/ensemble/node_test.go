@@ -7,12 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -76,12 +76,7 @@ type member struct {
 }
 
 func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", refzk.FreePort(t))
 }
 
 func cluster(t *testing.T, n int, snapCount uint64) []*member {
