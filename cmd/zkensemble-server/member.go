@@ -108,6 +108,10 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 			},
 		})),
 	}
+	if cfg.ReconfigEnabled && !m.single {
+		node.EnableReconfig()
+		m.options = append(m.options, sessionserver.WithReconfigurer(node))
+	}
 	if flags.faults {
 		logger.Warn("fault injection is enabled on the admin listener (/debug/partition, /debug/heal): for tests only")
 		m.options = append(m.options, sessionserver.WithAdminHandler("/debug/", faultHandler(node)))

@@ -113,7 +113,7 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", i+1)), 0o644); err != nil {
 			t.Fatalf("%v", err)
 		}
-		cfg := o.zooCfg(data, ps[i].client)
+		cfg := o.oursCfg(data, ps[i].client)
 		adminPort := FreePort(t)
 		cfg["admin.serverPort"] = strconv.Itoa(adminPort)
 		cfg["admin.serverAddress"] = "127.0.0.1"
@@ -168,7 +168,7 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", self.ID)), 0o644); err != nil {
 		t.Fatalf("%v", err)
 	}
-	cfg := o.zooCfg(data, self.Client)
+	cfg := o.oursCfg(data, self.Client)
 	cfg["admin.serverPort"] = strconv.Itoa(self.Admin)
 	cfg["admin.serverAddress"] = "127.0.0.1"
 	delete(cfg, "admin.enableServer")
@@ -201,4 +201,20 @@ func (e *Ensemble) RestartAll() {
 			s.t.Fatalf("member %s did not come back: %v", s.Addr, err)
 		}
 	}
+}
+
+// WaitServing waits until the server answers srvr.
+func (s *Server) WaitServing(d time.Duration) error { return s.waitServing(d) }
+
+// oursCfg is zooCfg plus the keys our binary reads where ZooKeeper takes
+// system properties.
+func (o Options) oursCfg(dataDir string, clientPort int) map[string]string {
+	cfg := o.zooCfg(dataDir, clientPort)
+	if o.ExtendedTypes {
+		cfg["extendedTypesEnabled"] = "true"
+	}
+	if o.SuperDigest != "" {
+		cfg["superDigest"] = o.SuperDigest
+	}
+	return cfg
 }

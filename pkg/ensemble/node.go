@@ -83,6 +83,7 @@ type Node struct {
 	readSeq   uint64
 	readWaits map[uint64]chan uint64
 
+	rcalls   reconfigCalls
 	memberMu sync.Mutex
 	members  map[uint64]MemberInfo
 	removed  atomic.Bool

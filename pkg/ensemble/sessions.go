@@ -29,7 +29,7 @@ func NewSessionTracker(node *Node, tickMillis int32) *SessionTracker {
 	st := &SessionTracker{node: node, tracker: sessions.NewTracker(tickMillis, nil),
 		tick: time.Duration(tickMillis) * time.Millisecond, touched: map[int64]int32{}}
 	st.tracker.SetActive(node.IsLeader)
-	node.transport.touches = st.receive
+	node.transport.Handle(kindTouches, st.receive)
 	return st
 }
 

@@ -21,12 +21,14 @@ const maxMessage = 1 << 30
 // stream per peer, fed by a queue, reconnecting on failure; incoming streams
 // are handed to the node. Drop lets tests cut links (partitions).
 type Transport struct {
-	id      uint64
-	log     *slog.Logger
-	ln      net.Listener
-	recv    func(ctx context.Context, m pb.Message) error
-	report  func(to uint64, m pb.Message, err error)
-	touches func(payload []byte)
+	id     uint64
+	log    *slog.Logger
+	ln     net.Listener
+	recv   func(ctx context.Context, m pb.Message) error
+	report func(to uint64, m pb.Message, err error)
+	// handlers receive non-Raft frames by kind (session touches, reconfig).
+	hmu      sync.Mutex
+	handlers map[byte]func(payload []byte)
 
 	mu    sync.Mutex
 	peers map[uint64]*peer
@@ -44,9 +46,21 @@ type peer struct {
 
 // Frame kinds on a member-to-member stream.
 const (
-	kindRaft    byte = 0
-	kindTouches byte = 1
+	kindRaft          byte = 0
+	kindTouches       byte = 1
+	kindReconfig      byte = 2
+	kindReconfigReply byte = 3
 )
+
+// Handle registers the receiver of non-Raft frames of a kind.
+func (t *Transport) Handle(kind byte, h func(payload []byte)) {
+	t.hmu.Lock()
+	if t.handlers == nil {
+		t.handlers = map[byte]func([]byte){}
+	}
+	t.handlers[kind] = h
+	t.hmu.Unlock()
+}
 
 // envelope is a queued frame: a Raft message, or raw bytes of another kind.
 type envelope struct {
@@ -121,9 +135,12 @@ func (t *Transport) serveConn(c net.Conn) {
 			return
 		}
 		kind, body := buf[0], buf[1:]
-		if kind == kindTouches {
-			if t.touches != nil {
-				t.touches(body)
+		if kind != kindRaft {
+			t.hmu.Lock()
+			h := t.handlers[kind]
+			t.hmu.Unlock()
+			if h != nil {
+				h(append([]byte(nil), body...))
 			}
 			continue
 		}

@@ -50,6 +50,8 @@ func (c *conn) handleRequest(frame []byte) bool {
 		return false
 	}
 	switch {
+	case op == wire.OpReconfig && s.cfg.ReconfigEnabled && s.reconfigurer != nil:
+		c.reconfigAsync(sl)
 	case wire.IsWriteOp(op):
 		if op == opCloseSession {
 			c.closing = true

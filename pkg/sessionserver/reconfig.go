@@ -1,26 +1,70 @@
 package sessionserver
 
-import "github.com/zkensemble/zkensemble/pkg/wire"
+import (
+	"context"
+	"time"
 
-// Reconfigurer carries out the reconfig opcode for an ensemble (pkg/ensemble).
-// It is called while the transaction is applied, on every member, and
-// returns the reply: the new configuration and the stat of /zookeeper/config.
+	"github.com/zkensemble/zkensemble/pkg/wire"
+)
+
+// Reconfigurer carries out the reconfig opcode for an ensemble (pkg/ensemble):
+// incremental (joining "server.N=..." specs, leaving ids) or a whole new
+// member list. It returns once the change is committed.
 type Reconfigurer interface {
-	Reconfig(zxid int64, super bool, req *wire.ReconfigRequest) (wire.ErrCode, *wire.GetDataResponse)
+	Reconfig(ctx context.Context, joining, leaving, newMembers string) wire.ErrCode
 }
 
-// applyReconfig follows ZooKeeper's order of checks: disabled first, then a
-// standalone server cannot reconfigure at all.
+// reconfigTimeout bounds a reconfig: adding a member waits for it to catch up.
+const reconfigTimeout = 60 * time.Second
+
+// reconfigAsync answers a reconfig on an ensemble member in request order,
+// after ZooKeeper's checks: the super user only (WRITE on /zookeeper/config,
+// which world lacks), the expected configuration version, then the change;
+// the reply is the new configuration once this member has applied it.
+func (c *conn) reconfigAsync(sl *slot) {
+	s := c.srv
+	r := sl.rec.(*wire.ReconfigRequest)
+	super := c.auth.Super
+	c.mu.Lock()
+	c.queue = append(c.queue, sl)
+	c.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(s.ctxOrBackground(), reconfigTimeout)
+		defer cancel()
+		code := wire.ErrOK
+		switch {
+		case !super:
+			code = wire.ErrNoAuth
+		case r.CurConfigID != -1 && r.CurConfigID != s.ConfigVersion():
+			code = wire.ErrBadVersion
+		default:
+			code = s.reconfigurer.Reconfig(ctx, r.JoiningServers, r.LeavingServers, r.NewMembers)
+		}
+		if code == wire.ErrOK {
+			if err := s.log.Barrier(ctx); err != nil {
+				code = wire.ErrConnectionLoss
+			}
+		}
+		s.tree.RLock()
+		var body wire.Record
+		if code == wire.ErrOK {
+			data, st := s.tree.Config()
+			body = &wire.GetDataResponse{Data: data, Stat: st}
+		}
+		frame := encodeReply(sl.hdr.Xid, s.lastZxid.Load(), code, body)
+		c.mu.Lock()
+		c.completeLocked(sl, frame, false)
+		c.mu.Unlock()
+		s.tree.RUnlock()
+	}()
+}
+
+// applyReconfig answers a reconfig that went through the log: ZooKeeper
+// checks "disabled" first (the failed request still uses a zxid), and a
+// server that is not part of an ensemble cannot reconfigure.
 func (s *Server) applyReconfig(zxid int64, t *txn, r *wire.ReconfigRequest) (wire.ErrCode, wire.Record) {
 	if !s.cfg.ReconfigEnabled {
 		return wire.ErrReconfigDisabled, nil
 	}
-	if s.reconfigurer == nil {
-		return wire.ErrUnimplemented, nil
-	}
-	code, resp := s.reconfigurer.Reconfig(zxid, t.Auth.Super, r)
-	if resp == nil {
-		return code, nil
-	}
-	return code, resp
+	return wire.ErrUnimplemented, nil
 }
