@@ -8,6 +8,9 @@ SHELL := /usr/bin/env bash -o pipefail
 GO  ?= go
 BIN := $(CURDIR)/bin
 
+CONTROLLER_GEN_VERSION := v0.23.0
+CONTROLLER_GEN         := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+
 # Short fuzzing in `make test`; `make fuzz FUZZTIME=10m` for a longer run.
 FUZZTIME ?= 15s
 
@@ -31,6 +34,22 @@ run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) wi
 deps: ## Install the Debian packages tests use (ZooKeeper 3.8, its C client, kazoo) when missing.
 	hack/install-deps.sh
 
+$(CONTROLLER_GEN):
+	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+	mv $(BIN)/controller-gen $(CONTROLLER_GEN)
+
+.PHONY: manifests
+manifests: $(CONTROLLER_GEN) ## Generate the CRD from the API markers (config/crd/bases).
+	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Generate the API's DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths="./api/..."
+
+.PHONY: verify-generated
+verify-generated: manifests generate ## Fail if generated files differ from what is committed.
+	hack/verify-generated.sh
+
 .PHONY: fmt-check
 fmt-check: ## Fail if any Go file is not gofmt-formatted.
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
@@ -47,7 +66,7 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 ##@ Test
 
 .PHONY: test
-test: deps fmt-check vet ## Run every test: unit, integration against ZooKeeper 3.8 and real clients, race, fuzz.
+test: deps fmt-check vet verify-generated ## Run every test: unit, integration against ZooKeeper 3.8 and real clients, race, fuzz.
 	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)

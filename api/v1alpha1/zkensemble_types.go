@@ -1,0 +1,212 @@
+package v1alpha1
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func metav1AddToGroupVersion(s *runtime.Scheme) { metav1.AddToGroupVersion(s, GroupVersion) }
+
+// ZKEnsembleSpec describes the ensemble users want.
+//
+// Session-timeout bounds follow ZooKeeper's rule; left unset they are derived
+// from tickTime when the configuration is rendered and never written back.
+// +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || self.minSessionTimeout >= 2 * self.tickTime",message="minSessionTimeout must be at least 2*tickTime: raise minSessionTimeout or lower tickTime"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSessionTimeout) || self.maxSessionTimeout <= 20 * self.tickTime",message="maxSessionTimeout must be at most 20*tickTime: lower maxSessionTimeout or raise tickTime"
+// +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || !has(self.maxSessionTimeout) || self.minSessionTimeout <= self.maxSessionTimeout",message="minSessionTimeout must not exceed maxSessionTimeout"
+// +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || has(self.maxSessionTimeout) || self.minSessionTimeout <= 20 * self.tickTime",message="minSessionTimeout exceeds the derived maxSessionTimeout (20*tickTime): lower minSessionTimeout, raise tickTime or set maxSessionTimeout"
+// +kubebuilder:validation:XValidation:rule="!has(self.maxSessionTimeout) || has(self.minSessionTimeout) || self.maxSessionTimeout >= 2 * self.tickTime",message="maxSessionTimeout is below the derived minSessionTimeout (2*tickTime): raise maxSessionTimeout or lower tickTime"
+type ZKEnsembleSpec struct {
+	// Replicas is the number of voting members. Odd numbers tolerate the same
+	// failures as the next even number with fewer members.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=255
+	// +kubebuilder:default=3
+	Replicas int32 `json:"replicas"`
+
+	// Image of the zkensemble server.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// +optional
+	ImagePullPolicy corev1.PullPolicy `json:"imagePullPolicy,omitempty"`
+
+	// TickTime is ZooKeeper's basic time unit in milliseconds.
+	// +kubebuilder:validation:Minimum=10
+	// +kubebuilder:validation:Maximum=60000
+	// +kubebuilder:default=2000
+	TickTime int32 `json:"tickTime"`
+	// MinSessionTimeout in milliseconds; unset means 2*tickTime.
+	// +optional
+	MinSessionTimeout *int32 `json:"minSessionTimeout,omitempty"`
+	// MaxSessionTimeout in milliseconds; unset means 20*tickTime.
+	// +optional
+	MaxSessionTimeout *int32 `json:"maxSessionTimeout,omitempty"`
+	// InitLimit and SyncLimit bound, in ticks, how long a member may take to
+	// catch up before it counts as lagging (ZooKeeper's initLimit/syncLimit).
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	InitLimit *int32 `json:"initLimit,omitempty"`
+	// +kubebuilder:validation:Minimum=1
+	// +optional
+	SyncLimit *int32 `json:"syncLimit,omitempty"`
+	// MaxClientCnxns per client address; 0 means unlimited.
+	// +kubebuilder:validation:Minimum=0
+	// +optional
+	MaxClientCnxns *int32 `json:"maxClientCnxns,omitempty"`
+	// SnapshotRetention is how many snapshots each member keeps.
+	// +kubebuilder:validation:Minimum=3
+	// +optional
+	SnapshotRetention *int32 `json:"snapshotRetention,omitempty"`
+	// FourLetterWords is the 4lw.commands.whitelist ("*" for all).
+	// +optional
+	FourLetterWords []string `json:"fourLetterWords,omitempty"`
+	// ExtraConfig adds zoo.cfg keys the operator does not own.
+	// +optional
+	ExtraConfig map[string]string `json:"extraConfig,omitempty"`
+
+	// Storage of each member.
+	// +optional
+	Storage StorageSpec `json:"storage,omitempty"`
+
+	// +optional
+	Resources corev1.ResourceRequirements `json:"resources,omitempty"`
+	// +optional
+	Affinity *corev1.Affinity `json:"affinity,omitempty"`
+	// +optional
+	Tolerations []corev1.Toleration `json:"tolerations,omitempty"`
+	// +optional
+	NodeSelector map[string]string `json:"nodeSelector,omitempty"`
+	// +optional
+	TopologySpreadConstraints []corev1.TopologySpreadConstraint `json:"topologySpreadConstraints,omitempty"`
+	// +optional
+	PriorityClassName string `json:"priorityClassName,omitempty"`
+	// +optional
+	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
+	// +optional
+	PodLabels map[string]string `json:"podLabels,omitempty"`
+
+	// ClientService is the Service clients use.
+	// +optional
+	ClientService ClientServiceSpec `json:"clientService,omitempty"`
+	// DisruptionBudget overrides the PodDisruptionBudget derived from the quorum.
+	// +optional
+	DisruptionBudget *DisruptionBudgetSpec `json:"disruptionBudget,omitempty"`
+	// Metrics exposes Prometheus metrics.
+	// +optional
+	Metrics MetricsSpec `json:"metrics,omitempty"`
+}
+
+// StorageSpec is a member's volume.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)",message="storageClassName cannot change: create a new ZKEnsemble and move the data"
+type StorageSpec struct {
+	// Size of each member's volume.
+	// +optional
+	Size *resource.Quantity `json:"size,omitempty"`
+	// StorageClassName of the volumes; unset uses the cluster's default.
+	// +optional
+	StorageClassName *string `json:"storageClassName,omitempty"`
+	// VolumeReclaimPolicy says what happens to a removed member's volume. A
+	// retained volume never rejoins with stale state: its data directory is
+	// stamped with the ensemble and member identity.
+	// +kubebuilder:validation:Enum=Delete;Retain
+	// +kubebuilder:default=Delete
+	// +optional
+	VolumeReclaimPolicy string `json:"volumeReclaimPolicy,omitempty"`
+}
+
+// ClientServiceSpec is the client Service.
+type ClientServiceSpec struct {
+	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
+	// +optional
+	Type corev1.ServiceType `json:"type,omitempty"`
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	// +optional
+	Port int32 `json:"port,omitempty"`
+}
+
+// DisruptionBudgetSpec overrides the derived budget (voters - quorum).
+type DisruptionBudgetSpec struct {
+	// +optional
+	MaxUnavailable *intstr.IntOrString `json:"maxUnavailable,omitempty"`
+}
+
+// MetricsSpec configures the metrics endpoint.
+type MetricsSpec struct {
+	// +optional
+	Enabled bool `json:"enabled,omitempty"`
+}
+
+// MemberStatus is one member as the ensemble reports it.
+type MemberStatus struct {
+	ID      int32  `json:"id"`
+	Pod     string `json:"pod,omitempty"`
+	Address string `json:"address,omitempty"`
+	// +kubebuilder:validation:Enum=leader;follower;learner;none
+	Role string `json:"role,omitempty"`
+	Zxid string `json:"zxid,omitempty"`
+	Lag  int64  `json:"lag,omitempty"`
+}
+
+// ZKEnsembleStatus is what the operator observed.
+type ZKEnsembleStatus struct {
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+	// Conditions: Available (a quorum serves), Progressing (the step under way), Degraded.
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	// +optional
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+	// +optional
+	ReadyMembers int32 `json:"readyMembers,omitempty"`
+	// +optional
+	VotingMembers int32 `json:"votingMembers,omitempty"`
+	// +optional
+	Leader string `json:"leader,omitempty"`
+	// +optional
+	Members []MemberStatus `json:"members,omitempty"`
+	// ConnectString is the published server list clients rebalance with.
+	// +optional
+	ConnectString string `json:"connectString,omitempty"`
+	// ServerListVersion changes with every published list.
+	// +optional
+	ServerListVersion int64 `json:"serverListVersion,omitempty"`
+	// ConfigVersion is the version of /zookeeper/config.
+	// +optional
+	ConfigVersion string `json:"configVersion,omitempty"`
+	// +optional
+	Phase string `json:"phase,omitempty"`
+	// Selector of the member pods, for the scale subresource.
+	// +optional
+	Selector string `json:"selector,omitempty"`
+}
+
+// ZKEnsemble is a replicated ZooKeeper-compatible ensemble.
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:subresource:scale:specpath=.spec.replicas,statuspath=.status.votingMembers,selectorpath=.status.selector
+// +kubebuilder:resource:shortName=zke
+// +kubebuilder:printcolumn:name="Replicas",type=integer,JSONPath=".spec.replicas"
+// +kubebuilder:printcolumn:name="Ready Voters",type=integer,JSONPath=".status.votingMembers"
+// +kubebuilder:printcolumn:name="Leader",type=string,JSONPath=".status.leader"
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=".status.phase"
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=".metadata.creationTimestamp"
+type ZKEnsemble struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   ZKEnsembleSpec   `json:"spec,omitempty"`
+	Status ZKEnsembleStatus `json:"status,omitempty"`
+}
+
+// ZKEnsembleList is a list of ZKEnsembles.
+// +kubebuilder:object:root=true
+type ZKEnsembleList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ZKEnsemble `json:"items"`
+}

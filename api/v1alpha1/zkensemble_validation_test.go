@@ -1,0 +1,46 @@
+package v1alpha1
+
+import (
+	"strings"
+	"testing"
+)
+
+func i32(v int32) *int32 { return &v }
+
+func TestValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		spec    ZKEnsembleSpec
+		wantErr string // substring of the first error, "" for valid
+		warn    bool
+	}{
+		{"defaults derived from tickTime", ZKEnsembleSpec{Replicas: 3, TickTime: 2000}, "", false},
+		{"explicit bounds inside the rule", ZKEnsembleSpec{Replicas: 3, TickTime: 2000, MinSessionTimeout: i32(4000), MaxSessionTimeout: i32(40000)}, "", false},
+		{"min below 2 ticks", ZKEnsembleSpec{Replicas: 3, TickTime: 2000, MinSessionTimeout: i32(3000)}, "at least 2*tickTime (4000 ms)", false},
+		{"max above 20 ticks", ZKEnsembleSpec{Replicas: 3, TickTime: 3000, MaxSessionTimeout: i32(900000)}, "raise tickTime to at least 45000", false},
+		{"min above max", ZKEnsembleSpec{Replicas: 3, TickTime: 2000, MinSessionTimeout: i32(30000), MaxSessionTimeout: i32(20000)}, "exceeds maxSessionTimeout", false},
+		{"min above the derived max", ZKEnsembleSpec{Replicas: 3, TickTime: 100, MinSessionTimeout: i32(5000)}, "exceeds maxSessionTimeout (2000 ms)", false},
+		{"tickTime out of bounds", ZKEnsembleSpec{Replicas: 3, TickTime: 5}, "between 10 and 60000", false},
+		{"no members", ZKEnsembleSpec{Replicas: 0, TickTime: 2000}, "at least 1 member", false},
+		{"even replicas warn", ZKEnsembleSpec{Replicas: 4, TickTime: 2000}, "", true},
+	}
+	for _, tc := range tests {
+		errs, warnings := tc.spec.Validate()
+		switch {
+		case tc.wantErr == "" && len(errs) > 0:
+			t.Errorf("%s: unexpected %v", tc.name, errs)
+		case tc.wantErr != "" && (len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr)):
+			t.Errorf("%s: got %v, want %q", tc.name, errs, tc.wantErr)
+		}
+		if (len(warnings) > 0) != tc.warn {
+			t.Errorf("%s: warnings %v", tc.name, warnings)
+		}
+	}
+	spec := ZKEnsembleSpec{Replicas: 3, TickTime: 2000}
+	if min, max := spec.SessionTimeouts(); min != 4000 || max != 40000 {
+		t.Fatalf("derived bounds %d %d", min, max)
+	}
+	if spec.MinSessionTimeout != nil || spec.MaxSessionTimeout != nil {
+		t.Fatal("deriving wrote into the spec")
+	}
+}
