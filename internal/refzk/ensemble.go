@@ -93,43 +93,18 @@ func (e *Ensemble) Leader() *Server {
 	return nil
 }
 
-// StartOursEnsemble starts n members of our server binary as one ensemble
+// StartOursEnsemble starts n members of our binary as one ensemble
 // (server.N lines and a myid file each, as for ZooKeeper) and waits until
 // every member serves.
 func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 	t.Helper()
-	type ports struct{ client, quorum, election int }
-	ps := make([]ports, n)
-	for i := range ps {
-		ps[i] = ports{FreePort(t), FreePort(t), FreePort(t)}
+	ports := make([]MemberPorts, n)
+	for i := range ports {
+		ports[i] = AllocMember(t, i+1)
 	}
 	e := &Ensemble{}
-	for i := 0; i < n; i++ {
-		dir := t.TempDir()
-		data := filepath.Join(dir, "data")
-		if err := os.MkdirAll(data, 0o755); err != nil {
-			t.Fatalf("%v", err)
-		}
-		if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintf("%d\n", i+1)), 0o644); err != nil {
-			t.Fatalf("%v", err)
-		}
-		cfg := o.oursCfg(data, ps[i].client)
-		adminPort := FreePort(t)
-		cfg["admin.serverPort"] = strconv.Itoa(adminPort)
-		cfg["admin.serverAddress"] = "127.0.0.1"
-		delete(cfg, "admin.enableServer")
-		for j := 0; j < n; j++ {
-			cfg[fmt.Sprintf("server.%d", j+1)] = fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", ps[j].quorum, ps[j].election, ps[j].client)
-		}
-		cfgPath := filepath.Join(dir, "zoo.cfg")
-		if err := writeCfg(cfgPath, cfg); err != nil {
-			t.Fatalf("%v", err)
-		}
-		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zkensemble",
-			AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort),
-			t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
-		s.startNoWait()
-		e.Servers = append(e.Servers, s)
+	for i := range ports {
+		e.Servers = append(e.Servers, StartOursMember(t, bin, ports[i], ports, o))
 	}
 	for _, s := range e.Servers {
 		if err := s.waitServing(60 * time.Second); err != nil {
