@@ -198,8 +198,10 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 	}
 	t.start()
 	go n.run()
-	if len(cfg.Peers) == 1 {
-		// An ensemble of one need not wait out an election timeout.
+	if len(cfg.Peers) == 1 && store.existed {
+		// A restarted ensemble of one need not wait out an election timeout. (A
+		// new one must first apply its bootstrap configuration, so Raft elects
+		// it after the timeout.)
 		go n.rn.Campaign(context.Background())
 	}
 	return nil
