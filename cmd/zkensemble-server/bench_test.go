@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -38,7 +39,7 @@ func BenchmarkEnsembleWrites(b *testing.B) {
 				conns[i] = c
 				path := fmt.Sprintf("/bench-%d-%d", clients, i)
 				for {
-					if _, err := c.Create(path, nil, 0, zk.WorldACL(zk.PermAll)); err == nil || err == zk.ErrNodeExists {
+					if _, err := c.Create(path, nil, 0, zk.WorldACL(zk.PermAll)); err == nil || errors.Is(err, zk.ErrNodeExists) {
 						break
 					}
 					time.Sleep(50 * time.Millisecond) // the session is still connecting
@@ -88,7 +89,7 @@ func BenchmarkExpiryStorm(b *testing.B) {
 	}
 	defer root.Close()
 	for {
-		if _, _, err := root.Create(ctx, "/storm", nil, zkclient.Persistent, zkclient.WorldACL(wire.PermAll)); err == nil || err == wire.ErrNodeExists {
+		if _, _, err := root.Create(ctx, "/storm", nil, zkclient.Persistent, zkclient.WorldACL(wire.PermAll)); err == nil || errors.Is(err, wire.ErrNodeExists) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond) // connecting

@@ -154,7 +154,7 @@ func TestEnsembleFailover(t *testing.T) {
 		}
 		data, _, err := back.Get(ctx, "/via0")
 		if err != nil || string(data) != "after" {
-			return fmt.Errorf("%q %v", data, err)
+			return fmt.Errorf("%q %w", data, err)
 		}
 		return nil
 	})
@@ -279,7 +279,7 @@ func rawConnect(t *testing.T, addr string, sid int64, passwd []byte) *rawSession
 		var resp wire.ConnectResponse
 		if err := resp.Decode(wire.NewDecoder(b)); err != nil || resp.SessionID == 0 {
 			nc.Close()
-			return fmt.Errorf("handshake refused: %+v %v", resp, err)
+			return fmt.Errorf("handshake refused: %+v %w", resp, err)
 		}
 		nc.SetReadDeadline(time.Time{})
 		t.Cleanup(func() { nc.Close() })

@@ -81,7 +81,7 @@ func TestReconfigOpcode(t *testing.T) {
 		}
 		d, _, _, err := fc.GetConfig(ctx)
 		if err != nil || !strings.Contains(string(d), "server.4=") {
-			return fmt.Errorf("%q %v", d, err)
+			return fmt.Errorf("%q %w", d, err)
 		}
 		return nil
 	})

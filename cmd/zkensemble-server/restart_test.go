@@ -87,7 +87,7 @@ func TestFiveMembersFollowerLossAndFullRestart(t *testing.T) {
 			}
 			for _, p := range append(acked, "/five-eph") {
 				if st, err := m.Exists(ctx, p); err != nil || st == nil {
-					return fmt.Errorf("%s missing on %s (%v)", p, s.Addr, err)
+					return fmt.Errorf("%s missing on %s (%w)", p, s.Addr, err)
 				}
 			}
 			return nil

@@ -34,8 +34,14 @@ func (n *Node) role() adminapi.Role {
 	}
 }
 
+// readyBudget bounds a readiness check (Kubernetes probes time out after 1 s by default).
+const readyBudget = 500 * time.Millisecond
+
 // Ready reports whether this member is a voter or learner of the current
-// configuration that has applied what it knows to be committed.
+// configuration that has caught up: a ReadIndex round gives the leader's
+// commit index, and this member must have applied it within readyBudget.
+// The server's /readyz calls it; liveness (/healthz) is just the process
+// answering.
 func (n *Node) Ready() error {
 	if n.role() == adminapi.RoleNone {
 		return errors.New("not a member of the current configuration")
@@ -43,8 +49,11 @@ func (n *Node) Ready() error {
 	if n.Leader() == 0 {
 		return errors.New("no leader known")
 	}
-	if st := n.rn.Status(); n.appliedIndex.Load() < st.Commit {
-		return fmt.Errorf("catching up: applied %d of %d", n.appliedIndex.Load(), st.Commit)
+	ctx, cancel := context.WithTimeout(context.Background(), readyBudget)
+	defer cancel()
+	if err := n.Barrier(ctx); err != nil {
+		st := n.rn.Status()
+		return fmt.Errorf("not caught up with the leader (applied %d, commit known here %d): %w", n.appliedIndex.Load(), st.Commit, err)
 	}
 	return nil
 }
@@ -91,7 +100,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 	reply := func(w http.ResponseWriter, err error) {
 		w.Header().Set("Content-Type", "application/json")
 		if err == nil {
-			json.NewEncoder(w).Encode(n.AdminStatus(info))
+			_ = json.NewEncoder(w).Encode(n.AdminStatus(info))
 			return
 		}
 		code, status := "Internal", http.StatusInternalServerError
@@ -116,7 +125,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 			code, status = "Timeout", http.StatusGatewayTimeout
 		}
 		w.WriteHeader(status)
-		json.NewEncoder(w).Encode(adminapi.Error{Code: code, Message: err.Error(), LeaderID: n.Leader()})
+		_ = json.NewEncoder(w).Encode(adminapi.Error{Code: code, Message: err.Error(), LeaderID: n.Leader()})
 	}
 	ctxOf := func(r *http.Request) (context.Context, context.CancelFunc) {
 		return context.WithTimeout(r.Context(), 30*time.Second)
@@ -132,7 +141,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 	mux.HandleFunc("POST "+adminapi.PathMembers, func(w http.ResponseWriter, r *http.Request) {
 		var req adminapi.AddLearnerRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			reply(w, fmt.Errorf("%w: %v", errBadRequest, err))
+			reply(w, fmt.Errorf("%w: %w", errBadRequest, err))
 			return
 		}
 		ctx, cancel := ctxOf(r)
@@ -162,7 +171,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 	mux.HandleFunc("POST "+adminapi.PathTransfer, func(w http.ResponseWriter, r *http.Request) {
 		var req adminapi.TransferLeadershipRequest
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
-			reply(w, fmt.Errorf("%w: %v", errBadRequest, err))
+			reply(w, fmt.Errorf("%w: %w", errBadRequest, err))
 			return
 		}
 		ctx, cancel := ctxOf(r)

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -96,7 +98,6 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		n.log.Error("ensemble: undecodable configuration change", "index", e.Index, "err", err)
 		return sessionserver.Entry{}, false
 	}
-	n.confState = *n.rn.ApplyConfChange(cc)
 	var cctx ccContext
 	if len(cc.Context) > 0 && json.Unmarshal(cc.Context, &cctx) != nil {
 		// A bootstrap entry of an older format carries the peer address only.
@@ -112,11 +113,13 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 			m.PeerAddr, m.ClientAddr = old.PeerAddr, old.ClientAddr
 		}
 		n.members[m.ID] = m
+		delete(n.tombstones, m.ID) // an id may be used again by a new, empty member
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
 		}
 	case pb.ConfChangeRemoveNode:
 		delete(n.members, cc.NodeID)
+		n.tombstones[cc.NodeID] = e.Index
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
 			n.log.Info("ensemble: this member was removed from the configuration")
@@ -125,23 +128,38 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		}
 	}
 	n.memberMu.Unlock()
+	// Raft learns the change after the member table and the transport, so
+	// the first messages to or from a new member find it known.
+	n.confState = *n.rn.ApplyConfChange(cc)
 	return sessionserver.Entry{Term: e.Term, Index: e.Index, Data: sessionserver.ConfigTxn(configLines(n.Members()), cctx.Time)}, true
 }
 
+// proposeConfChange proposes one membership change and waits until it is
+// applied here. Changes go one at a time: Raft ignores a change proposed
+// while another is pending.
 func (n *Node) proposeConfChange(ctx context.Context, typ pb.ConfChangeType, m MemberInfo, done func() bool) error {
+	n.confMu.Lock()
+	defer n.confMu.Unlock()
 	if !n.IsLeader() {
 		return ErrNotLeader
+	}
+	if done() {
+		return nil
 	}
 	cctx, _ := json.Marshal(ccContext{Member: m, Time: time.Now().UnixMilli()})
 	if err := n.rn.ProposeConfChange(ctx, pb.ConfChange{Type: typ, NodeID: m.ID, Context: cctx}); err != nil {
 		return err
 	}
 	for !done() {
+		if !n.IsLeader() {
+			// The change may or may not commit under the next leader.
+			return fmt.Errorf("%w: leadership moved while the change was pending; check the status", ErrNotLeader)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-n.done:
-			return sessionserver.ErrLogClosed
+			return n.closedErr()
 		case <-time.After(n.cfg.TickInterval / 2):
 		}
 	}
@@ -217,8 +235,8 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
 }
 
-// Transfer hands leadership to another voter (0: the most caught-up one) and
-// waits until it leads.
+// Transfer hands leadership to another voter (0: the most caught-up voter
+// the leader hears from) and waits until it leads.
 func (n *Node) Transfer(ctx context.Context, to uint64) error {
 	if !n.IsLeader() {
 		return ErrNotLeader
@@ -227,9 +245,16 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 		st := n.rn.Status()
 		var best uint64
 		for vid := range st.Config.Voters.IDs() {
-			if vid != n.cfg.ID && (best == 0 || st.Progress[vid].Match > st.Progress[best].Match) {
+			pr, ok := st.Progress[vid]
+			if vid == n.cfg.ID || !ok || !pr.RecentActive {
+				continue
+			}
+			if best == 0 || pr.Match > st.Progress[best].Match {
 				best = vid
 			}
+		}
+		if best == 0 {
+			return fmt.Errorf("%w: no other voter to take over", ErrNoQuorum)
 		}
 		to = best
 	}
@@ -237,24 +262,57 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 		return ErrUnknownMember
 	}
 	n.rn.TransferLeadership(ctx, n.cfg.ID, to)
+	retry := time.Now().Add(n.cfg.electionTimeout())
 	for n.Leader() != to {
+		if time.Now().After(retry) && n.IsLeader() {
+			// Raft aborts a transfer that takes longer than an election timeout.
+			n.rn.TransferLeadership(ctx, n.cfg.ID, to)
+			retry = time.Now().Add(n.cfg.electionTimeout())
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-n.done:
-			return sessionserver.ErrLogClosed
+			return n.closedErr()
 		case <-time.After(n.cfg.TickInterval / 2):
 		}
 	}
 	return nil
 }
 
+// StepDown hands leadership to another voter when this member leads and
+// has one; a member about to stop or be removed calls it so the ensemble
+// does not wait out an election timeout. It returns nil when there is
+// nobody to hand over to (an ensemble of one).
+func (n *Node) StepDown(ctx context.Context) error {
+	if !n.IsLeader() {
+		return nil
+	}
+	err := n.Transfer(ctx, 0)
+	if errors.Is(err, ErrNoQuorum) {
+		return nil
+	}
+	return err
+}
+
 // Removed reports whether this member has been removed from the configuration.
 func (n *Node) Removed() bool { return n.removed.Load() }
 
+// snapshotMembers is the member table as a snapshot records it.
+type snapshotMembers struct {
+	Members    []MemberInfo      `json:"members"`
+	Tombstones map[uint64]uint64 `json:"tombstones,omitempty"`
+}
+
 // snapshot data: the member table (length-prefixed JSON), then the state machine's snapshot.
 func (n *Node) encodeSnapshot(sm []byte) []byte {
-	members, _ := json.Marshal(n.Members())
+	n.memberMu.Lock()
+	tomb := make(map[uint64]uint64, len(n.tombstones))
+	for id, i := range n.tombstones {
+		tomb[id] = i
+	}
+	n.memberMu.Unlock()
+	members, _ := json.Marshal(snapshotMembers{Members: n.Members(), Tombstones: tomb})
 	out := binary.BigEndian.AppendUint32(nil, uint32(len(members)))
 	out = append(out, members...)
 	return append(out, sm...)
@@ -265,18 +323,80 @@ func (n *Node) decodeSnapshot(b []byte) ([]byte, error) {
 		return nil, errors.New("ensemble: malformed snapshot")
 	}
 	l := binary.BigEndian.Uint32(b)
-	var members []MemberInfo
-	if err := json.Unmarshal(b[4:4+l], &members); err != nil {
+	var sm snapshotMembers
+	if err := json.Unmarshal(b[4:4+l], &sm); err != nil {
 		return nil, fmt.Errorf("ensemble: snapshot members: %w", err)
 	}
 	n.memberMu.Lock()
+	old := n.members
 	n.members = map[uint64]MemberInfo{}
-	for _, m := range members {
+	n.tombstones = map[uint64]uint64{}
+	for id, i := range sm.Tombstones {
+		n.tombstones[id] = i
+	}
+	for _, m := range sm.Members {
 		n.members[m.ID] = m
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
 		}
 	}
+	for id := range old {
+		if _, ok := n.members[id]; !ok && id != n.cfg.ID {
+			n.transport.RemovePeer(id)
+		}
+	}
+	_, self := n.members[n.cfg.ID]
+	_, gone := n.tombstones[n.cfg.ID]
 	n.memberMu.Unlock()
+	if gone && !self {
+		n.removed.Store(true)
+	}
 	return b[4+l:], nil
+}
+
+// markRemoved records in the data directory that this member was removed,
+// so that a restart with this state is refused (see New).
+func (n *Node) markRemoved() {
+	path := filepath.Join(n.cfg.DataDir, removedMarker)
+	if _, err := os.Stat(path); err == nil {
+		return
+	}
+	msg := fmt.Sprintf("member %d was removed from ensemble %q", n.cfg.ID, n.cfg.EnsembleID)
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(msg), 0o640); err == nil {
+		err = os.Rename(tmp, path)
+		if err != nil {
+			n.log.Warn("ensemble: recording the removal", "err", err)
+		}
+	}
+}
+
+// admitPeer decides whether a peer that introduces itself may talk to this
+// member: a member removed from the configuration is told so.
+func (n *Node) admitPeer(from uint64) error {
+	n.memberMu.Lock()
+	defer n.memberMu.Unlock()
+	if _, ok := n.members[from]; ok {
+		return nil
+	}
+	if i, ok := n.tombstones[from]; ok && n.appliedIndex.Load() >= n.commitIndex.Load() {
+		// Only when this member has applied what it knows committed: a
+		// re-addition of the id may be committed but not yet applied here.
+		return fmt.Errorf("%w: member %d was removed at log index %d", errPeerRemoved, from, i)
+	}
+	return nil
+}
+
+// peerRejected handles a peer's refusal: being told that this member was
+// removed stops it for good.
+func (n *Node) peerRejected(peer uint64, code byte, reason string) {
+	switch code {
+	case rejectRemoved:
+		n.log.Error("ensemble: a peer reports that this member was removed from the configuration; stopping", "peer", peer, "reason", reason)
+		n.removed.Store(true)
+		n.markRemoved()
+		n.fail(fmt.Errorf("%w (member %d says: %s)", ErrRemoved, peer, reason))
+	default:
+		n.log.Error("ensemble: a peer refuses this member", "peer", peer, "reason", reason)
+	}
 }

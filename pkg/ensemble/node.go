@@ -2,11 +2,12 @@ package ensemble
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -23,6 +24,10 @@ import (
 type Config struct {
 	// ID is the member id (ZooKeeper's myid), 1..255.
 	ID uint64
+	// EnsembleID names the ensemble (the operator passes the ZKEnsemble's
+	// UID). Members introduce themselves with it on every connection and
+	// refuse a peer of another ensemble. Empty skips the check.
+	EnsembleID string
 	// Peers maps every initial member's id to its replication address
 	// (host:port). Peers[ID] is where this member listens.
 	Peers map[uint64]string
@@ -42,7 +47,14 @@ type Config struct {
 	HeartbeatTicks int
 	// SnapshotCount is how many applied entries trigger a snapshot (ZooKeeper's snapCount).
 	SnapshotCount uint64
-	Logger        *slog.Logger
+	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
+	// the in-memory log, so a slightly slow follower gets entries, not a
+	// whole snapshot (etcd's default: 5000).
+	SnapshotCatchUpEntries uint64
+	// SnapshotRetain is how many snapshot files (and released WAL segments
+	// beyond the live ones) are kept in DataDir (ZooKeeper's autopurge.snapRetainCount).
+	SnapshotRetain int
+	Logger         *slog.Logger
 }
 
 func (c *Config) setDefaults() {
@@ -58,10 +70,34 @@ func (c *Config) setDefaults() {
 	if c.SnapshotCount == 0 {
 		c.SnapshotCount = 100000
 	}
+	if c.SnapshotCatchUpEntries == 0 {
+		c.SnapshotCatchUpEntries = 5000
+	}
+	if c.SnapshotRetain <= 0 {
+		c.SnapshotRetain = 3
+	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
 }
+
+// electionTimeout is how long followers wait before campaigning.
+func (c *Config) electionTimeout() time.Duration {
+	return time.Duration(c.ElectionTicks) * c.TickInterval
+}
+
+// Errors a member reports about itself.
+var (
+	// ErrRemoved: this member was removed from the configuration; its data
+	// directory must not be used to rejoin.
+	ErrRemoved = errors.New("ensemble: this member was removed from the ensemble's configuration")
+	// ErrNoLeader: no leader became known in time to take a proposal.
+	ErrNoLeader = errors.New("ensemble: no leader")
+)
+
+// removedMarker is written into DataDir when the member learns that it was
+// removed, so a restart with the old state is refused at once.
+const removedMarker = "removed"
 
 // Node is one member of a replicated log. It implements sessionserver.Log.
 type Node struct {
@@ -72,25 +108,37 @@ type Node struct {
 	transport *Transport
 	sm        sessionserver.StateMachine
 
+	// Owned by the apply goroutine.
 	confState     pb.ConfState
-	appliedIndex  atomic.Uint64
 	snapshotIndex uint64
 
-	applyMu   sync.Mutex
-	applyCond *sync.Cond
+	appliedIndex atomic.Uint64
+	commitIndex  atomic.Uint64 // highest commit index Raft reported
+	applyMu      sync.Mutex
+	applyCond    *sync.Cond
+	applyc       chan *applyJob
 
-	readMu    sync.Mutex
-	readSeq   uint64
-	readWaits map[uint64]chan uint64
+	reads readIndexes
 
-	rcalls   reconfigCalls
-	memberMu sync.Mutex
-	members  map[uint64]MemberInfo
-	removed  atomic.Bool
+	rcalls     reconfigCalls
+	reconfigMu sync.Mutex // one reconfig opcode at a time (others: ReconfigInProgress)
+	confMu     sync.Mutex // one membership change at a time
+	memberMu   sync.Mutex
+	members    map[uint64]MemberInfo
+	// tombstones are members removed from the configuration (id → index of
+	// the removal); a tombstoned member that comes back is told so.
+	tombstones map[uint64]uint64
+	removed    atomic.Bool
 
-	leader atomic.Uint64
-	stop   chan struct{}
-	done   chan struct{}
+	leader         atomic.Uint64
+	onLeaderChange func(leader uint64)
+	stats          loopStats
+
+	stop     chan struct{}
+	done     chan struct{}
+	errMu    sync.Mutex
+	err      error
+	stopOnce sync.Once
 }
 
 // Start is New followed by Run.
@@ -116,21 +164,36 @@ func New(cfg Config) (*Node, error) {
 	if !ok {
 		return nil, fmt.Errorf("ensemble: member %d is not in the peer list", cfg.ID)
 	}
-	store, err := openStorage(cfg.DataDir, zap.NewNop())
+	if b, err := os.ReadFile(filepath.Join(cfg.DataDir, removedMarker)); err == nil {
+		return nil, fmt.Errorf("%w: %s says %q; refusing to start with stale state (remove the directory to join again as a new member)",
+			ErrRemoved, filepath.Join(cfg.DataDir, removedMarker), string(b))
+	}
+	store, err := openStorage(cfg.DataDir, cfg.SnapshotRetain, zap.NewNop())
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store, members: map[uint64]MemberInfo{},
-		readWaits: map[uint64]chan uint64{}, stop: make(chan struct{}), done: make(chan struct{})}
+	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store,
+		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{},
+		reads: readIndexes{waits: map[uint64]chan uint64{}},
+		stop:  make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
-	t, err := newTransport(cfg.ID, listen, n.log)
+	t, err := newTransport(cfg.ID, cfg.EnsembleID, listen, n.log)
 	if err != nil {
-		store.close()
+		_ = store.close()
 		return nil, err
 	}
+	t.admit = n.admitPeer
+	t.rejected = n.peerRejected
 	n.transport = t
 	return n, nil
 }
+
+// OnLeaderChange registers f, called (from the Raft loop; it must not block)
+// whenever the leader this member knows changes, 0 meaning none. A proposal
+// forwarded to a leader that lost its office may be dropped, so the session
+// server fails the requests still waiting for their transactions (their
+// clients see a connection loss, as with ZooKeeper). Call before Run.
+func (n *Node) OnLeaderChange(f func(leader uint64)) { n.onLeaderChange = f }
 
 // Run restores sm from the newest snapshot, starts Raft (replaying the log
 // after the snapshot) and the transport, and applies committed entries to sm.
@@ -143,7 +206,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 			err = sm.Restore(data)
 		}
 		if err != nil {
-			store.close()
+			_ = store.close()
 			t.close()
 			return fmt.Errorf("ensemble: restoring the snapshot: %w", err)
 		}
@@ -160,6 +223,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		MaxSizePerMsg:             1 << 20,
 		MaxInflightMsgs:           256,
 		MaxUncommittedEntriesSize: 1 << 30,
+		MaxCommittedSizePerReady:  8 << 20,
 		CheckQuorum:               true,
 		PreVote:                   true,
 		Logger:                    raftLogger{n.log},
@@ -175,6 +239,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
+			// The same bootstrap entries on every member (no clock in them).
 			cctx, _ := json.Marshal(ccContext{Member: MemberInfo{ID: id, PeerAddr: cfg.Peers[id], ClientAddr: cfg.ClientAddrs[id]}})
 			peers = append(peers, raft.Peer{ID: id, Context: cctx})
 		}
@@ -197,12 +262,15 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		t.AddPeer(id, addr)
 	}
 	t.start()
-	go n.run()
+	n.applyc = make(chan *applyJob, 64)
+	applied := make(chan struct{})
+	go func() { defer close(applied); n.applyLoop() }()
+	go n.raftLoop(applied)
 	if len(cfg.Peers) == 1 && store.existed {
 		// A restarted ensemble of one need not wait out an election timeout. (A
 		// new one must first apply its bootstrap configuration, so Raft elects
 		// it after the timeout.)
-		go n.rn.Campaign(context.Background())
+		go func() { _ = n.rn.Campaign(context.Background()) }()
 	}
 	return nil
 }
@@ -214,7 +282,7 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-n.done:
-			return sessionserver.ErrLogClosed
+			return n.closedErr()
 		case <-time.After(n.cfg.TickInterval):
 		}
 	}
@@ -239,68 +307,55 @@ func (n *Node) AppliedIndex() uint64 { return n.appliedIndex.Load() }
 // Status is Raft's view of the member (leader, term, progress of followers).
 func (n *Node) Status() raft.Status { return n.rn.Status() }
 
-// Propose submits a transaction (sessionserver.Log). Raft forwards it to the
-// leader; it fails when no leader is known.
+// Done is closed when the member has stopped (Stop, a storage failure, or
+// its removal learned from a peer); Err then tells why.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
+// Err is why the member stopped on its own (nil while running or after Stop).
+func (n *Node) Err() error {
+	n.errMu.Lock()
+	defer n.errMu.Unlock()
+	return n.err
+}
+
+func (n *Node) closedErr() error {
+	if err := n.Err(); err != nil {
+		return fmt.Errorf("%w: %w", sessionserver.ErrLogClosed, err)
+	}
+	return sessionserver.ErrLogClosed
+}
+
+// fail stops the member on its own, recording why.
+func (n *Node) fail(err error) {
+	n.errMu.Lock()
+	if n.err == nil {
+		n.err = err
+	}
+	n.errMu.Unlock()
+	n.stopOnce.Do(func() { close(n.stop) })
+}
+
+// Propose submits a transaction (sessionserver.Log). A follower forwards it
+// to the leader (Raft's MsgProp). Without a known leader it waits up to an
+// election timeout for one, then fails with ErrNoLeader, so the session
+// server drops the connection and the client retries on another member.
 func (n *Node) Propose(ctx context.Context, data []byte) error {
 	select {
 	case <-n.done:
-		return sessionserver.ErrLogClosed
+		return n.closedErr()
 	default:
 	}
-	return n.rn.Propose(ctx, data)
-}
-
-// Barrier waits until this member has applied everything the leader had
-// committed when it was called (ReadIndex): ZooKeeper's sync.
-func (n *Node) Barrier(ctx context.Context) error {
-	n.readMu.Lock()
-	n.readSeq++
-	seq := n.readSeq
-	ch := make(chan uint64, 1)
-	n.readWaits[seq] = ch
-	n.readMu.Unlock()
-	defer func() {
-		n.readMu.Lock()
-		delete(n.readWaits, seq)
-		n.readMu.Unlock()
-	}()
-	var rctx [8]byte
-	binary.BigEndian.PutUint64(rctx[:], seq)
-	if err := n.rn.ReadIndex(ctx, rctx[:]); err != nil {
-		return err
+	// raft.Node.Propose blocks while no leader is known; bound that wait.
+	pctx, cancel := context.WithTimeout(ctx, 2*n.cfg.electionTimeout())
+	defer cancel()
+	err := n.rn.Propose(pctx, data)
+	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
+		return ErrNoLeader
 	}
-	var index uint64
-	select {
-	case index = <-ch:
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-n.done:
-		return sessionserver.ErrLogClosed
+	if errors.Is(err, raft.ErrStopped) {
+		return n.closedErr()
 	}
-	return n.waitApplied(ctx, index)
-}
-
-func (n *Node) waitApplied(ctx context.Context, index uint64) error {
-	stop := context.AfterFunc(ctx, func() {
-		n.applyMu.Lock()
-		n.applyCond.Broadcast()
-		n.applyMu.Unlock()
-	})
-	defer stop()
-	n.applyMu.Lock()
-	defer n.applyMu.Unlock()
-	for n.appliedIndex.Load() < index {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		select {
-		case <-n.done:
-			return sessionserver.ErrLogClosed
-		default:
-		}
-		n.applyCond.Wait()
-	}
-	return nil
+	return err
 }
 
 // TransferLeadership asks Raft to hand leadership to transferee.
@@ -310,145 +365,8 @@ func (n *Node) TransferLeadership(ctx context.Context, transferee uint64) {
 
 // Stop ends the member: Raft, transport and storage.
 func (n *Node) Stop() {
-	select {
-	case <-n.stop:
-	default:
-		close(n.stop)
-	}
+	n.stopOnce.Do(func() { close(n.stop) })
 	<-n.done
-}
-
-// run is the Raft loop (etcd's raftexample order): persist, send, apply, advance.
-func (n *Node) run() {
-	defer func() {
-		n.rn.Stop()
-		n.transport.close()
-		n.store.close()
-		close(n.done)
-		n.applyMu.Lock()
-		n.applyCond.Broadcast()
-		n.applyMu.Unlock()
-	}()
-	ticker := time.NewTicker(n.cfg.TickInterval)
-	defer ticker.Stop()
-	for {
-		select {
-		case <-n.stop:
-			return
-		case <-ticker.C:
-			n.rn.Tick()
-		case rd := <-n.rn.Ready():
-			if rd.SoftState != nil {
-				n.leader.Store(rd.SoftState.Lead)
-			}
-			if err := n.store.save(&rd); err != nil {
-				// Without durable storage the member must not go on acknowledging.
-				n.log.Error("ensemble: storage failed; stopping the member", "err", err)
-				return
-			}
-			n.transport.Send(rd.Messages)
-			if !raft.IsEmptySnap(rd.Snapshot) {
-				data, err := n.decodeSnapshot(rd.Snapshot.Data)
-				if err == nil {
-					err = n.sm.Restore(data)
-				}
-				if err != nil {
-					n.log.Error("ensemble: restoring a snapshot from the leader failed", "err", err)
-					return
-				}
-				n.confState = rd.Snapshot.Metadata.ConfState
-				n.snapshotIndex = rd.Snapshot.Metadata.Index
-				n.setApplied(rd.Snapshot.Metadata.Index)
-			}
-			n.applyCommitted(rd.CommittedEntries)
-			for _, rs := range rd.ReadStates {
-				if len(rs.RequestCtx) != 8 {
-					continue
-				}
-				seq := binary.BigEndian.Uint64(rs.RequestCtx)
-				n.readMu.Lock()
-				if ch := n.readWaits[seq]; ch != nil {
-					ch <- rs.Index
-				}
-				n.readMu.Unlock()
-			}
-			n.maybeSnapshot()
-			n.rn.Advance()
-		}
-	}
-}
-
-func (n *Node) setApplied(i uint64) {
-	n.applyMu.Lock()
-	n.appliedIndex.Store(i)
-	n.applyCond.Broadcast()
-	n.applyMu.Unlock()
-}
-
-// applyCommitted hands committed transactions to the state machine in one
-// batch, and applies configuration changes to Raft and the transport.
-func (n *Node) applyCommitted(ents []pb.Entry) {
-	if len(ents) == 0 {
-		return
-	}
-	batch := make([]sessionserver.Entry, 0, len(ents))
-	last := uint64(0)
-	for _, e := range ents {
-		if e.Index <= n.appliedIndex.Load() {
-			continue
-		}
-		last = e.Index
-		switch e.Type {
-		case pb.EntryNormal:
-			if len(e.Data) > 0 { // a new leader's empty entry is not a transaction
-				batch = append(batch, sessionserver.Entry{Term: e.Term, Index: e.Index, Data: e.Data})
-			}
-		case pb.EntryConfChange:
-			if cfgEntry, ok := n.applyConfChange(e); ok && n.cfg.PublishConfig {
-				batch = append(batch, cfgEntry)
-			}
-		}
-	}
-	if len(batch) > 0 {
-		n.sm.Apply(batch)
-	}
-	if last > 0 {
-		n.setApplied(last)
-	}
-}
-
-// maybeSnapshot snapshots the state machine every SnapshotCount entries and
-// compacts the in-memory log, keeping a tail for slow followers.
-func (n *Node) maybeSnapshot() {
-	applied := n.appliedIndex.Load()
-	if applied-n.snapshotIndex < n.cfg.SnapshotCount {
-		return
-	}
-	smData, err := n.sm.Snapshot()
-	if err != nil {
-		n.log.Error("ensemble: snapshot failed", "err", err)
-		return
-	}
-	data := n.encodeSnapshot(smData)
-	snap, err := n.store.mem.CreateSnapshot(applied, &n.confState, data)
-	if err != nil {
-		if !errors.Is(err, raft.ErrSnapOutOfDate) {
-			n.log.Error("ensemble: creating the snapshot", "err", err)
-		}
-		return
-	}
-	if err := n.store.saveSnapshot(snap); err != nil {
-		n.log.Error("ensemble: saving the snapshot", "err", err)
-		return
-	}
-	const keep = 10000
-	if applied > keep {
-		if err := n.store.mem.Compact(applied - keep); err != nil && !errors.Is(err, raft.ErrCompacted) {
-			n.log.Warn("ensemble: compacting the log", "err", err)
-		}
-	}
-	n.snapshotIndex = applied
-	n.log.Info("ensemble: snapshot", "index", applied, "bytes", len(data))
 }
 
 // raftLogger sends Raft's log lines to slog at debug level (warnings and

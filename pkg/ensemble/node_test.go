@@ -18,10 +18,11 @@ import (
 
 // kv is a minimal state machine: "key=value" entries.
 type kv struct {
-	mu      sync.Mutex
-	data    map[string]string
-	applied []sessionserver.Entry
-	configs int // /zookeeper/config transactions the log inserted
+	mu       sync.Mutex
+	data     map[string]string
+	applied  []sessionserver.Entry
+	configs  int // /zookeeper/config transactions the log inserted
+	restores int // snapshots restored
 }
 
 // configTxnPrefix is how a configuration transaction starts (its type, -100).
@@ -53,6 +54,7 @@ func (s *kv) Restore(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.data = map[string]string{}
+	s.restores++
 	return json.Unmarshal(b, &s.data)
 }
 
@@ -75,11 +77,13 @@ type member struct {
 	sm   *kv
 }
 
-func freeAddr(t *testing.T) string {
+func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+func freeAddr(t testing.TB) string {
 	return fmt.Sprintf("127.0.0.1:%d", refzk.FreePort(t))
 }
 
-func cluster(t *testing.T, n int, snapCount uint64) []*member {
+func cluster(t *testing.T, n int, snapCount uint64, opts ...func(*Config)) []*member {
 	t.Helper()
 	peers := map[uint64]string{}
 	for i := 1; i <= n; i++ {
@@ -87,8 +91,11 @@ func cluster(t *testing.T, n int, snapCount uint64) []*member {
 	}
 	var ms []*member
 	for i := 1; i <= n; i++ {
-		m := &member{cfg: Config{ID: uint64(i), Peers: peers, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
-			SnapshotCount: snapCount, PublishConfig: true, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}}
+		m := &member{cfg: Config{ID: uint64(i), EnsembleID: "test", Peers: peers, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
+			SnapshotCount: snapCount, PublishConfig: true, Logger: quietLogger()}}
+		for _, o := range opts {
+			o(&m.cfg)
+		}
 		m.start(t)
 		ms = append(ms, m)
 	}
@@ -245,8 +252,28 @@ func TestPartitionedLeader(t *testing.T) {
 	if _, ok := old.sm.get("lost"); ok {
 		t.Fatal("an isolated leader applied a write")
 	}
+	// sync on the isolated member cannot complete: it cannot learn the commit index.
+	bctx, bcancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	if err := old.node.Barrier(bctx); err == nil {
+		t.Fatal("a Barrier completed on a member cut off from the quorum")
+	}
+	bcancel()
+	if err := old.node.Ready(); err == nil {
+		t.Fatal("a member cut off from the quorum reports ready")
+	}
 	for _, m := range ms {
 		m.node.Transport().SetDrop(nil)
+	}
+	waitFor(t, "the healed member is ready again", func() bool { return old.node.Ready() == nil })
+	// After healing, its Barrier (retried by the node) covers the write
+	// committed while it was away.
+	bctx, bcancel = context.WithTimeout(context.Background(), 10*time.Second)
+	defer bcancel()
+	if err := old.node.Barrier(bctx); err != nil {
+		t.Fatalf("Barrier after healing: %v", err)
+	}
+	if v, _ := old.sm.get("during"); v != "2" {
+		t.Fatalf("after Barrier the old leader reads during=%q, want 2", v)
 	}
 	propose(t, newLeader, "after", "3")
 	waitConverged(t, ms, "after", "3")

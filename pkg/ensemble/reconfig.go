@@ -136,6 +136,28 @@ func (n *Node) reconfigHere(ctx context.Context, joining, leaving, newMembers st
 			leaves = append(leaves, id)
 		}
 	}
+	// ZooKeeper's order: a change under way, then the voters left (at least one).
+	if !n.reconfigMu.TryLock() {
+		return wire.ErrReconfigInProgress
+	}
+	defer n.reconfigMu.Unlock()
+	voters := map[uint64]bool{}
+	for _, m := range n.Members() {
+		if !m.Learner {
+			voters[m.ID] = true
+		}
+	}
+	for _, m := range joins {
+		if !m.Learner {
+			voters[m.ID] = true
+		}
+	}
+	for _, id := range leaves {
+		delete(voters, id)
+	}
+	if len(voters) < 1 {
+		return wire.ErrBadArguments
+	}
 	for _, m := range joins {
 		observer := m.Learner
 		if err := n.AddLearner(ctx, m); err != nil && !errors.Is(err, ErrMemberExists) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/binary"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/sessions"
@@ -19,6 +20,9 @@ type SessionTracker struct {
 	tracker *sessions.Tracker
 	tick    time.Duration
 
+	// expiring is set once this member leads and has re-armed every session.
+	expiring atomic.Bool
+
 	mu      sync.Mutex
 	touched map[int64]int32
 }
@@ -28,7 +32,7 @@ type SessionTracker struct {
 func NewSessionTracker(node *Node, tickMillis int32) *SessionTracker {
 	st := &SessionTracker{node: node, tracker: sessions.NewTracker(tickMillis, nil),
 		tick: time.Duration(tickMillis) * time.Millisecond, touched: map[int64]int32{}}
-	st.tracker.SetActive(node.IsLeader)
+	st.tracker.SetActive(func() bool { return st.expiring.Load() && node.IsLeader() })
 	node.transport.Handle(kindTouches, st.receive)
 	return st
 }
@@ -58,7 +62,10 @@ func (s *SessionTracker) Touch(sid int64, timeout int32) bool {
 }
 
 // Run expires sessions (when leading) and reports touches (when following)
-// until ctx ends.
+// until ctx ends. On a change of leadership every session gets a full
+// timeout from now, and sessions whose close this member proposed but which
+// are still in the replicated table (the proposal was lost with the old
+// leader) are tracked again, so the new leader expires them in turn.
 func (s *SessionTracker) Run(ctx context.Context) {
 	go s.tracker.Run(ctx)
 	t := time.NewTicker(s.tick / 2)
@@ -71,14 +78,28 @@ func (s *SessionTracker) Run(ctx context.Context) {
 		case <-t.C:
 		}
 		leader := s.node.IsLeader()
-		if leader && !wasLeader {
+		if leader != wasLeader {
+			s.expiring.Store(false)
+			s.reopenClosing()
 			s.tracker.Rearm()
+			s.expiring.Store(leader)
 		}
 		wasLeader = leader
 		if leader {
 			continue
 		}
 		s.report()
+	}
+}
+
+// reopenClosing tracks again, with a full timeout, the sessions marked
+// closing whose close has not been applied.
+func (s *SessionTracker) reopenClosing() {
+	for _, info := range s.tracker.Sessions() {
+		if info.Closing {
+			s.tracker.RemoveSession(info.ID)
+			s.tracker.AddSession(info.ID, info.Timeout)
+		}
 	}
 }
 

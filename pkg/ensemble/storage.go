@@ -3,9 +3,11 @@ package ensemble
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
+	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
 	"go.etcd.io/etcd/server/v3/storage/wal"
 	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
@@ -23,14 +25,17 @@ type storage struct {
 	snaps    *snap.Snapshotter
 	snapshot *pb.Snapshot // loaded at open, nil when none
 	existed  bool
+
+	walDir, snapDir string
+	retain          int
 }
 
-func openStorage(dir string, lg *zap.Logger) (*storage, error) {
+func openStorage(dir string, retain int, lg *zap.Logger) (*storage, error) {
 	walDir, snapDir := filepath.Join(dir, "wal"), filepath.Join(dir, "snap")
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return nil, err
 	}
-	s := &storage{mem: raft.NewMemoryStorage(), snaps: snap.New(lg, snapDir)}
+	s := &storage{mem: raft.NewMemoryStorage(), snaps: snap.New(lg, snapDir), walDir: walDir, snapDir: snapDir, retain: retain}
 	if !wal.Exist(walDir) {
 		w, err := wal.Create(lg, walDir, nil)
 		if err != nil {
@@ -54,16 +59,15 @@ func openStorage(dir string, lg *zap.Logger) (*storage, error) {
 		walSnap.ConfState = &snapshot.Metadata.ConfState
 		s.snapshot = snapshot
 	}
-	w, err := wal.Open(lg, walDir, walSnap)
+	w, st, ents, err := readWAL(lg, walDir, walSnap)
 	if err != nil {
-		return nil, fmt.Errorf("ensemble: opening the WAL: %w", err)
-	}
-	_, st, ents, err := w.ReadAll()
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("ensemble: reading the WAL: %w", err)
+		return nil, err
 	}
 	s.wal = w
+	if snapshot == nil && raft.IsEmptyHardState(st) && len(ents) == 0 {
+		// Created, then stopped before its first Ready was saved: start as new.
+		s.existed = false
+	}
 	if snapshot != nil {
 		if err := s.mem.ApplySnapshot(*snapshot); err != nil {
 			return nil, err
@@ -78,34 +82,107 @@ func openStorage(dir string, lg *zap.Logger) (*storage, error) {
 	return s, nil
 }
 
-// save persists what a Ready asks for before anything else acts on it.
+// readWAL opens the WAL after walSnap and reads it. A record torn by a crash
+// in the middle of a write (never acknowledged: the write had not been
+// synced) is cut off once, as etcd does.
+func readWAL(lg *zap.Logger, walDir string, walSnap walpb.Snapshot) (*wal.WAL, pb.HardState, []pb.Entry, error) {
+	for repaired := false; ; repaired = true {
+		w, err := wal.Open(lg, walDir, walSnap)
+		if err != nil {
+			return nil, pb.HardState{}, nil, fmt.Errorf("ensemble: opening the WAL: %w", err)
+		}
+		_, st, ents, err := w.ReadAll()
+		if err == nil {
+			return w, st, ents, nil
+		}
+		_ = w.Close()
+		if repaired || !errors.Is(err, io.ErrUnexpectedEOF) || !wal.Repair(lg, walDir) {
+			return nil, pb.HardState{}, nil, fmt.Errorf("ensemble: reading the WAL: %w", err)
+		}
+	}
+}
+
+// save persists what a Ready asks for before anything else acts on it: a
+// snapshot from the leader (its file, then its WAL record), the hard state
+// and entries (fsynced by the WAL when Raft requires it: new entries, or a
+// changed term or vote), then the in-memory log Raft reads.
 func (s *storage) save(rd *raft.Ready) error {
-	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := s.saveSnapshot(rd.Snapshot); err != nil {
+	hasSnap := !raft.IsEmptySnap(rd.Snapshot)
+	if hasSnap {
+		if err := s.saveSnapshotRecord(rd.Snapshot); err != nil {
 			return err
 		}
 	}
 	if err := s.wal.Save(rd.HardState, rd.Entries); err != nil {
 		return err
 	}
-	if !raft.IsEmptySnap(rd.Snapshot) {
+	if hasSnap {
+		// The hard state must be on disk before older WAL segments are
+		// released (etcd issue 10219).
+		if err := s.wal.Sync(); err != nil {
+			return err
+		}
 		if err := s.mem.ApplySnapshot(rd.Snapshot); err != nil {
+			return err
+		}
+		if err := s.wal.ReleaseLockTo(rd.Snapshot.Metadata.Index); err != nil {
 			return err
 		}
 	}
 	return s.mem.Append(rd.Entries)
 }
 
+// saveSnapshot records a snapshot this member took and releases the WAL
+// segments it covers.
 func (s *storage) saveSnapshot(snapshot pb.Snapshot) error {
+	if err := s.saveSnapshotRecord(snapshot); err != nil {
+		return err
+	}
+	return s.wal.ReleaseLockTo(snapshot.Metadata.Index)
+}
+
+func (s *storage) saveSnapshotRecord(snapshot pb.Snapshot) error {
 	walSnap := walpb.Snapshot{Index: snapshot.Metadata.Index, Term: snapshot.Metadata.Term, ConfState: &snapshot.Metadata.ConfState}
 	// The snapshot file first: a WAL record must never point at a missing snapshot.
 	if err := s.snaps.SaveSnap(snapshot); err != nil {
 		return err
 	}
-	if err := s.wal.SaveSnapshot(walSnap); err != nil {
+	return s.wal.SaveSnapshot(walSnap)
+}
+
+// purge keeps the newest `retain` snapshot files and removes the WAL
+// segments the WAL no longer holds (released by a snapshot) beyond `retain`
+// of them, as etcd's purge loop and ZooKeeper's autopurge do.
+func (s *storage) purge() error {
+	snaps, err := fileutil.ReadDir(s.snapDir, fileutil.WithExt(".snap"))
+	if err != nil {
 		return err
 	}
-	return s.wal.ReleaseLockTo(snapshot.Metadata.Index)
+	var errs []error
+	for len(snaps) > s.retain {
+		if err := os.Remove(filepath.Join(s.snapDir, snaps[0])); err != nil {
+			errs = append(errs, err)
+		}
+		snaps = snaps[1:]
+	}
+	wals, err := fileutil.ReadDir(s.walDir, fileutil.WithExt(".wal"))
+	if err != nil {
+		return errors.Join(append(errs, err)...)
+	}
+	for len(wals) > s.retain {
+		path := filepath.Join(s.walDir, wals[0])
+		// A segment the WAL still needs is locked by it.
+		l, err := fileutil.TryLockFile(path, os.O_WRONLY, fileutil.PrivateFileMode)
+		if err != nil {
+			break
+		}
+		if err := os.Remove(path); err != nil {
+			errs = append(errs, err)
+		}
+		_ = l.Close()
+		wals = wals[1:]
+	}
+	return errors.Join(errs...)
 }
 
 func (s *storage) close() error { return s.wal.Close() }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,14 +19,27 @@ import (
 const maxMessage = 1 << 30
 
 // Transport carries Raft messages between members over TCP: one outgoing
-// stream per peer, fed by a queue, reconnecting on failure; incoming streams
-// are handed to the node. Drop lets tests cut links (partitions).
+// stream per peer, fed by a queue and written in batches (one flush for
+// everything queued), reconnecting on failure; incoming streams are handed
+// to the node. Each stream opens with a hello naming the ensemble and both
+// members, which the receiver checks. SetDrop lets tests cut links.
+//
+// Wire format, dialer to acceptor: the hello ("ZKE1", ensemble id length
+// uint16 and bytes, from uint64, to uint64), then frames (length uint32,
+// kind byte, body). Acceptor to dialer: verdicts (code byte, reason length
+// uint16 and bytes): one answering the hello, and a refusal that ends the
+// stream should the dialer be removed from the configuration later.
 type Transport struct {
-	id     uint64
-	log    *slog.Logger
-	ln     net.Listener
-	recv   func(ctx context.Context, m pb.Message) error
-	report func(to uint64, m pb.Message, err error)
+	id       uint64
+	ensemble string
+	log      *slog.Logger
+	ln       net.Listener
+	recv     func(ctx context.Context, m pb.Message) error
+	report   func(to uint64, m pb.Message, err error)
+	// admit says whether a peer may talk to this member (nil: anyone).
+	admit func(from uint64) error
+	// rejected learns why a peer refused this member.
+	rejected func(peer uint64, code byte, reason string)
 	// handlers receive non-Raft frames by kind (session touches, reconfig).
 	hmu      sync.Mutex
 	handlers map[byte]func(payload []byte)
@@ -52,6 +66,19 @@ const (
 	kindReconfigReply byte = 3
 )
 
+// Verdicts of the acceptor.
+const (
+	acceptOK          byte = 0
+	rejectForeign     byte = 1 // another ensemble
+	rejectWrongMember byte = 2 // the address belongs to another member id
+	rejectRemoved     byte = 3 // the dialer was removed from the configuration
+)
+
+var (
+	helloMagic     = [4]byte{'Z', 'K', 'E', '1'}
+	errPeerRemoved = errors.New("removed from the configuration")
+)
+
 // Handle registers the receiver of non-Raft frames of a kind.
 func (t *Transport) Handle(kind byte, h func(payload []byte)) {
 	t.hmu.Lock()
@@ -69,18 +96,18 @@ type envelope struct {
 	raw  []byte
 }
 
-func newTransport(id uint64, listen string, log *slog.Logger) (*Transport, error) {
+func newTransport(id uint64, ensemble, listen string, log *slog.Logger) (*Transport, error) {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return nil, err
 	}
-	return &Transport{id: id, log: log, ln: ln, peers: map[uint64]*peer{}, done: make(chan struct{})}, nil
+	return &Transport{id: id, ensemble: ensemble, log: log, ln: ln, peers: map[uint64]*peer{}, done: make(chan struct{})}, nil
 }
 
 // Addr is the address the transport listens on.
 func (t *Transport) Addr() string { return t.ln.Addr().String() }
 
-// SetDrop installs a fault injector: messages for which it returns true are
+// SetDrop installs a fault injector: frames for which it returns true are
 // dropped, in either direction (tests partition members with it).
 func (t *Transport) SetDrop(f func(from, to uint64) bool) {
 	t.mu.Lock()
@@ -109,10 +136,97 @@ func (t *Transport) start() {
 	}()
 }
 
+// writeVerdict answers a dialer.
+func writeVerdict(w io.Writer, code byte, reason string) error {
+	if len(reason) > 1<<15 {
+		reason = reason[:1<<15]
+	}
+	b := make([]byte, 0, 3+len(reason))
+	b = append(b, code)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(reason)))
+	b = append(b, reason...)
+	_, err := w.Write(b)
+	return err
+}
+
+func readVerdict(r io.Reader) (byte, string, error) {
+	var h [3]byte
+	if _, err := io.ReadFull(r, h[:]); err != nil {
+		return 0, "", err
+	}
+	reason := make([]byte, binary.BigEndian.Uint16(h[1:]))
+	if _, err := io.ReadFull(r, reason); err != nil {
+		return 0, "", err
+	}
+	return h[0], string(reason), nil
+}
+
+func (t *Transport) hello(to uint64) []byte {
+	b := append([]byte{}, helloMagic[:]...)
+	b = binary.BigEndian.AppendUint16(b, uint16(len(t.ensemble)))
+	b = append(b, t.ensemble...)
+	b = binary.BigEndian.AppendUint64(b, t.id)
+	return binary.BigEndian.AppendUint64(b, to)
+}
+
+// readHello checks a dialer's introduction; it returns the dialer's id, or
+// a verdict to send back and close.
+func (t *Transport) readHello(br *bufio.Reader) (from uint64, code byte, reason string, err error) {
+	var h [6]byte
+	if _, err := io.ReadFull(br, h[:]); err != nil {
+		return 0, 0, "", err
+	}
+	if [4]byte(h[:4]) != helloMagic {
+		return 0, 0, "", errors.New("not a zkensemble member stream")
+	}
+	ens := make([]byte, binary.BigEndian.Uint16(h[4:]))
+	var ids [16]byte
+	if _, err := io.ReadFull(br, ens); err != nil {
+		return 0, 0, "", err
+	}
+	if _, err := io.ReadFull(br, ids[:]); err != nil {
+		return 0, 0, "", err
+	}
+	from, to := binary.BigEndian.Uint64(ids[:8]), binary.BigEndian.Uint64(ids[8:])
+	switch {
+	case t.ensemble != "" && len(ens) > 0 && string(ens) != t.ensemble:
+		return from, rejectForeign, fmt.Sprintf("member %d at %s belongs to ensemble %q, not %q", t.id, t.Addr(), t.ensemble, ens), nil
+	case to != t.id:
+		return from, rejectWrongMember, fmt.Sprintf("%s is member %d, not %d", t.Addr(), t.id, to), nil
+	}
+	if t.admit != nil {
+		if err := t.admit(from); err != nil {
+			return from, rejectRemoved, err.Error(), nil
+		}
+	}
+	return from, acceptOK, "", nil
+}
+
 func (t *Transport) serveConn(c net.Conn) {
 	defer c.Close()
-	go func() { <-t.done; c.Close() }()
+	connDone := make(chan struct{})
+	defer close(connDone)
+	go func() {
+		select {
+		case <-t.done:
+			c.Close()
+		case <-connDone:
+		}
+	}()
 	br := bufio.NewReaderSize(c, 256<<10)
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	from, code, reason, err := t.readHello(br)
+	if err != nil {
+		t.log.Debug("ensemble: bad hello from a peer", "remote", c.RemoteAddr(), "err", err)
+		return
+	}
+	if err := writeVerdict(c, code, reason); err != nil || code != acceptOK {
+		if code != acceptOK {
+			t.log.Warn("ensemble: refused a peer", "peer", from, "remote", c.RemoteAddr(), "reason", reason)
+		}
+		return
+	}
+	_ = c.SetDeadline(time.Time{})
 	var hdr [4]byte
 	buf := make([]byte, 0, 64<<10)
 	for {
@@ -120,8 +234,8 @@ func (t *Transport) serveConn(c net.Conn) {
 			return
 		}
 		n := binary.BigEndian.Uint32(hdr[:])
-		if n > maxMessage {
-			t.log.Warn("ensemble: oversized message from a peer", "bytes", n)
+		if n == 0 || n > maxMessage {
+			t.log.Warn("ensemble: bad frame length from a peer", "peer", from, "bytes", n)
 			return
 		}
 		if cap(buf) < int(n) {
@@ -131,8 +245,15 @@ func (t *Transport) serveConn(c net.Conn) {
 		if _, err := io.ReadFull(br, buf); err != nil {
 			return
 		}
-		if len(buf) == 0 {
-			return
+		if t.dropped(from, t.id) {
+			continue
+		}
+		if t.admit != nil {
+			// A member removed while it was connected learns it here.
+			if err := t.admit(from); err != nil {
+				_ = writeVerdict(c, rejectRemoved, err.Error())
+				return
+			}
 		}
 		kind, body := buf[0], buf[1:]
 		if kind != kindRaft {
@@ -146,11 +267,8 @@ func (t *Transport) serveConn(c net.Conn) {
 		}
 		var m pb.Message
 		if err := m.Unmarshal(body); err != nil {
-			t.log.Warn("ensemble: undecodable message from a peer", "err", err)
+			t.log.Warn("ensemble: undecodable message from a peer", "peer", from, "err", err)
 			return
-		}
-		if t.dropped(m.From, m.To) {
-			continue
 		}
 		if err := t.recv(context.Background(), m); err != nil && !errors.Is(err, context.Canceled) {
 			t.log.Debug("ensemble: step", "err", err)
@@ -208,8 +326,8 @@ func (t *Transport) Send(msgs []pb.Message) {
 	}
 }
 
-// SendRaw queues a non-Raft frame (session touches) for a member; it is
-// dropped when the queue is full or the link is cut.
+// SendRaw queues a non-Raft frame (session touches, reconfig) for a member;
+// it is dropped when the queue is full or the link is cut.
 func (t *Transport) SendRaw(to uint64, kind byte, payload []byte) {
 	if t.dropped(t.id, to) {
 		return
@@ -226,6 +344,42 @@ func (t *Transport) SendRaw(to uint64, kind byte, payload []byte) {
 	}
 }
 
+// dial opens a stream to a peer and introduces this member.
+func (t *Transport) dial(p *peer) (net.Conn, error) {
+	d := net.Dialer{Timeout: time.Second}
+	c, err := d.Dial("tcp", p.addr)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.Write(t.hello(p.id)); err != nil {
+		c.Close()
+		return nil, err
+	}
+	code, reason, err := readVerdict(c)
+	if err != nil {
+		c.Close()
+		return nil, err
+	}
+	if code != acceptOK {
+		c.Close()
+		if t.rejected != nil {
+			t.rejected(p.id, code, reason)
+		}
+		return nil, fmt.Errorf("refused by member %d: %s", p.id, reason)
+	}
+	_ = c.SetDeadline(time.Time{})
+	// A later verdict is a refusal (this member was removed meanwhile).
+	go func() {
+		code, reason, err := readVerdict(c)
+		if err == nil && code != acceptOK && t.rejected != nil {
+			t.rejected(p.id, code, reason)
+		}
+		c.Close()
+	}()
+	return c, nil
+}
+
 func (t *Transport) runPeer(p *peer) {
 	var c net.Conn
 	var bw *bufio.Writer
@@ -235,6 +389,7 @@ func (t *Transport) runPeer(p *peer) {
 		}
 	}()
 	buf := make([]byte, 0, 64<<10)
+	var backoff time.Duration
 	for {
 		var env envelope
 		select {
@@ -246,14 +401,23 @@ func (t *Transport) runPeer(p *peer) {
 		}
 		m := env.m
 		if c == nil {
-			d := net.Dialer{Timeout: time.Second}
 			var err error
-			c, err = d.Dial("tcp", p.addr)
-			if err != nil {
+			if c, err = t.dial(p); err != nil {
 				c = nil
 				t.report(p.id, m, err)
+				// Messages for an unreachable peer are dropped (Raft resends);
+				// wait a little before dialing again.
+				backoff = min(max(2*backoff, 10*time.Millisecond), 500*time.Millisecond)
+				select {
+				case <-time.After(backoff):
+				case <-p.stop:
+					return
+				case <-t.done:
+					return
+				}
 				continue
 			}
+			backoff = 0
 			bw = bufio.NewWriterSize(c, 256<<10)
 		}
 		// Write this frame and whatever else is queued, then flush once.
@@ -317,6 +481,6 @@ func (t *Transport) close() {
 	default:
 	}
 	close(t.done)
-	t.ln.Close()
+	_ = t.ln.Close()
 	t.wg.Wait()
 }

@@ -1,0 +1,153 @@
+package ensemble
+
+import (
+	"errors"
+
+	"go.etcd.io/raft/v3"
+	pb "go.etcd.io/raft/v3/raftpb"
+
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+// applyJob is one Ready's worth of work for the apply goroutine.
+type applyJob struct {
+	entries  []pb.Entry
+	snapshot pb.Snapshot
+	// persisted is closed once the Ready's snapshot and entries are in the
+	// WAL and the in-memory log (a snapshot from the leader is restored, and
+	// a local snapshot taken, only after that).
+	persisted chan struct{}
+	// applied is closed when the job is done.
+	applied chan struct{}
+}
+
+// applyLoop applies committed entries in log order while the Raft loop goes
+// on persisting and replicating the next ones.
+func (n *Node) applyLoop() {
+	for job := range n.applyc {
+		if !n.applyJob(job) {
+			// Stopping: drain so the Raft loop's sends do not block.
+			for range n.applyc {
+			}
+			return
+		}
+	}
+}
+
+func (n *Node) waitPersisted(job *applyJob) bool {
+	select {
+	case <-job.persisted:
+		return true
+	case <-n.stop:
+		return false
+	}
+}
+
+func (n *Node) applyJob(job *applyJob) bool {
+	defer close(job.applied)
+	if !raft.IsEmptySnap(job.snapshot) {
+		if !n.waitPersisted(job) {
+			return false
+		}
+		data, err := n.decodeSnapshot(job.snapshot.Data)
+		if err == nil {
+			err = n.sm.Restore(data)
+		}
+		if err != nil {
+			n.log.Error("ensemble: restoring a snapshot from the leader failed; stopping the member", "err", err)
+			n.fail(err)
+			return false
+		}
+		n.confState = job.snapshot.Metadata.ConfState
+		n.snapshotIndex = job.snapshot.Metadata.Index
+		n.setApplied(job.snapshot.Metadata.Index)
+		n.log.Info("ensemble: restored a snapshot from the leader", "index", job.snapshot.Metadata.Index)
+	}
+	n.applyCommitted(job.entries)
+	if n.removed.Load() {
+		n.markRemoved()
+	}
+	if !n.waitPersisted(job) {
+		return false
+	}
+	n.maybeSnapshot()
+	return true
+}
+
+func (n *Node) setApplied(i uint64) {
+	n.applyMu.Lock()
+	n.appliedIndex.Store(i)
+	n.applyCond.Broadcast()
+	n.applyMu.Unlock()
+}
+
+// applyCommitted hands committed transactions to the state machine in one
+// batch, with each entry's term (the zxid's epoch), and applies configuration
+// changes to Raft, the member table and the transport, each followed by the
+// transaction that rewrites /zookeeper/config at that position of the log.
+func (n *Node) applyCommitted(ents []pb.Entry) {
+	if len(ents) == 0 {
+		return
+	}
+	batch := make([]sessionserver.Entry, 0, len(ents))
+	last := uint64(0)
+	for _, e := range ents {
+		if e.Index <= n.appliedIndex.Load() {
+			continue
+		}
+		last = e.Index
+		switch e.Type {
+		case pb.EntryNormal:
+			if len(e.Data) > 0 { // a new leader's empty entry is not a transaction
+				batch = append(batch, sessionserver.Entry{Term: e.Term, Index: e.Index, Data: e.Data})
+			}
+		case pb.EntryConfChange:
+			if cfgEntry, ok := n.applyConfChange(e); ok && n.cfg.PublishConfig {
+				batch = append(batch, cfgEntry)
+			}
+		}
+	}
+	if len(batch) > 0 {
+		n.sm.Apply(batch)
+	}
+	if last > 0 {
+		n.setApplied(last)
+	}
+}
+
+// maybeSnapshot snapshots the state machine every SnapshotCount entries,
+// compacts the in-memory log (keeping SnapshotCatchUpEntries for slow
+// followers) and purges old snapshot and WAL files.
+func (n *Node) maybeSnapshot() {
+	applied := n.appliedIndex.Load()
+	if applied-n.snapshotIndex < n.cfg.SnapshotCount {
+		return
+	}
+	smData, err := n.sm.Snapshot()
+	if err != nil {
+		n.log.Error("ensemble: snapshot failed", "err", err)
+		return
+	}
+	data := n.encodeSnapshot(smData)
+	snap, err := n.store.mem.CreateSnapshot(applied, &n.confState, data)
+	if err != nil {
+		if !errors.Is(err, raft.ErrSnapOutOfDate) {
+			n.log.Error("ensemble: creating the snapshot", "err", err)
+		}
+		return
+	}
+	if err := n.store.saveSnapshot(snap); err != nil {
+		n.log.Error("ensemble: saving the snapshot", "err", err)
+		return
+	}
+	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
+		if err := n.store.mem.Compact(applied - keep); err != nil && !errors.Is(err, raft.ErrCompacted) {
+			n.log.Warn("ensemble: compacting the log", "err", err)
+		}
+	}
+	n.snapshotIndex = applied
+	if err := n.store.purge(); err != nil {
+		n.log.Warn("ensemble: purging old snapshots and WAL segments", "err", err)
+	}
+	n.log.Info("ensemble: snapshot", "index", applied, "bytes", len(data))
+}
