@@ -45,6 +45,9 @@ func run(args []string) error {
 	ensembleID := fs.String("ensemble-id", "default", "identity of the ensemble, stamped into dataDir; a dataDir stamped for another ensemble or member is refused")
 	join := fs.Bool("join", false, "start empty and wait to be added as a learner by the leader (server.N lines list the members to reach)")
 	faults := fs.Bool("fault-injection", false, "serve /debug/partition and /debug/heal on the admin listener (tests only)")
+	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
+	podDomain := fs.String("pod-domain", "", "run as a StatefulSet pod reached at <hostname>.<pod-domain>: id from the pod ordinal + 1; an empty volume joins (or bootstraps if listed in --bootstrap-file); stale state is moved aside")
+	bootstrapFile := fs.String("bootstrap-file", "", "with --pod-domain: file listing the member ids that bootstrap a new ensemble")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -66,6 +69,11 @@ func run(args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if *pprofAddr != "" {
+		if err := servePprof(*pprofAddr, logger); err != nil {
+			return err
+		}
+	}
 
 	cfg := sessionserver.DefaultConfig()
 	if cfgPath != "" {
@@ -90,7 +98,14 @@ func run(args []string) error {
 	defer stop()
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
 	if cfg.DataDir != "" {
-		member, err := startMember(ctx, cfg, memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults}, logger)
+		mf := memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults,
+			podDomain: *podDomain, bootstrapFile: *bootstrapFile}
+		if mf.podDomain != "" {
+			if err := podMember(&cfg, &mf, logger); err != nil {
+				return err
+			}
+		}
+		member, err := startMember(ctx, cfg, mf, logger)
 		if err != nil {
 			return err
 		}

@@ -21,6 +21,11 @@ type memberFlags struct {
 	ensembleID string
 	join       bool
 	faults     bool
+	// Kubernetes pods (see podMember).
+	podDomain     string
+	bootstrapFile string
+	hostname      string // tests: instead of os.Hostname
+	listen        string // replication listen address, when not the advertised one
 }
 
 // member is this process's place in the replicated log: an ensemble of one
@@ -67,7 +72,8 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
 		return nil, err
 	}
-	node, err := ensemble.New(ensemble.Config{ID: id, Peers: peers, ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
+	node, err := ensemble.New(ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen,
+		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
 		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
 	if err != nil {
 		return nil, err

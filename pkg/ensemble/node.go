@@ -31,6 +31,9 @@ type Config struct {
 	// Peers maps every initial member's id to its replication address
 	// (host:port). Peers[ID] is where this member listens.
 	Peers map[uint64]string
+	// ListenAddr, when set, is where the member listens instead of Peers[ID]
+	// (a pod listens on all interfaces and is reached by its DNS name).
+	ListenAddr string
 	// ClientAddrs are the initial members' client addresses (for /zookeeper/config).
 	ClientAddrs map[uint64]string
 	// PublishConfig keeps /zookeeper/config in step with the membership. Off,
@@ -161,6 +164,9 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("ensemble: member id %d out of range 1..255", cfg.ID)
 	}
 	listen, ok := cfg.Peers[cfg.ID]
+	if cfg.ListenAddr != "" {
+		listen = cfg.ListenAddr
+	}
 	if !ok {
 		return nil, fmt.Errorf("ensemble: member %d is not in the peer list", cfg.ID)
 	}

@@ -37,3 +37,28 @@ func CheckStamp(dir, ensembleID string, member uint64) error {
 	}
 	return nil
 }
+
+// StaleState reports why the member state in dataDir (the directory holding
+// the stamp; the log is in dataDir/version-2) must not be used by member
+// `member` of ensemble `ensembleID`: it was removed from its configuration,
+// or it belongs to another ensemble or member. "" means it is usable (or
+// absent).
+func StaleState(dataDir, ensembleID string, member uint64) string {
+	if b, err := os.ReadFile(filepath.Join(dataDir, "version-2", removedMarker)); err == nil {
+		return "removed from the configuration: " + strings.TrimSpace(string(b))
+	}
+	got, err := os.ReadFile(filepath.Join(dataDir, stampFile))
+	if err != nil {
+		return ""
+	}
+	if want := fmt.Sprintf("ensemble=%s\nmember=%d\n", ensembleID, member); string(got) != want {
+		return "stamped " + strings.ReplaceAll(strings.TrimSpace(string(got)), "\n", " ")
+	}
+	return ""
+}
+
+// HasState reports whether dataDir holds a member's log (dataDir/version-2/wal).
+func HasState(dataDir string) bool {
+	_, err := os.Stat(filepath.Join(dataDir, "version-2", "wal"))
+	return err == nil
+}

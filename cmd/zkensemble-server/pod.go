@@ -1,0 +1,136 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+// Member ports inside a pod; the operator renders Services for the same ones.
+const (
+	podQuorumPort   = 2888
+	podElectionPort = 3888
+)
+
+// podMember turns a StatefulSet pod into an ensemble member. Its id is the
+// pod's ordinal + 1; it is reached at <pod>.<domain>. What it does with its
+// volume decides whether clients can lose data, so the rules are strict:
+//   - a log of this ensemble and member: restart from it (membership comes
+//     from the log, not from zoo.cfg);
+//   - a log that was removed from the configuration, or stamped for another
+//     ensemble or member: moved aside to dataDir/stale, then as empty;
+//   - empty: bootstrap only if the operator lists this id in the bootstrap
+//     file (it does so only until the ensemble first has a leader), else
+//     join and wait to be added as a learner (the lower ids are the members
+//     it can reach meanwhile).
+func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logger) error {
+	host := flags.hostname
+	if host == "" {
+		var err error
+		if host, err = os.Hostname(); err != nil {
+			return err
+		}
+	}
+	cut := strings.LastIndexByte(host, '-')
+	ord, err := strconv.ParseUint(host[cut+1:], 10, 8)
+	if cut <= 0 || err != nil || ord > 254 {
+		return fmt.Errorf("--pod-domain: hostname %q is not <statefulset>-<ordinal> with an ordinal below 255", host)
+	}
+	set, id := host[:cut], ord+1
+	if cfg.DataDir == "" {
+		return fmt.Errorf("--pod-domain needs dataDir (the member's volume)")
+	}
+	line := func(member uint64) string {
+		h := fmt.Sprintf("%s-%d.%s", set, member-1, flags.podDomain)
+		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podQuorumPort, podElectionPort, h, cfg.ClientPort)
+	}
+	if reason := ensemble.StaleState(cfg.DataDir, flags.ensembleID, id); reason != "" {
+		dest, err := moveAside(cfg.DataDir)
+		if err != nil {
+			return fmt.Errorf("stale member state in %s (%s): %w", cfg.DataDir, reason, err)
+		}
+		logger.Warn("member state is stale: moved aside, starting empty", "reason", reason, "movedTo", dest)
+	}
+	flags.myid = id
+	flags.listen = fmt.Sprintf("0.0.0.0:%d", podQuorumPort)
+	cfg.Servers = map[uint64]string{id: line(id)}
+	if ensemble.HasState(cfg.DataDir) {
+		logger.Info("restarting from the member's log", "id", id)
+		return nil
+	}
+	boot, err := bootstrapIDs(flags.bootstrapFile)
+	if err != nil {
+		return err
+	}
+	if boot[id] {
+		for b := range boot {
+			cfg.Servers[b] = line(b)
+		}
+		logger.Info("bootstrapping a new ensemble", "id", id, "members", len(boot))
+		return nil
+	}
+	// Members are always 1..n (the operator grows and shrinks from the top),
+	// so the lower ids are the ones to reach while joining.
+	for other := uint64(1); other < id; other++ {
+		cfg.Servers[other] = line(other)
+	}
+	flags.join = true
+	logger.Info("empty volume: joining, waiting to be added as a learner", "id", id)
+	return nil
+}
+
+// bootstrapIDs reads the ids listed (comma or space separated) in path; a
+// missing file lists none.
+func bootstrapIDs(path string) (map[uint64]bool, error) {
+	ids := map[uint64]bool{}
+	if path == "" {
+		return ids, nil
+	}
+	b, err := os.ReadFile(path)
+	if os.IsNotExist(err) {
+		return ids, nil
+	} else if err != nil {
+		return nil, err
+	}
+	for _, f := range strings.FieldsFunc(string(b), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' || r == '\t' }) {
+		id, err := strconv.ParseUint(f, 10, 8)
+		if err != nil || id == 0 {
+			return nil, fmt.Errorf("%s: %q is not a member id (1..255)", path, f)
+		}
+		ids[id] = true
+	}
+	return ids, nil
+}
+
+// moveAside moves the member state out of dataDir into dataDir/stale/<time>,
+// keeping only the newest such copy so a volume cannot fill up with them.
+func moveAside(dataDir string) (string, error) {
+	staleRoot := filepath.Join(dataDir, "stale")
+	if err := os.RemoveAll(staleRoot); err != nil {
+		return "", err
+	}
+	dest := filepath.Join(staleRoot, time.Now().UTC().Format("20060102T150405Z"))
+	if err := os.MkdirAll(dest, 0o750); err != nil {
+		return "", err
+	}
+	entries, err := os.ReadDir(dataDir)
+	if err != nil {
+		return "", err
+	}
+	for _, e := range entries {
+		if e.Name() == "stale" || e.Name() == "lost+found" {
+			continue
+		}
+		if err := os.Rename(filepath.Join(dataDir, e.Name()), filepath.Join(dest, e.Name())); err != nil {
+			return "", err
+		}
+	}
+	return dest, nil
+}

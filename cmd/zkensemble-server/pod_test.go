@@ -1,0 +1,108 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+)
+
+func TestPodMember(t *testing.T) {
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name      string
+		host      string
+		bootstrap string
+		prepare   func(dir string)
+		wantID    uint64
+		wantJoin  bool
+		wantLines int
+		wantStale bool
+		wantErr   bool
+	}{
+		{name: "bootstrap seed", host: "zk-0", bootstrap: "1", wantID: 1, wantLines: 1},
+		{name: "bootstrap of three", host: "zk-1", bootstrap: "1,2,3", wantID: 2, wantLines: 3},
+		{name: "empty volume joins", host: "zk-3", bootstrap: "1", wantID: 4, wantJoin: true, wantLines: 4},
+		{name: "no bootstrap file: seed joins too", host: "zk-0", wantID: 1, wantJoin: true, wantLines: 1},
+		{name: "own log restarts", host: "zk-2", bootstrap: "3", wantID: 3, wantLines: 1, prepare: func(dir string) {
+			mustStamp(t, dir, "uid-1", 3)
+			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+		}},
+		{name: "removed member's log is moved aside", host: "zk-2", wantID: 3, wantJoin: true, wantLines: 3, wantStale: true, prepare: func(dir string) {
+			mustStamp(t, dir, "uid-1", 3)
+			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+			if err := os.WriteFile(filepath.Join(dir, "version-2", "removed"), []byte("removed at index 9"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "another ensemble's volume is moved aside", host: "zk-0", bootstrap: "1", wantID: 1, wantLines: 1, wantStale: true, prepare: func(dir string) {
+			mustStamp(t, dir, "uid-old", 1)
+			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+		}},
+		{name: "hostname without ordinal", host: "zookeeper", wantErr: true},
+		{name: "bad bootstrap file", host: "zk-0", bootstrap: "one", wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			data := filepath.Join(dir, "data")
+			mustMkdir(t, data)
+			if tc.prepare != nil {
+				tc.prepare(data)
+			}
+			bootFile := ""
+			if tc.bootstrap != "" {
+				bootFile = filepath.Join(dir, "bootstrap")
+				if err := os.WriteFile(bootFile, []byte(tc.bootstrap), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cfg := sessionserver.DefaultConfig()
+			cfg.DataDir = data
+			flags := memberFlags{ensembleID: "uid-1", podDomain: "zk-peers.ns.svc.cluster.local", bootstrapFile: bootFile, hostname: tc.host}
+			err := podMember(&cfg, &flags, logger)
+			if tc.wantErr {
+				if err == nil {
+					t.Fatal("want an error")
+				}
+				t.Log(err)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if flags.myid != tc.wantID || flags.join != tc.wantJoin || len(cfg.Servers) != tc.wantLines {
+				t.Fatalf("id %d join %v lines %v; want %d %v %d", flags.myid, flags.join, cfg.Servers, tc.wantID, tc.wantJoin, tc.wantLines)
+			}
+			want := tc.host + ".zk-peers.ns.svc.cluster.local:2888:3888;" + tc.host + ".zk-peers.ns.svc.cluster.local:2181"
+			if got := cfg.Servers[tc.wantID]; got != want {
+				t.Fatalf("own server line %q, want %q", got, want)
+			}
+			_, err = os.Stat(filepath.Join(data, "stale"))
+			if stale := err == nil; stale != tc.wantStale {
+				t.Fatalf("moved aside: %v, want %v", stale, tc.wantStale)
+			}
+			if tc.wantStale && ensemble.HasState(data) {
+				t.Fatal("stale log still in place")
+			}
+		})
+	}
+}
+
+func mustStamp(t *testing.T, dir, ensembleID string, id uint64) {
+	t.Helper()
+	if err := ensemble.CheckStamp(dir, ensembleID, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustMkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,91 @@
+package membership
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
+)
+
+// Ensemble is how the controller reaches the members of one ensemble.
+type Ensemble struct {
+	// Client returns the admin API client of member id.
+	Client func(id uint64) *adminapi.Client
+	// Addresses returns the replication and client addresses member id is
+	// reached at, for adding it to the configuration.
+	Addresses func(id uint64) (peer, client string)
+	// Timeout bounds each status call (default 2 s): a member that does not
+	// answer in time counts as not answering.
+	Timeout time.Duration
+}
+
+// Observe asks every pod's member for its status, in parallel, and returns
+// the pods with Admin filled in and the leader's status (nil if no member
+// that answers is or knows a leader that answers).
+func (e Ensemble) Observe(ctx context.Context, pods map[uint64]Pod) (map[uint64]Pod, *adminapi.Status) {
+	timeout := e.Timeout
+	if timeout == 0 {
+		timeout = 2 * time.Second
+	}
+	out := make(map[uint64]Pod, len(pods))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for id, p := range pods {
+		if !p.Exists {
+			out[id] = p
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, timeout)
+			defer cancel()
+			st, err := e.Client(id).Status(cctx)
+			if err == nil && st.ID == id {
+				p.Admin = st
+			}
+			mu.Lock()
+			out[id] = p
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	var leader *adminapi.Status
+	for _, p := range out {
+		if p.Admin != nil && p.Admin.Role == adminapi.RoleLeader && (leader == nil || p.Admin.Term > leader.Term) {
+			leader = p.Admin
+		}
+	}
+	return out, leader
+}
+
+// Execute carries out an admin-API step through the leader. Steps on
+// Kubernetes objects (SetReplicas, Publish, RestartPod) are the caller's.
+func (e Ensemble) Execute(ctx context.Context, s Step, leader uint64) error {
+	c := e.Client(leader)
+	var err error
+	switch s.Action {
+	case AddLearner:
+		peer, client := e.Addresses(s.Member)
+		_, err = c.AddLearner(ctx, adminapi.AddLearnerRequest{ID: s.Member, PeerAddr: peer, ClientAddr: client})
+	case Promote:
+		_, err = c.Promote(ctx, s.Member)
+	case RemoveMember:
+		_, err = c.RemoveMember(ctx, s.Member)
+	case TransferLeadership:
+		_, err = c.TransferLeadership(ctx, s.To)
+	default:
+		return nil
+	}
+	return err
+}
+
+// IsAdmin reports whether the step goes through the admin API.
+func (s Step) IsAdmin() bool {
+	switch s.Action {
+	case AddLearner, Promote, RemoveMember, TransferLeadership:
+		return true
+	}
+	return false
+}
