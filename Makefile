@@ -39,8 +39,11 @@ $(CONTROLLER_GEN):
 	mv $(BIN)/controller-gen $(CONTROLLER_GEN)
 
 .PHONY: manifests
-manifests: $(CONTROLLER_GEN) ## Generate the CRD from the API markers (config/crd/bases).
-	$(CONTROLLER_GEN) crd paths="./api/..." output:crd:artifacts:config=config/crd/bases
+manifests: $(CONTROLLER_GEN) ## Generate the CRD, RBAC and webhook manifests from the markers, and copy the CRD into the chart.
+	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/webhook/..." \
+		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac output:webhook:artifacts:config=config/webhook
+	mkdir -p charts/zkensemble-operator/crds
+	cp config/crd/bases/zookeeper.zkensemble.io_zkensembles.yaml charts/zkensemble-operator/crds/
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the API's DeepCopy methods.
@@ -83,9 +86,52 @@ fuzz: ## Fuzz the wire decoder and the request dispatcher for FUZZTIME each.
 
 ##@ Benchmarks
 
+BENCH_OUT ?= $(CURDIR)/tmp/bench
+
 .PHONY: bench
-bench: build ## Print ensemble figures: write throughput at 1/16/64 clients, a 10,000-session expiry storm.
+bench: build ## Side-by-side with ZooKeeper 3.8, quick (under a minute): cmd/zkbench -mode quick; report in $(BENCH_OUT).
+	mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/zkbench -mode quick -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/quick.md -out-json $(BENCH_OUT)/quick.json
+	cat $(BENCH_OUT)/quick.md
+
+.PHONY: bench-full
+bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 100k sessions, 1M znodes (about 15 min), with profiles.
+	mkdir -p $(BENCH_OUT)
+	$(GO) run ./cmd/zkbench -mode full -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/full.md -out-json $(BENCH_OUT)/full.json -profile-dir $(BENCH_OUT)/profiles
+	cat $(BENCH_OUT)/full.md
+
+.PHONY: bench-go
+bench-go: build ## The older go-test benchmarks: ensemble write throughput at 1/16/64 clients, a 10,000-session expiry storm.
 	$(GO) test -run '^$$' -bench 'EnsembleWrites|ExpiryStorm' -benchtime 1x -timeout 20m ./cmd/zkensemble-server/
+
+##@ Local cluster
+# A single-node Kubernetes v1.37.2 from upstream parts, run as host processes
+# (hack/localcluster, docs/local-cluster.md). Needs root; state and cached
+# binaries in LC_DIR.
+
+LC_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zkensemble/localcluster
+export LC_DIR
+LC_SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo -E env "PATH=$$PATH")
+
+.PHONY: cluster-build
+cluster-build: ## Build the cluster's binaries (Kubernetes, CoreDNS, tools) into LC_DIR/bin; cached.
+	hack/localcluster/build.sh
+
+.PHONY: cluster-up
+cluster-up: ## Start the local cluster (idempotent; installs and builds on first use) and print its KUBECONFIG.
+	$(LC_SUDO) hack/localcluster/up.sh
+
+.PHONY: cluster-down
+cluster-down: ## Stop the local cluster, leaving the host as it was (PURGE=1 also deletes its data, not the binaries).
+	$(LC_SUDO) hack/localcluster/down.sh $(if $(filter 1,$(PURGE)),--purge)
+
+.PHONY: cluster-status
+cluster-status: ## Show the local cluster's components, node and pods, and its KUBECONFIG.
+	$(LC_SUDO) hack/localcluster/status.sh
+
+.PHONY: cluster-smoke
+cluster-smoke: ## Smoke-check the running local cluster (StatefulSet with volumes, DNS, ClusterIP).
+	$(LC_SUDO) hack/localcluster/smoke.sh
 
 .PHONY: help
 help: ## Show this help.

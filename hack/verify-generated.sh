@@ -3,12 +3,12 @@
 # manifests must be committed in step with the markers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! git diff --quiet -- api config; then
+if ! git diff --quiet -- api config charts; then
   echo "generated files are out of date; run 'make manifests generate' and commit:" >&2
-  git --no-pager diff --stat -- api config >&2
+  git --no-pager diff --stat -- api config charts >&2
   exit 1
 fi
-untracked=$(git ls-files --others --exclude-standard -- api config)
+untracked=$(git ls-files --others --exclude-standard -- api config charts)
 if [ -n "$untracked" ]; then
   echo "generated files are not committed:" >&2
   echo "$untracked" >&2

@@ -2,6 +2,10 @@ package v1alpha1
 
 import (
 	"fmt"
+	"sort"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -50,5 +54,63 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 		}
 		errs = append(errs, field.Invalid(p, min, fmt.Sprintf("minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms)", min, max)))
 	}
+	var extra []string
+	for k := range s.ExtraConfig {
+		extra = append(extra, k)
+	}
+	sort.Strings(extra)
+	for _, k := range extra {
+		if IsOwnedConfigKey(k) {
+			errs = append(errs, field.Forbidden(spec.Child("extraConfig").Key(k),
+				fmt.Sprintf("%s is set by the operator: use the spec field for it, or remove the key (membership lives in the ensemble, not in server.N lines)", k)))
+		}
+	}
 	return errs, warnings
+}
+
+// ValidateUpdate adds the rules for changes: what the operator cannot carry
+// out is refused with how to do it instead; what it stages is explained.
+func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorList, warnings []string) {
+	errs, warnings = s.Validate()
+	storage := field.NewPath("spec", "storage")
+	if !quantityEqual(old.Storage.Size, s.Storage.Size) {
+		errs = append(errs, field.Forbidden(storage.Child("size"),
+			"the volume size cannot change on a running ensemble (StatefulSet volume claims are immutable): expand each PVC data-<name>-<n> yourself if its StorageClass allows expansion, or create a new ZKEnsemble"))
+	}
+	if !strPtrEqual(old.Storage.StorageClassName, s.Storage.StorageClassName) {
+		errs = append(errs, field.Forbidden(storage.Child("storageClassName"),
+			"storageClassName cannot change: create a new ZKEnsemble with the new class and move the data"))
+	}
+	if s.Replicas < old.Replicas && old.Replicas-s.Replicas >= (old.Replicas+1)/2 {
+		warnings = append(warnings, fmt.Sprintf("scaling down from %d to %d is carried out one member at a time, each removal committed before the next", old.Replicas, s.Replicas))
+	}
+	return errs, warnings
+}
+
+// IsOwnedConfigKey reports whether a zoo.cfg key is the operator's own, so
+// extraConfig may not set it.
+func IsOwnedConfigKey(key string) bool {
+	switch key {
+	case "dataDir", "dataLogDir", "clientPort", "clientPortAddress", "secureClientPort",
+		"admin.serverPort", "admin.serverAddress", "admin.enableServer",
+		"tickTime", "minSessionTimeout", "maxSessionTimeout", "initLimit", "syncLimit", "maxClientCnxns",
+		"autopurge.snapRetainCount", "4lw.commands.whitelist",
+		"standaloneEnabled", "reconfigEnabled", "dynamicConfigFile":
+		return true
+	}
+	return strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.")
+}
+
+func quantityEqual(a, b *resource.Quantity) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	return a.Cmp(*b) == 0
+}
+
+func strPtrEqual(a, b *string) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return *a == *b
 }

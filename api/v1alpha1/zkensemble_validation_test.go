@@ -3,6 +3,8 @@ package v1alpha1
 import (
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/api/resource"
 )
 
 func i32(v int32) *int32 { return &v }
@@ -42,5 +44,42 @@ func TestValidate(t *testing.T) {
 	}
 	if spec.MinSessionTimeout != nil || spec.MaxSessionTimeout != nil {
 		t.Fatal("deriving wrote into the spec")
+	}
+}
+
+func TestValidateUpdate(t *testing.T) {
+	gi := resource.MustParse("1Gi")
+	two := resource.MustParse("2Gi")
+	fast, slow := "fast", "slow"
+	base := ZKEnsembleSpec{Replicas: 5, TickTime: 2000, Storage: StorageSpec{Size: &gi, StorageClassName: &fast}}
+	tests := []struct {
+		name    string
+		mutate  func(s *ZKEnsembleSpec)
+		wantErr string
+		warn    string
+	}{
+		{"scale up", func(s *ZKEnsembleSpec) { s.Replicas = 7 }, "", ""},
+		{"scale down by one", func(s *ZKEnsembleSpec) { s.Replicas = 3 }, "", ""},
+		{"scale down by a majority is staged", func(s *ZKEnsembleSpec) { s.Replicas = 1 }, "", "one member at a time"},
+		{"size change", func(s *ZKEnsembleSpec) { s.Storage.Size = &two }, "expand each PVC", ""},
+		{"class change", func(s *ZKEnsembleSpec) { s.Storage.StorageClassName = &slow }, "create a new ZKEnsemble", ""},
+		{"owned key in extraConfig", func(s *ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"server.1": "x:1:2"} }, "set by the operator", ""},
+		{"free key in extraConfig", func(s *ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"globalOutstandingLimit": "2000"} }, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			n := *base.DeepCopy()
+			tc.mutate(&n)
+			errs, warnings := n.ValidateUpdate(&base)
+			if tc.wantErr == "" && len(errs) > 0 {
+				t.Fatalf("unexpected errors: %v", errs)
+			}
+			if tc.wantErr != "" && (len(errs) == 0 || !strings.Contains(errs.ToAggregate().Error(), tc.wantErr)) {
+				t.Fatalf("errors %v, want one containing %q", errs, tc.wantErr)
+			}
+			if tc.warn != "" && !strings.Contains(strings.Join(warnings, ";"), tc.warn) {
+				t.Fatalf("warnings %v, want %q", warnings, tc.warn)
+			}
+		})
 	}
 }

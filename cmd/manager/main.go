@@ -1,0 +1,148 @@
+// Command manager runs the zkensemble operator: the ZKEnsemble controller,
+// the admission webhook and its certificates, with leader election.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/controllers"
+	zkwebhook "github.com/zkensemble/zkensemble/internal/webhook"
+	"github.com/zkensemble/zkensemble/pkg/membership"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "manager:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	var (
+		metricsAddr, probeAddr, certDir, certManagement, webhookService, webhookConfig, certSecret string
+		serverImage, clusterDomain, crashAfter                                                     string
+		leaderElect, enableWebhook                                                                 bool
+		webhookPort                                                                                int
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "address of the Prometheus metrics endpoint (0 disables it)")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "address of /healthz and /readyz")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "elect one active manager among replicas")
+	flag.BoolVar(&enableWebhook, "enable-webhook", true, "serve the admission webhook")
+	flag.IntVar(&webhookPort, "webhook-port", 9443, "port of the admission webhook")
+	flag.StringVar(&certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "directory of the webhook's serving certificate (tls.crt, tls.key)")
+	flag.StringVar(&certManagement, "cert-management", "internal", "internal: the manager creates, rotates and injects its webhook certificate; external: cert-manager (or you) mount it in --cert-dir")
+	flag.StringVar(&webhookService, "webhook-service", "zkensemble-webhook-service", "name of the webhook's Service (for the certificate's DNS name)")
+	flag.StringVar(&webhookConfig, "webhook-config", "zkensemble-validating-webhook-configuration", "name of the ValidatingWebhookConfiguration whose caBundle the manager fills (internal certificates)")
+	flag.StringVar(&certSecret, "cert-secret", "zkensemble-webhook-server-cert", "Secret that holds the internal CA and certificate")
+	flag.StringVar(&serverImage, "server-image", "zkensemble/server:dev", "image of the zkensemble server for ensembles whose spec names none")
+	flag.StringVar(&clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
+	flag.StringVar(&crashAfter, "crash-after-step", "", "tests only: exit the process right after carrying out a step of these comma-separated actions (AddLearner,Promote,RemoveMember,...) to prove that a restarted manager resumes")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(zkv1.AddToScheme(scheme))
+	namespace := os.Getenv("POD_NAMESPACE")
+	if namespace == "" {
+		namespace = "zkensemble-system"
+	}
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       "zkensemble-operator.zookeeper.zkensemble.io",
+		WebhookServer:          webhook.NewServer(webhook.Options{Port: webhookPort, CertDir: certDir}),
+	})
+	if err != nil {
+		return err
+	}
+	controllers.SetClusterDomain(clusterDomain)
+	rec := &controllers.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage}
+	if crashAfter != "" {
+		crash := map[membership.Action]bool{}
+		for _, a := range strings.Split(crashAfter, ",") {
+			crash[membership.Action(strings.TrimSpace(a))] = true
+		}
+		rec.Failpoint = func(a membership.Action) error {
+			if crash[a] {
+				log.Info("crash-after-step: exiting after a step, as asked", "action", a)
+				os.Exit(3)
+			}
+			return nil
+		}
+	}
+	if err := rec.SetupWithManager(mgr); err != nil {
+		return err
+	}
+
+	certsReady := make(chan struct{})
+	if enableWebhook {
+		switch certManagement {
+		case "internal":
+			err = rotator.AddRotator(mgr, &rotator.CertRotator{
+				SecretKey:      types.NamespacedName{Namespace: namespace, Name: certSecret},
+				CertDir:        certDir,
+				CAName:         "zkensemble-ca",
+				CAOrganization: "zkensemble",
+				DNSName:        fmt.Sprintf("%s.%s.svc", webhookService, namespace),
+				ExtraDNSNames:  []string{fmt.Sprintf("%s.%s.svc.%s", webhookService, namespace, clusterDomain)},
+				IsReady:        certsReady,
+				Webhooks:       []rotator.WebhookInfo{{Name: webhookConfig, Type: rotator.Validating}},
+				// Every replica needs the files; only the leader writes the Secret.
+				RequireLeaderElection: false,
+			})
+			if err != nil {
+				return err
+			}
+		case "external":
+			close(certsReady)
+		default:
+			return errors.New("--cert-management must be internal or external")
+		}
+		// Register the webhook only once its certificate is in place.
+		go func() {
+			<-certsReady
+			if err := zkwebhook.Setup(mgr); err != nil {
+				log.Error(err, "webhook setup")
+				os.Exit(1)
+			}
+		}()
+		if err := mgr.AddReadyzCheck("webhook", func(req *http.Request) error {
+			select {
+			case <-certsReady:
+				return mgr.GetWebhookServer().StartedChecker()(req)
+			default:
+				return errors.New("webhook certificate not ready")
+			}
+		}); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return err
+	}
+	log.Info("starting manager", "serverImage", serverImage, "webhook", enableWebhook, "certManagement", certManagement)
+	return mgr.Start(ctrl.SetupSignalHandler())
+}

@@ -1,0 +1,71 @@
+package controllers
+
+import (
+	"fmt"
+
+	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+)
+
+// Ports of every member; the server binary's pod mode uses the same.
+const (
+	clientPort   = 2181
+	quorumPort   = 2888
+	electionPort = 3888
+	adminPort    = 8080
+
+	dataDir   = "/data"
+	configDir = "/etc/zkensemble"
+
+	// fieldOwner is the server-side apply field manager of the rendered objects;
+	// publishOwner owns the published server list, which changes at other times.
+	fieldOwner   = "zkensemble-operator"
+	publishOwner = "zkensemble-operator/publish"
+
+	// configHashAnnotation on the pod template rolls the pods when the
+	// rendered configuration changes.
+	configHashAnnotation = "zookeeper.zkensemble.io/config-hash"
+)
+
+// Keys of the published server list ConfigMap (<name>-servers), read by
+// pkg/zkclient/k8sdiscovery.
+const (
+	keyConnectString = "connectString"
+	keyVersion       = "version"
+	keyMembers       = "members"
+)
+
+// names of the objects a ZKEnsemble owns.
+type names struct{ zke *zkv1.ZKEnsemble }
+
+func (n names) statefulSet() string { return n.zke.Name }
+func (n names) peers() string       { return n.zke.Name + "-peers" }
+func (n names) client() string      { return n.zke.Name + "-client" }
+func (n names) config() string      { return n.zke.Name + "-config" }
+func (n names) servers() string     { return n.zke.Name + "-servers" }
+func (n names) pdb() string         { return n.zke.Name }
+
+// pod is the name of member id's pod (StatefulSet ordinal id-1).
+func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, id-1) }
+
+// host is the stable DNS name of member id.
+func (n names) host(id uint64) string {
+	return fmt.Sprintf("%s.%s.%s.svc.%s", n.pod(id), n.peers(), n.zke.Namespace, clusterDomain)
+}
+
+// clusterDomain is the cluster's DNS domain; the manager's flag sets it.
+var clusterDomain = "cluster.local"
+
+func (n names) labels() map[string]string {
+	return map[string]string{
+		"app.kubernetes.io/name":       "zkensemble",
+		"app.kubernetes.io/instance":   n.zke.Name,
+		"app.kubernetes.io/managed-by": "zkensemble-operator",
+	}
+}
+
+func (n names) selector() map[string]string {
+	return map[string]string{"app.kubernetes.io/name": "zkensemble", "app.kubernetes.io/instance": n.zke.Name}
+}
+
+// SetClusterDomain sets the DNS domain pod names are resolved in.
+func SetClusterDomain(d string) { clusterDomain = d }

@@ -1,0 +1,253 @@
+package controllers
+
+import (
+	"fmt"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/utils/ptr"
+
+	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+)
+
+// render builds the objects a ZKEnsemble owns, as complete desired states
+// for server-side apply. Pure: everything comes from the arguments.
+type render struct {
+	zke         *zkv1.ZKEnsemble
+	n           names
+	serverImage string // used when the spec names none
+}
+
+func newRender(zke *zkv1.ZKEnsemble, serverImage string) render {
+	return render{zke: zke, n: names{zke}, serverImage: serverImage}
+}
+
+func (r render) meta(name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Name: name, Namespace: r.zke.Namespace, Labels: r.n.labels(),
+		OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: zkv1.GroupVersion.String(), Kind: "ZKEnsemble", Name: r.zke.Name, UID: r.zke.UID,
+			Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+		}},
+	}
+}
+
+func (r render) image() string {
+	if r.zke.Spec.Image != "" {
+		return r.zke.Spec.Image
+	}
+	return r.serverImage
+}
+
+func memberPorts() []corev1.ServicePort {
+	return []corev1.ServicePort{
+		{Name: "client", Port: clientPort, TargetPort: intstr.FromString("client")},
+		{Name: "quorum", Port: quorumPort, TargetPort: intstr.FromString("quorum")},
+		{Name: "election", Port: electionPort, TargetPort: intstr.FromString("election")},
+		{Name: "admin", Port: adminPort, TargetPort: intstr.FromString("admin")},
+	}
+}
+
+// peerService is the headless Service that gives every member a stable DNS
+// name, published before the pod is ready: a joining member must be reachable
+// before it is in the configuration.
+func (r render) peerService() *corev1.Service {
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: r.meta(r.n.peers()),
+		Spec: corev1.ServiceSpec{
+			ClusterIP: corev1.ClusterIPNone, PublishNotReadyAddresses: true,
+			Selector: r.n.selector(), Ports: memberPorts(),
+		},
+	}
+}
+
+// clientService is what clients connect to: ready members only.
+func (r render) clientService() *corev1.Service {
+	cs := r.zke.Spec.ClientService
+	port := cs.Port
+	if port == 0 {
+		port = clientPort
+	}
+	typ := cs.Type
+	if typ == "" {
+		typ = corev1.ServiceTypeClusterIP
+	}
+	return &corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: r.meta(r.n.client()),
+		Spec: corev1.ServiceSpec{
+			Type: typ, Selector: r.n.selector(),
+			Ports: []corev1.ServicePort{{Name: "client", Port: port, TargetPort: intstr.FromString("client")}},
+		},
+	}
+}
+
+// configMap carries zoo.cfg and the bootstrap list. bootstrap is true only
+// until a server list has first been published: after that an empty volume
+// always joins, so a lost volume can never bootstrap a second ensemble.
+func (r render) configMap(bootstrap bool) *corev1.ConfigMap {
+	boot := ""
+	if bootstrap {
+		boot = "1\n"
+	}
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: r.meta(r.n.config()),
+		Data:       map[string]string{"zoo.cfg": renderZooCfg(&r.zke.Spec), "bootstrap": boot},
+	}
+}
+
+// serversConfigMap is the published server list (only its publisher's keys).
+func (r render) serversConfigMap(connect string, version int64, members string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: r.meta(r.n.servers()),
+		Data: map[string]string{
+			keyConnectString: connect,
+			keyVersion:       fmt.Sprint(version),
+			keyMembers:       members,
+		},
+	}
+}
+
+// statefulSet runs the members. Replicas are the membership controller's
+// (one step at a time); updates are OnDelete so the controller rolls the
+// pods itself, followers first and the leader last.
+func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
+	spec := &r.zke.Spec
+	podLabels := map[string]string{}
+	for k, v := range spec.PodLabels {
+		podLabels[k] = v
+	}
+	for k, v := range r.n.labels() {
+		podLabels[k] = v
+	}
+	annotations := map[string]string{}
+	for k, v := range spec.PodAnnotations {
+		annotations[k] = v
+	}
+	annotations[configHashAnnotation] = configHash(renderZooCfg(spec))
+	if spec.Metrics.Enabled {
+		annotations["prometheus.io/scrape"] = "true"
+		annotations["prometheus.io/port"] = fmt.Sprint(adminPort)
+		annotations["prometheus.io/path"] = "/metrics"
+	}
+	size := resource.MustParse("1Gi")
+	if spec.Storage.Size != nil {
+		size = *spec.Storage.Size
+	}
+	retain := appsv1.DeletePersistentVolumeClaimRetentionPolicyType
+	if spec.Storage.VolumeReclaimPolicy == "Retain" {
+		retain = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
+	}
+	pullPolicy := spec.ImagePullPolicy
+	if pullPolicy == "" {
+		pullPolicy = corev1.PullIfNotPresent
+	}
+	probe := func(path string, period int32) *corev1.Probe {
+		return &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("admin")}},
+			PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3,
+		}
+	}
+	container := corev1.Container{
+		Name: "server", Image: r.image(), ImagePullPolicy: pullPolicy,
+		Args: []string{
+			configDir + "/zoo.cfg",
+			"--pod-domain=" + fmt.Sprintf("%s.$(POD_NAMESPACE).svc.%s", r.n.peers(), clusterDomain),
+			"--bootstrap-file=" + configDir + "/bootstrap",
+			"--ensemble-id=" + string(r.zke.UID),
+		},
+		Env: []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}},
+		Ports: []corev1.ContainerPort{
+			{Name: "client", ContainerPort: clientPort},
+			{Name: "quorum", ContainerPort: quorumPort},
+			{Name: "election", ContainerPort: electionPort},
+			{Name: "admin", ContainerPort: adminPort},
+		},
+		// Ready: in the configuration and caught up (a ReadIndex round).
+		ReadinessProbe: probe("/readyz", 2),
+		// Alive: the process answers, with or without a quorum.
+		LivenessProbe: probe("/healthz", 10),
+		Resources:     spec.Resources,
+		VolumeMounts: []corev1.VolumeMount{
+			{Name: "data", MountPath: dataDir},
+			{Name: "config", MountPath: configDir, ReadOnly: true},
+		},
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+	}
+	return &appsv1.StatefulSet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+		ObjectMeta: r.meta(r.n.statefulSet()),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas:            ptr.To(replicas),
+			ServiceName:         r.n.peers(),
+			Selector:            &metav1.LabelSelector{MatchLabels: r.n.selector()},
+			PodManagementPolicy: appsv1.ParallelPodManagement,
+			UpdateStrategy:      appsv1.StatefulSetUpdateStrategy{Type: appsv1.OnDeleteStatefulSetStrategyType},
+			PersistentVolumeClaimRetentionPolicy: &appsv1.StatefulSetPersistentVolumeClaimRetentionPolicy{
+				WhenScaled: retain, WhenDeleted: retain,
+			},
+			Template: corev1.PodTemplateSpec{
+				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
+				Spec: corev1.PodSpec{
+					Containers:                    []corev1.Container{container},
+					Affinity:                      spec.Affinity,
+					Tolerations:                   spec.Tolerations,
+					NodeSelector:                  spec.NodeSelector,
+					TopologySpreadConstraints:     spec.TopologySpreadConstraints,
+					PriorityClassName:             spec.PriorityClassName,
+					TerminationGracePeriodSeconds: ptr.To(int64(30)),
+					SecurityContext: &corev1.PodSecurityContext{
+						RunAsUser: ptr.To(int64(65532)), RunAsGroup: ptr.To(int64(65532)), FSGroup: ptr.To(int64(65532)),
+						RunAsNonRoot: ptr.To(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+					},
+					Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{
+						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.n.config()}},
+					}}},
+				},
+			},
+			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
+				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
+				ObjectMeta: metav1.ObjectMeta{Name: "data", Labels: r.n.selector()},
+				Spec: corev1.PersistentVolumeClaimSpec{
+					AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+					StorageClassName: spec.Storage.StorageClassName,
+					Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: size}},
+				},
+			}},
+		},
+	}
+}
+
+// pdb keeps voluntary disruptions within what the quorum tolerates:
+// (voters-1)/2 members down at once. With fewer than 3 voters nothing can be
+// disrupted safely, and a budget of 0 would block node drains forever, so
+// none is rendered unless the spec sets one.
+func (r render) pdb(voters int32) *policyv1.PodDisruptionBudget {
+	var maxUnavailable intstr.IntOrString
+	switch {
+	case r.zke.Spec.DisruptionBudget != nil && r.zke.Spec.DisruptionBudget.MaxUnavailable != nil:
+		maxUnavailable = *r.zke.Spec.DisruptionBudget.MaxUnavailable
+	case voters >= 3:
+		maxUnavailable = intstr.FromInt32((voters - 1) / 2)
+	default:
+		return nil
+	}
+	return &policyv1.PodDisruptionBudget{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "policy/v1", Kind: "PodDisruptionBudget"},
+		ObjectMeta: r.meta(r.n.pdb()),
+		Spec: policyv1.PodDisruptionBudgetSpec{
+			MaxUnavailable: &maxUnavailable,
+			Selector:       &metav1.LabelSelector{MatchLabels: r.n.selector()},
+		},
+	}
+}

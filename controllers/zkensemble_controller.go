@@ -1,0 +1,333 @@
+// Package controllers holds the ZKEnsemble reconciler: it renders the
+// objects an ensemble needs (Services, ConfigMaps, StatefulSet,
+// PodDisruptionBudget), changes the membership one safe step at a time
+// through the ensemble's admin API (pkg/membership decides the step), rolls
+// configuration and image changes, publishes the server list clients
+// rebalance with, and reports what it observed in status.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	policyv1 "k8s.io/api/policy/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
+	"github.com/zkensemble/zkensemble/pkg/membership"
+)
+
+// Reconciler reconciles ZKEnsembles.
+type Reconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	// ServerImage runs ensembles whose spec names no image.
+	ServerImage string
+	// DialContext reaches members' admin ports; nil dials the pod DNS names
+	// directly (in the cluster). Tests inject one to reach real members on
+	// loopback.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Failpoint, when set, is called after every step with its action; a
+	// non-nil error stops the reconcile there (e2e tests crash the manager
+	// between membership steps with it).
+	Failpoint func(action membership.Action) error
+
+	httpClient *http.Client
+}
+
+// +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles/finalizers,verbs=update
+// +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;delete
+// +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile runs one pass: render, observe, plan one step, do it, report.
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	logger := log.FromContext(ctx)
+	zke := &zkv1.ZKEnsemble{}
+	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !zke.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // owner references remove the rest
+	}
+	rd := newRender(zke, r.ServerImage)
+	st := &pass{r: r, zke: zke, rd: rd, n: rd.n}
+
+	if err := st.applyObjects(ctx); err != nil {
+		return ctrl.Result{}, st.fail(ctx, "RenderFailed", err)
+	}
+	obs, err := st.observe(ctx)
+	if err != nil {
+		return ctrl.Result{}, st.fail(ctx, "ObserveFailed", err)
+	}
+	step := membership.Plan(obs)
+	if step.Action == membership.Refuse {
+		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
+	}
+	doneErr := st.execute(ctx, step)
+	if doneErr == nil && r.Failpoint != nil {
+		if fp := r.Failpoint(step.Action); fp != nil {
+			return ctrl.Result{}, fp
+		}
+	}
+	// Report what is true after the step (a second observation is cheap
+	// next to a membership change).
+	if step.Action != membership.Done && step.Action != membership.Wait && step.Action != membership.Refuse {
+		if o2, err := st.observe(ctx); err == nil {
+			obs = o2
+		}
+	}
+	if err := st.updateStatus(ctx, obs, step, doneErr); err != nil {
+		return ctrl.Result{}, err
+	}
+	if doneErr != nil {
+		logger.Info("step failed; retrying", "step", step.String(), "error", doneErr.Error())
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+	switch step.Action {
+	case membership.Done:
+		return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+	case membership.Wait, membership.Refuse:
+		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+	}
+	return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+}
+
+// pass is one reconcile's working state.
+type pass struct {
+	r   *Reconciler
+	zke *zkv1.ZKEnsemble
+	rd  render
+	n   names
+
+	sts      *appsv1.StatefulSet
+	servers  *corev1.ConfigMap
+	pods     map[uint64]*corev1.Pod
+	replicas int32
+}
+
+func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
+	return p.r.Patch(ctx, obj, client.Apply, client.FieldOwner(owner), client.ForceOwnership) //nolint:staticcheck // typed objects carry complete desired states
+}
+
+// applyObjects renders and applies everything but the replica count, which
+// only membership steps change.
+func (p *pass) applyObjects(ctx context.Context) error {
+	p.servers = &corev1.ConfigMap{}
+	err := p.r.Get(ctx, types.NamespacedName{Namespace: p.zke.Namespace, Name: p.n.servers()}, p.servers)
+	if apierrors.IsNotFound(err) {
+		p.servers = nil
+	} else if err != nil {
+		return err
+	}
+	bootstrap := p.servers == nil || p.servers.Data[keyVersion] == ""
+	for _, obj := range []client.Object{p.rd.peerService(), p.rd.clientService(), p.rd.configMap(bootstrap)} {
+		if err := p.apply(ctx, obj, fieldOwner); err != nil {
+			return fmt.Errorf("apply %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		}
+	}
+	cur := &appsv1.StatefulSet{}
+	err = p.r.Get(ctx, types.NamespacedName{Namespace: p.zke.Namespace, Name: p.n.statefulSet()}, cur)
+	switch {
+	case apierrors.IsNotFound(err):
+		p.replicas = 0
+	case err != nil:
+		return err
+	default:
+		p.replicas = ptrOr(cur.Spec.Replicas, 0)
+	}
+	p.sts = p.rd.statefulSet(p.replicas)
+	if err := p.apply(ctx, p.sts, fieldOwner); err != nil {
+		return fmt.Errorf("apply StatefulSet: %w", err)
+	}
+	return nil
+}
+
+func ptrOr(p *int32, d int32) int32 {
+	if p == nil {
+		return d
+	}
+	return *p
+}
+
+// observe reads the pods and asks every member for its status.
+func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
+	var list corev1.PodList
+	if err := p.r.List(ctx, &list, client.InNamespace(p.zke.Namespace), client.MatchingLabels(p.n.selector())); err != nil {
+		return membership.Observation{}, err
+	}
+	p.pods = map[uint64]*corev1.Pod{}
+	pods := map[uint64]membership.Pod{}
+	for i := range list.Items {
+		pod := &list.Items[i]
+		ord, ok := strings.CutPrefix(pod.Name, p.zke.Name+"-")
+		n, err := strconv.ParseUint(ord, 10, 8)
+		if !ok || err != nil {
+			continue
+		}
+		id := n + 1
+		p.pods[id] = pod
+		pods[id] = membership.Pod{
+			ID:       id,
+			Exists:   pod.DeletionTimestamp.IsZero(),
+			Ready:    podReady(pod),
+			UpToDate: p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
+		}
+	}
+	ens := p.r.ensemble(p.n)
+	pods, leader := ens.Observe(ctx, pods)
+	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
+	if p.servers != nil {
+		for _, f := range strings.Fields(strings.ReplaceAll(p.servers.Data[keyMembers], ",", " ")) {
+			if id, err := strconv.ParseUint(f, 10, 8); err == nil {
+				o.Published = append(o.Published, id)
+			}
+		}
+		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
+	}
+	return o, nil
+}
+
+func podReady(pod *corev1.Pod) bool {
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+// execute does one step and records an event for it.
+func (p *pass) execute(ctx context.Context, s membership.Step) error {
+	var err error
+	switch s.Action {
+	case membership.Done, membership.Wait, membership.Refuse:
+		return nil
+	case membership.SetReplicas:
+		p.replicas = int32(s.Replicas)
+		err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
+		if err == nil {
+			err = p.applyPDB(ctx)
+		}
+	case membership.RestartPod:
+		pod, ok := p.pods[s.Member]
+		if !ok {
+			return nil
+		}
+		err = p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
+	case membership.Publish:
+		err = p.publish(ctx)
+	default:
+		actx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		defer cancel()
+		obs, oerr := p.observe(actx)
+		if oerr != nil || obs.Leader == nil {
+			return fmt.Errorf("no leader to carry out %s", s.Action)
+		}
+		err = p.r.ensemble(p.n).Execute(actx, s, obs.Leader.ID)
+	}
+	if err != nil {
+		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepFailed", string(s.Action), "%s: %v", s.Reason, err)
+		return err
+	}
+	p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeNormal, string(s.Action), string(s.Action), "%s", s.Reason)
+	stepsTotal.WithLabelValues(string(s.Action)).Inc()
+	return nil
+}
+
+// publish writes the committed voters as the client server list, only
+// after the change it reflects committed (the planner asks for it then).
+func (p *pass) publish(ctx context.Context) error {
+	obs, err := p.observe(ctx)
+	if err != nil || obs.Leader == nil {
+		return fmt.Errorf("no leader to read the committed configuration from")
+	}
+	var addrs, ids []string
+	for _, m := range obs.Leader.Members {
+		if m.Role == adminapi.RoleLearner {
+			continue
+		}
+		addrs = append(addrs, m.ClientAddr)
+		ids = append(ids, fmt.Sprint(m.ID))
+	}
+	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), obs.Leader.ConfigVersion, strings.Join(ids, ","))
+	if err := p.apply(ctx, cm, publishOwner); err != nil {
+		return err
+	}
+	p.servers = cm
+	return p.applyPDB(ctx)
+}
+
+// applyPDB sizes the disruption budget from the voters (or removes it).
+func (p *pass) applyPDB(ctx context.Context) error {
+	voters := p.zke.Spec.Replicas
+	if p.replicas < voters {
+		voters = p.replicas
+	}
+	pdb := p.rd.pdb(voters)
+	if pdb == nil {
+		old := &policyv1.PodDisruptionBudget{}
+		old.Name, old.Namespace = p.n.pdb(), p.zke.Namespace
+		return client.IgnoreNotFound(p.r.Delete(ctx, old))
+	}
+	return p.apply(ctx, pdb, fieldOwner)
+}
+
+// ensemble reaches the members' admin APIs by their pod DNS names.
+func (r *Reconciler) ensemble(n names) membership.Ensemble {
+	if r.httpClient == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if r.DialContext != nil {
+			tr.DialContext = r.DialContext
+		}
+		tr.MaxIdleConnsPerHost = 2
+		r.httpClient = &http.Client{Transport: tr, Timeout: 45 * time.Second}
+	}
+	return membership.Ensemble{
+		Client: func(id uint64) *adminapi.Client {
+			return adminapi.NewClient(fmt.Sprintf("http://%s:%d", n.host(id), adminPort), r.httpClient)
+		},
+		Addresses: func(id uint64) (string, string) {
+			return fmt.Sprintf("%s:%d", n.host(id), quorumPort), fmt.Sprintf("%s:%d", n.host(id), clientPort)
+		},
+	}
+}
+
+// SetupWithManager registers the controller: ZKEnsembles, the objects they
+// own, and their pods (readiness changes drive membership steps).
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&zkv1.ZKEnsemble{}).
+		Owns(&appsv1.StatefulSet{}).
+		Owns(&corev1.Service{}).
+		Owns(&corev1.ConfigMap{}).
+		Owns(&policyv1.PodDisruptionBudget{}).
+		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []ctrl.Request {
+			inst := o.GetLabels()["app.kubernetes.io/instance"]
+			if o.GetLabels()["app.kubernetes.io/managed-by"] != "zkensemble-operator" || inst == "" {
+				return nil
+			}
+			return []ctrl.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: inst}}}
+		})).
+		Named("zkensemble").
+		Complete(r)
+}
