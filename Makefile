@@ -1,4 +1,4 @@
-# zkensemble — a ZooKeeper-compatible server (and, to come, the Kubernetes operator that runs it).
+# zkensemble — a ZooKeeper-compatible server and the Kubernetes operator that runs it.
 #
 # make test runs every test; it installs what it needs (Debian packages) itself.
 
@@ -10,6 +10,20 @@ BIN := $(CURDIR)/bin
 
 CONTROLLER_GEN_VERSION := v0.23.0
 CONTROLLER_GEN         := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
+HELM_VERSION           := v4.3.2
+HELM                   := $(BIN)/helm-$(HELM_VERSION)
+
+# The local cluster's state and build cache (hack/localcluster); envtest uses
+# its kube-apiserver and kubectl, and Debian's etcd.
+LC_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zkensemble/localcluster
+export LC_DIR
+ENVTEST_ENV := TEST_ASSET_KUBE_APISERVER=$(LC_DIR)/bin/kube-apiserver TEST_ASSET_ETCD=/usr/bin/etcd \
+	KUBECTL=$(LC_DIR)/bin/kubectl HELM=$(HELM) ZKE_REQUIRE_ENVTEST=1
+
+# Images of the operator and the server (built without Docker for the local cluster).
+IMAGE_TAG      ?= dev
+SERVER_IMAGE   ?= localhost/zkensemble-server:$(IMAGE_TAG)
+MANAGER_IMAGE  ?= localhost/zkensemble-manager:$(IMAGE_TAG)
 
 # Short fuzzing in `make test`; `make fuzz FUZZTIME=10m` for a longer run.
 FUZZTIME ?= 15s
@@ -20,8 +34,9 @@ all: build
 ##@ Build
 
 .PHONY: build
-build: ## Build the server binary into bin/.
-	$(GO) build -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
+build: ## Build the server and the operator (manager) into bin/.
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/manager ./cmd/manager
 
 .PHONY: run
 run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) with hack/zoo.cfg.
@@ -38,12 +53,26 @@ $(CONTROLLER_GEN):
 	GOBIN=$(BIN) $(GO) install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
 	mv $(BIN)/controller-gen $(CONTROLLER_GEN)
 
+$(HELM):
+	GOBIN=$(BIN) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	mv $(BIN)/helm $(HELM)
+	ln -sf $(notdir $(HELM)) $(BIN)/helm
+
+.PHONY: tools
+tools: $(CONTROLLER_GEN) $(HELM) ## Build the pinned tools (controller-gen, helm) into bin/ from the Go module proxy.
+
+.PHONY: envtest-assets
+envtest-assets: ## Build kube-apiserver and kubectl from the Go module proxy (cached in LC_DIR); etcd is Debian's.
+	hack/localcluster/build.sh k8s
+
 .PHONY: manifests
 manifests: $(CONTROLLER_GEN) ## Generate the CRD, RBAC and webhook manifests from the markers, and copy the CRD into the chart.
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/webhook/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac output:webhook:artifacts:config=config/webhook
 	mkdir -p charts/zkensemble-operator/crds
 	cp config/crd/bases/zookeeper.zkensemble.io_zkensembles.yaml charts/zkensemble-operator/crds/
+	cp config/rbac/role.yaml charts/zkensemble-operator/files/manager-role.yaml
+	cp config/webhook/manifests.yaml charts/zkensemble-operator/files/webhook-manifests.yaml
 
 .PHONY: generate
 generate: $(CONTROLLER_GEN) ## Generate the API's DeepCopy methods.
@@ -69,8 +98,8 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 ##@ Test
 
 .PHONY: test
-test: deps fmt-check vet verify-generated ## Run every test: unit, integration against ZooKeeper 3.8 and real clients, race, fuzz.
-	$(GO) test -count=1 -timeout 30m ./...
+test: deps fmt-check vet verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
+	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
@@ -109,8 +138,6 @@ bench-go: build ## The older go-test benchmarks: ensemble write throughput at 1/
 # (hack/localcluster, docs/local-cluster.md). Needs root; state and cached
 # binaries in LC_DIR.
 
-LC_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zkensemble/localcluster
-export LC_DIR
 LC_SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo -E env "PATH=$$PATH")
 
 .PHONY: cluster-build

@@ -5,7 +5,7 @@
 # Safe to run repeatedly; needs root (or sudo) the first time.
 set -euo pipefail
 
-pkgs=(zookeeper zookeeper-bin python3-kazoo openssl)
+pkgs=(zookeeper zookeeper-bin python3-kazoo openssl etcd-server)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
