@@ -20,10 +20,11 @@ export LC_DIR
 ENVTEST_ENV := TEST_ASSET_KUBE_APISERVER=$(LC_DIR)/bin/kube-apiserver TEST_ASSET_ETCD=/usr/bin/etcd \
 	KUBECTL=$(LC_DIR)/bin/kubectl HELM=$(HELM) ZKE_REQUIRE_ENVTEST=1
 
-# Images of the operator and the server (built without Docker for the local cluster).
-IMAGE_TAG      ?= dev
-SERVER_IMAGE   ?= localhost/zkensemble-server:$(IMAGE_TAG)
-MANAGER_IMAGE  ?= localhost/zkensemble-manager:$(IMAGE_TAG)
+# Images of the operator and the server (built without Docker for the local
+# cluster, by `docker build` for users with Docker: see the Dockerfile).
+SERVER_IMAGE   ?= docker.io/zkensemble/server:dev
+MANAGER_IMAGE  ?= docker.io/zkensemble/manager:dev
+export SERVER_IMAGE MANAGER_IMAGE
 
 # Short fuzzing in `make test`; `make fuzz FUZZTIME=10m` for a longer run.
 FUZZTIME ?= 15s
@@ -42,6 +43,14 @@ build: ## Build the server and the operator (manager) into bin/.
 run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) with hack/zoo.cfg.
 	mkdir -p $(CURDIR)/tmp/data
 	$(BIN)/zkensemble-server hack/zoo.cfg --dataDir $(CURDIR)/tmp/data
+
+.PHONY: images
+images: build ## Build the server and operator images without Docker; import them into the local cluster if it runs.
+	IMPORT=$$([ -S /run/localcluster/containerd.sock ] && echo 1 || echo 0) hack/images.sh
+
+.PHONY: demo
+demo: deps build tools ## The main job: local cluster (or KUBECONFIG's), operator installed with Helm, a 3-member ZKEnsemble serving a client.
+	hack/demo.sh
 
 ##@ Development
 
@@ -102,6 +111,20 @@ test: deps fmt-check vet verify-generated tools envtest-assets ## Run every test
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+	$(MAKE) e2e
+
+.PHONY: e2e
+e2e: build tools ## End-to-end suite: on KUBECONFIG's cluster if it answers, else on the local cluster (brought up, then down).
+	hack/e2e.sh
+
+.PHONY: kind-e2e
+kind-e2e: build tools ## End-to-end suite on a new kind cluster (needs Docker and kind).
+	IMPORT=0 hack/images.sh
+	kind create cluster --name zkensemble-e2e
+	kind load image-archive bin/images/server.tar --name zkensemble-e2e
+	kind load image-archive bin/images/server-upgrade.tar --name zkensemble-e2e
+	kind load image-archive bin/images/manager.tar --name zkensemble-e2e
+	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name zkensemble-e2e > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG hack/e2e.sh; rc=$$?; kind delete cluster --name zkensemble-e2e; exit $$rc
 
 .PHONY: race
 race: ## The packages under the race detector.

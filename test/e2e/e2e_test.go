@@ -1,0 +1,525 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/wire"
+	"github.com/zkensemble/zkensemble/pkg/zkclient"
+)
+
+// TestE2E runs the scenarios in order on one operator installation: each
+// builds on the ensembles the previous ones left.
+func TestE2E(t *testing.T) {
+	ns := fmt.Sprintf("e2e-%d", rand.IntN(100000))
+	ctx := context.Background()
+	start := time.Now()
+	t.Run("install with Helm", func(t *testing.T) {
+		k.helmInstall(t)
+		t.Logf("operator ready %s after start", time.Since(start).Round(time.Second))
+		k.must(t, k.kubectl, "create", "namespace", ns)
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			out, _ := k.run(t, "", k.kubectl, "-n", operatorNS, "logs", "deploy/zke-zkensemble-operator", "--tail=80")
+			t.Logf("operator log:\n%s", out)
+			out, _ = k.run(t, "", k.kubectl, "-n", ns, "get", "zke,pods,pvc,events", "-o", "wide")
+			t.Logf("namespace %s:\n%s", ns, out)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	t.Run("invalid specs are rejected with the webhook's message", func(t *testing.T) { invalidSpecs(t, ns) })
+	t.Run("three members become Available and serve clients", func(t *testing.T) { available(t, ctx, ns, "e2e") })
+	if t.Failed() {
+		return
+	}
+	t.Run("scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
+	t.Run("rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
+	t.Run("delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
+	t.Run("operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
+	t.Run("scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
+	t.Run("uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
+	t.Run("install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
+}
+
+func getZKE(t *testing.T, ctx context.Context, ns, name string) *zkv1.ZKEnsemble {
+	t.Helper()
+	z := &zkv1.ZKEnsemble{}
+	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, z); err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+// waitSettled waits until the ensemble has `voters` voters, is Available,
+// not progressing, its published list has that many servers and every pod
+// is ready.
+func waitSettled(t *testing.T, ctx context.Context, ns, name string, voters int, d time.Duration) *zkv1.ZKEnsemble {
+	t.Helper()
+	var z *zkv1.ZKEnsemble
+	eventually(t, d, func() error {
+		z = &zkv1.ZKEnsemble{}
+		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, z); err != nil {
+			return err
+		}
+		st := z.Status
+		switch {
+		case !meta.IsStatusConditionTrue(st.Conditions, "Available"):
+			return fmt.Errorf("not Available: %+v", st.Conditions)
+		case meta.IsStatusConditionTrue(st.Conditions, "Progressing"):
+			return fmt.Errorf("progressing: %s", meta.FindStatusCondition(st.Conditions, "Progressing").Message)
+		case int(st.VotingMembers) != voters || len(strings.Split(st.ConnectString, ",")) != voters:
+			return fmt.Errorf("%d voters, published %q; want %d", st.VotingMembers, st.ConnectString, voters)
+		case int(st.ReadyMembers) != voters:
+			return fmt.Errorf("%d ready", st.ReadyMembers)
+		case st.ObservedGeneration != z.Generation:
+			return fmt.Errorf("observed generation %d of %d", st.ObservedGeneration, z.Generation)
+		}
+		return nil
+	})
+	return z
+}
+
+func publishedList(t *testing.T, ns, name string) string {
+	t.Helper()
+	cm := &corev1.ConfigMap{}
+	if err := k.c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name + "-servers"}, cm); err != nil {
+		t.Fatal(err)
+	}
+	return cm.Data["connectString"]
+}
+
+func invalidSpecs(t *testing.T, ns string) {
+	tests := []struct{ name, spec, want string }{
+		{"min-below-two-ticks", "  minSessionTimeout: 3000\n", "minSessionTimeout must be at least 2*tickTime"},
+		{"max-above-twenty-ticks", "  maxSessionTimeout: 50000\n", "maxSessionTimeout must be at most 20*tickTime"},
+		{"min-above-max", "  minSessionTimeout: 30000\n  maxSessionTimeout: 20000\n", "must not exceed maxSessionTimeout"},
+		{"owned-key", "  extraConfig:\n    dataDir: /tmp\n", "dataDir is set by the operator"},
+	}
+	for _, tc := range tests {
+		_, err := k.run(t, sampleYAML(tc.name, ns, 3, tc.spec), k.kubectl, "apply", "-f", "-")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v; want a rejection saying %q", tc.name, err, tc.want)
+			continue
+		}
+		if err := k.c.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: tc.name}, &zkv1.ZKEnsemble{}); !apierrors.IsNotFound(err) {
+			t.Errorf("%s: rejected but exists (%v)", tc.name, err)
+		}
+		t.Logf("%s rejected: %s", tc.name, lastLine(err.Error()))
+	}
+}
+
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
+}
+
+func available(t *testing.T, ctx context.Context, ns, name string) {
+	start := time.Now()
+	if _, err := k.run(t, sampleYAML(name, ns, 3, ""), k.kubectl, "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	z := waitSettled(t, ctx, ns, name, 3, 4*time.Minute)
+	t.Logf("3 members Available in %s; leader %s; published %s (version %d)", time.Since(start).Round(time.Second), z.Status.Leader, z.Status.ConnectString, z.Status.ServerListVersion)
+	// Every member answers srvr from inside the cluster (busybox nc in the server image).
+	for i := 0; i < 3; i++ {
+		for j := 0; j < 3; j++ {
+			host := fmt.Sprintf("%s-%d.%s-peers.%s.svc.cluster.local", name, j, name, ns)
+			out, err := k.run(t, "", k.kubectl, "-n", ns, "exec", fmt.Sprintf("%s-%d", name, i), "--", "/bin/busybox", "sh", "-c",
+				fmt.Sprintf("echo srvr | /bin/busybox nc -w 3 %s 2181", host))
+			if err != nil || !strings.Contains(out, "Mode: ") {
+				t.Errorf("srvr from %s-%d to %s: %v %q", name, i, host, err, out)
+			}
+		}
+	}
+	// Clients through the client Service create, read and watch.
+	svc := &corev1.Service{}
+	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name + "-client"}, svc); err != nil {
+		t.Fatal(err)
+	}
+	c, err := zkclient.Connect(fmt.Sprintf("%s:2181", svc.Spec.ClusterIP), 10*time.Second, zkclient.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	w, err := zkclient.Connect(z.Status.ConnectString, 10*time.Second, zkclient.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, _, err := c.Create(cctx, "/hello", []byte("v1"), 0, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
+		t.Fatal(err)
+	}
+	_, _, ch, err := w.GetW(cctx, "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Set(cctx, "/hello", []byte("v2"), -1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-ch:
+		if ev.Path != "/hello" {
+			t.Fatalf("watch event %+v", ev)
+		}
+	case <-cctx.Done():
+		t.Fatal("watch not fired")
+	}
+	data, _, err := w.Get(cctx, "/hello")
+	if err != nil || string(data) != "v2" {
+		t.Fatalf("read %q %v", data, err)
+	}
+	if _, _, err := c.Create(cctx, "/session", nil, zkclient.Ephemeral, zkclient.WorldACL(wire.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// checkConfigAgrees: /zookeeper/config on every published member lists the
+// published members, at the published version, and each has its pod.
+func checkConfigAgrees(t *testing.T, ctx context.Context, ns, name string) {
+	t.Helper()
+	cm := &corev1.ConfigMap{}
+	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name + "-servers"}, cm); err != nil {
+		t.Fatal(err)
+	}
+	ids := strings.Split(cm.Data["members"], ",")
+	sort.Strings(ids)
+	version, _ := strconv.ParseInt(cm.Data["version"], 10, 64)
+	for _, addr := range strings.Split(cm.Data["connectString"], ",") {
+		c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		data, _, _, err := c.GetConfig(cctx)
+		cancel()
+		c.Close()
+		if err != nil {
+			t.Errorf("%s: /zookeeper/config: %v", addr, err)
+			continue
+		}
+		var got []string
+		gotVersion := ""
+		for _, line := range strings.Split(string(data), "\n") {
+			if rest, ok := strings.CutPrefix(line, "server."); ok {
+				got = append(got, strings.SplitN(rest, "=", 2)[0])
+			} else if v, ok := strings.CutPrefix(line, "version="); ok {
+				gotVersion = v
+			}
+		}
+		sort.Strings(got)
+		if strings.Join(got, ",") != strings.Join(ids, ",") || gotVersion != strconv.FormatInt(version, 16) {
+			t.Errorf("%s: /zookeeper/config has members %v version %s; published %v version %x", addr, got, gotVersion, ids, version)
+		}
+	}
+	for _, id := range ids {
+		n, _ := strconv.Atoi(id)
+		pod := &corev1.Pod{}
+		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: fmt.Sprintf("%s-%d", name, n-1)}, pod); err != nil {
+			t.Errorf("published member %s has no pod: %v", id, err)
+		}
+	}
+}
+
+func scale(t *testing.T, ns, name string, n int) {
+	t.Helper()
+	k.must(t, k.kubectl, "-n", ns, "scale", "zke/"+name, fmt.Sprintf("--replicas=%d", n))
+}
+
+func scaleUnderLoad(t *testing.T, ctx context.Context, ns, name string) {
+	f := startFleet(t, ns, name, 100)
+	for _, step := range []struct {
+		to       int
+		expected float64 // ZooKeeper's rule: the fraction of clients that must move
+	}{{5, 1 - 3.0/5}, {3, 2.0 / 5}} {
+		start := time.Now()
+		scale(t, ns, name, step.to)
+		waitSettled(t, ctx, ns, name, step.to, 5*time.Minute)
+		checkConfigAgrees(t, ctx, ns, name)
+		var frac float64
+		var needless, n int
+		eventually(t, 30*time.Second, func() error {
+			var ok bool
+			frac, needless, n, ok = f.moved(step.to)
+			if !ok {
+				return fmt.Errorf("no rebalancing observed for the list of %d", step.to)
+			}
+			return nil
+		})
+		t.Logf("scale to %d: %s; %.2f of %d clients moved (expected about %.2f), %d needlessly", step.to, time.Since(start).Round(time.Second), frac, n, step.expected, needless)
+		if frac < step.expected-0.2 || frac > step.expected+0.2 || needless > 0 {
+			t.Errorf("rebalancing to %d members moved %.2f (expected %.2f±0.2), %d clients of kept members moved", step.to, frac, step.expected, needless)
+		}
+	}
+	writes := f.finish(publishedList(t, ns, name))
+	t.Logf("%d acknowledged writes verified; 100 sessions kept", writes)
+}
+
+func rollingUpgrade(t *testing.T, ctx context.Context, ns, name string) {
+	f := startFleet(t, ns, name, 100)
+	z := getZKE(t, ctx, ns, name)
+	leader := z.Status.Leader
+	uids := podUIDs(t, ctx, ns, name)
+	// A new image tag (the same server, loaded as :upgrade) and a configuration change.
+	repo, _ := splitImage(k.serverImage)
+	patch := fmt.Sprintf(`{"spec":{"image":"%s:upgrade","maxClientCnxns":500}}`, repo)
+	start := time.Now()
+	k.must(t, k.kubectl, "-n", ns, "patch", "zke/"+name, "--type=merge", "-p", patch)
+	var order []string
+	eventually(t, 6*time.Minute, func() error {
+		now := podUIDs(t, ctx, ns, name)
+		for pod, uid := range now {
+			if old, ok := uids[pod]; ok && old != uid && !contains(order, pod) {
+				order = append(order, pod)
+			}
+		}
+		if len(order) < 3 {
+			return fmt.Errorf("replaced so far: %v", order)
+		}
+		return nil
+	})
+	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
+	var sts appsv1.StatefulSet
+	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name}, &sts); err != nil {
+		t.Fatal(err)
+	}
+	if img := sts.Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(img, ":upgrade") {
+		t.Errorf("image %s", img)
+	}
+	t.Logf("rolled %v in %s (leader before: %s)", order, time.Since(start).Round(time.Second), leader)
+	if order[len(order)-1] != leader {
+		t.Errorf("the leader %s was not rolled last: %v", leader, order)
+	}
+	writes := f.finish(publishedList(t, ns, name))
+	t.Logf("%d acknowledged writes verified through the upgrade; no session expired", writes)
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func podUIDs(t *testing.T, ctx context.Context, ns, name string) map[string]types.UID {
+	t.Helper()
+	var pods corev1.PodList
+	if err := k.c.List(ctx, &pods, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/instance": name}); err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]types.UID{}
+	for _, p := range pods.Items {
+		if p.DeletionTimestamp == nil {
+			m[p.Name] = p.UID
+		}
+	}
+	return m
+}
+
+func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
+	f := startFleet(t, ns, name, 30)
+	z := getZKE(t, ctx, ns, name)
+	start := time.Now()
+	k.must(t, k.kubectl, "-n", ns, "delete", "pod", z.Status.Leader, "--wait=false")
+	eventually(t, time.Minute, func() error {
+		n := getZKE(t, ctx, ns, name)
+		if n.Status.Leader == "" || n.Status.Leader == z.Status.Leader {
+			return fmt.Errorf("leader still %q", n.Status.Leader)
+		}
+		return nil
+	})
+	t.Logf("new leader after %s", time.Since(start).Round(100*time.Millisecond))
+	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
+	t.Logf("all 3 ready again after %s", time.Since(start).Round(time.Second))
+	writes := f.finish(publishedList(t, ns, name))
+	t.Logf("%d acknowledged writes verified; no session expired", writes)
+}
+
+// operatorCrashes kills the manager right after each step it records, so
+// every membership step is followed by a fresh manager that must resume.
+func operatorCrashes(t *testing.T, ctx context.Context, ns, name string) {
+	k.helmInstall(t, "--set", "leaderElection=false")
+	f := startFleet(t, ns, name, 30)
+	seen := map[string]bool{}
+	var kills int
+	start := time.Now()
+	scale(t, ns, name, 5)
+	deadline := time.Now().Add(8 * time.Minute)
+	for time.Now().Before(deadline) {
+		var evs eventsv1.EventList
+		if err := k.c.List(ctx, &evs, client.InNamespace(ns)); err != nil {
+			t.Fatal(err)
+		}
+		killed := false
+		for _, e := range evs.Items {
+			if e.Regarding.Name != name || seen[string(e.UID)] || e.CreationTimestamp.Time.Before(start) {
+				continue
+			}
+			seen[string(e.UID)] = true
+			switch e.Reason {
+			case "AddLearner", "Promote", "RemoveMember", "Publish", "SetReplicas", "TransferLeadership":
+				if !killed {
+					for _, p := range k.managerPods(t) {
+						_ = k.c.Delete(ctx, &p, client.GracePeriodSeconds(0))
+					}
+					kills++
+					killed = true
+					t.Logf("step %s (%s): manager killed", e.Reason, e.Note)
+				}
+			}
+		}
+		z := getZKE(t, ctx, ns, name)
+		if z.Status.VotingMembers == 5 && !meta.IsStatusConditionTrue(z.Status.Conditions, "Progressing") && len(strings.Split(z.Status.ConnectString, ",")) == 5 {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	waitSettled(t, ctx, ns, name, 5, 2*time.Minute)
+	checkConfigAgrees(t, ctx, ns, name)
+	t.Logf("3→5 finished in %s with the manager killed %d times", time.Since(start).Round(time.Second), kills)
+	if kills < 4 {
+		t.Errorf("only %d kills: the scale-up should take at least 4 steps", kills)
+	}
+	k.helmInstall(t)
+	scale(t, ns, name, 3)
+	waitSettled(t, ctx, ns, name, 3, 5*time.Minute)
+	writes := f.finish(publishedList(t, ns, name))
+	t.Logf("%d acknowledged writes verified; no session expired", writes)
+}
+
+func reuseVolumes(t *testing.T, ctx context.Context, ns, name string) {
+	spec := "  storage:\n    size: 100Mi\n    volumeReclaimPolicy: Retain\n"
+	yaml := strings.Replace(sampleYAML(name, ns, 1, ""), "  storage:\n    size: 100Mi\n", spec, 1)
+	if _, err := k.run(t, yaml, k.kubectl, "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, ctx, ns, name, 1, 3*time.Minute)
+	write := func(path string) {
+		c, err := zkclient.Connect(publishedList(t, ns, name), 10*time.Second, zkclient.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if _, _, err := c.Create(cctx, path, []byte(path), 0, zkclient.WorldACL(wire.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll := func(paths ...string) {
+		for _, addr := range strings.Split(publishedList(t, ns, name), ",") {
+			c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			if err := c.Sync(cctx, "/"); err != nil {
+				t.Errorf("%s: sync: %v", addr, err)
+			}
+			for _, p := range paths {
+				if d, _, err := c.Get(cctx, p); err != nil || string(d) != p {
+					t.Errorf("%s: %s: %q %v", addr, p, d, err)
+				}
+			}
+			cancel()
+			c.Close()
+		}
+	}
+	write("/one")
+	for i, n := range []int{3, 1, 3} {
+		start := time.Now()
+		scale(t, ns, name, n)
+		waitSettled(t, ctx, ns, name, n, 5*time.Minute)
+		checkConfigAgrees(t, ctx, ns, name)
+		p := fmt.Sprintf("/after-%d", i)
+		write(p)
+		readAll("/one", p)
+		var pvcs corev1.PersistentVolumeClaimList
+		_ = k.c.List(ctx, &pvcs, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/instance": name})
+		t.Logf("scaled to %d in %s; %d volumes kept", n, time.Since(start).Round(time.Second), len(pvcs.Items))
+	}
+}
+
+func uninstall(t *testing.T, ctx context.Context, ns string) {
+	k.must(t, k.kubectl, "-n", ns, "delete", "zke", "--all", "--wait=true", "--timeout=3m")
+	eventually(t, 3*time.Minute, func() error {
+		var pods corev1.PodList
+		if err := k.c.List(ctx, &pods, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		if len(pods.Items) > 0 {
+			return fmt.Errorf("%d pods left", len(pods.Items))
+		}
+		return nil
+	})
+	// Volumes of ensembles with the Delete policy go with them; retained ones stay, by request.
+	var pvcs corev1.PersistentVolumeClaimList
+	_ = k.c.List(ctx, &pvcs, client.InNamespace(ns))
+	for _, p := range pvcs.Items {
+		if p.Labels["app.kubernetes.io/instance"] != "reuse" {
+			t.Errorf("volume %s left behind", p.Name)
+		}
+	}
+	k.must(t, k.helm, "uninstall", "zke", "--namespace", operatorNS, "--wait")
+	k.must(t, k.kubectl, "delete", "crd", "zkensembles.zookeeper.zkensemble.io")
+	k.must(t, k.kubectl, "delete", "namespace", ns, "--wait=false")
+	eventually(t, 2*time.Minute, func() error {
+		out, err := k.run(t, "", k.kubectl, "get", "clusterrole,clusterrolebinding,validatingwebhookconfiguration,crd", "-l", "app.kubernetes.io/instance=zke", "-o", "name")
+		if err != nil {
+			return err
+		}
+		out2, err := k.run(t, "", k.kubectl, "-n", operatorNS, "get", "all,secret,configmap,role,rolebinding,serviceaccount", "-l", "app.kubernetes.io/instance=zke", "-o", "name")
+		if err != nil {
+			return err
+		}
+		if strings.TrimSpace(out+out2) != "" {
+			return fmt.Errorf("left behind:\n%s%s", out, out2)
+		}
+		return nil
+	})
+}
+
+func kustomizeInstall(t *testing.T, ctx context.Context) {
+	start := time.Now()
+	k.must(t, k.kubectl, "apply", "--server-side", "-k", "config/default")
+	k.must(t, k.kubectl, "-n", operatorNS, "rollout", "status", "deploy/zkensemble-controller-manager", "--timeout=3m")
+	k.waitOperator(t)
+	ns := fmt.Sprintf("e2e-k-%d", rand.IntN(100000))
+	k.must(t, k.kubectl, "create", "namespace", ns)
+	if _, err := k.run(t, sampleYAML("kust", ns, 1, ""), k.kubectl, "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, ctx, ns, "kust", 1, 3*time.Minute)
+	t.Logf("installed with kustomize and served a 1-member ensemble in %s", time.Since(start).Round(time.Second))
+	k.must(t, k.kubectl, "-n", ns, "delete", "zke", "kust", "--wait=true", "--timeout=2m")
+	k.must(t, k.kubectl, "delete", "-k", "config/default", "--wait=true", "--timeout=3m")
+	k.must(t, k.kubectl, "delete", "namespace", ns, "--wait=false")
+	out, _ := k.run(t, "", k.kubectl, "get", "crd", "-o", "name")
+	if strings.Contains(out, "zkensembles") {
+		t.Errorf("CRD left behind after kubectl delete -k")
+	}
+}

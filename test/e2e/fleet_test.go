@@ -1,0 +1,198 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/wire"
+	"github.com/zkensemble/zkensemble/pkg/zkclient"
+	"github.com/zkensemble/zkensemble/pkg/zkclient/k8sdiscovery"
+)
+
+// fleet is many client sessions that write continuously, each to its own
+// znode tree, and follow the published server list (rebalancing by
+// ZooKeeper's rule).
+type fleet struct {
+	t       *testing.T
+	conns   []*zkclient.Conn
+	acked   []atomic.Int64 // per client: writes acknowledged (nodes 0..acked-1 exist)
+	expired atomic.Int64
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	cancel  context.CancelFunc
+
+	mu      sync.Mutex
+	updates []listUpdate
+}
+
+// listUpdate is one published server list as the fleet received it, with
+// where each client was before it and a little after.
+type listUpdate struct {
+	servers string
+	before  []string
+	after   []string
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func startFleet(t *testing.T, ns, name string, n int) *fleet {
+	t.Helper()
+	connect := publishedList(t, ns, name)
+	f := &fleet{t: t, acked: make([]atomic.Int64, n), stop: make(chan struct{})}
+	for i := 0; i < n; i++ {
+		c, err := zkclient.Connect(connect, 20*time.Second, zkclient.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.conns = append(f.conns, c)
+	}
+	ctx := context.Background()
+	root := "/fleet"
+	if _, _, err := f.conns[0].Create(ctx, root, nil, 0, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
+		t.Fatal(err)
+	}
+	for i, c := range f.conns {
+		if _, _, err := c.Create(ctx, fmt.Sprintf("%s/c%03d", root, i), nil, 0, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
+			t.Fatal(err)
+		}
+		f.wg.Add(2)
+		go f.watchSession(c)
+		go f.write(i, c)
+	}
+	fctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	go func() {
+		_ = k8sdiscovery.Follow(fctx, k.cs, ns, name+"-servers", f, quiet)
+	}()
+	return f
+}
+
+func (f *fleet) watchSession(c *zkclient.Conn) {
+	defer f.wg.Done()
+	for ev := range c.Events() {
+		if ev.State == zkclient.StateExpired {
+			f.expired.Add(1)
+		}
+	}
+}
+
+// write creates /fleet/cNNN/NNNNNNNN in order, a few per second; a write is
+// counted only once acknowledged, and retried (under the same name) until it is.
+func (f *fleet) write(i int, c *zkclient.Conn) {
+	defer f.wg.Done()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for seq := int64(0); ; {
+		select {
+		case <-f.stop:
+			return
+		case <-tick.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, _, err := c.Create(ctx, fmt.Sprintf("/fleet/c%03d/%08d", i, seq), []byte("x"), 0, zkclient.WorldACL(wire.PermAll))
+		cancel()
+		if err == nil || errors.Is(err, wire.ErrNodeExists) {
+			seq++
+			f.acked[i].Store(seq)
+		}
+	}
+}
+
+// UpdateServerList is called by k8sdiscovery with each published list.
+func (f *fleet) UpdateServerList(connect string) error {
+	u := listUpdate{servers: connect}
+	for _, c := range f.conns {
+		u.before = append(u.before, c.Server())
+	}
+	for _, c := range f.conns {
+		_ = c.UpdateServerList(connect)
+	}
+	go func() {
+		// Where each client settled: moves happen at once (a reconnect).
+		time.Sleep(5 * time.Second)
+		for _, c := range f.conns {
+			u.after = append(u.after, c.Server())
+		}
+		f.mu.Lock()
+		f.updates = append(f.updates, u)
+		f.mu.Unlock()
+	}()
+	return nil
+}
+
+// moved is the fraction of clients whose server changed with the update to a
+// list of `members` servers, and how many of those did not have to move
+// (their server is still listed).
+func (f *fleet) moved(members int) (fraction float64, needless, n int, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i := len(f.updates) - 1; i >= 0; i-- {
+		u := f.updates[i]
+		if len(strings.Split(u.servers, ",")) != members || len(u.after) == 0 {
+			continue
+		}
+		listed := map[string]bool{}
+		for _, s := range strings.Split(u.servers, ",") {
+			listed[s] = true
+		}
+		m := 0
+		for j := range u.before {
+			if u.before[j] != u.after[j] {
+				m++
+				if listed[u.before[j]] && members < len(strings.Split(f.updates[max(i-1, 0)].servers, ",")) {
+					needless++
+				}
+			}
+		}
+		return float64(m) / float64(len(u.before)), needless, len(u.before), true
+	}
+	return 0, 0, 0, false
+}
+
+// finish stops writing and checks that every acknowledged write is there,
+// read back by a fresh session, and that no session expired.
+func (f *fleet) finish(connect string) (writes int64) {
+	f.t.Helper()
+	close(f.stop)
+	f.cancel()
+	for _, c := range f.conns {
+		c.Close()
+	}
+	f.wg.Wait()
+	check, err := zkclient.Connect(connect, 20*time.Second, zkclient.WithLogger(quiet))
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer check.Close()
+	for i := range f.conns {
+		n := f.acked[i].Load()
+		writes += n
+		kids, _, err := check.Children(context.Background(), fmt.Sprintf("/fleet/c%03d", i))
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		have := map[string]bool{}
+		for _, k := range kids {
+			have[k] = true
+		}
+		for s := int64(0); s < n; s++ {
+			if !have[fmt.Sprintf("%08d", s)] {
+				f.t.Errorf("client %d: acknowledged write %08d lost", i, s)
+			}
+		}
+	}
+	if e := f.expired.Load(); e > 0 {
+		f.t.Errorf("%d sessions expired", e)
+	}
+	return writes
+}
