@@ -145,10 +145,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 	if spec.Storage.VolumeReclaimPolicy == "Retain" {
 		retain = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
 	}
-	pullPolicy := spec.ImagePullPolicy
-	if pullPolicy == "" {
-		pullPolicy = corev1.PullIfNotPresent
-	}
+	pullPolicy := r.pullPolicy()
 	probe := func(path string, period int32) *corev1.Probe {
 		return &corev1.Probe{
 			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("admin")}},
@@ -199,6 +196,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
 				Spec: corev1.PodSpec{
+					InitContainers:                []corev1.Container{r.volumePermissions()},
 					Containers:                    []corev1.Container{container},
 					Affinity:                      spec.Affinity,
 					Tolerations:                   spec.Tolerations,
@@ -226,6 +224,29 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 			}},
 		},
 	}
+}
+
+// volumePermissions hands the data volume to the server's user when the
+// volume's provisioner ignores fsGroup (hostPath-style provisioners, as on
+// kind and single-node clusters). It runs as root with CAP_CHOWN only, and
+// changes nothing on a volume that already belongs to the server.
+func (r render) volumePermissions() corev1.Container {
+	return corev1.Container{
+		Name: "volume-permissions", Image: r.image(), ImagePullPolicy: r.pullPolicy(),
+		Command: []string{"/bin/busybox", "sh", "-c", `[ "$(/bin/busybox stat -c %u:%g /data)" = 65532:65532 ] || /bin/busybox chown -R 65532:65532 /data`},
+		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: dataDir}},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsUser: ptr.To(int64(0)), RunAsNonRoot: ptr.To(false), AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
+			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"CHOWN"}},
+		},
+	}
+}
+
+func (r render) pullPolicy() corev1.PullPolicy {
+	if r.zke.Spec.ImagePullPolicy == "" {
+		return corev1.PullIfNotPresent
+	}
+	return r.zke.Spec.ImagePullPolicy
 }
 
 // pdb keeps voluntary disruptions within what the quorum tolerates:

@@ -56,6 +56,11 @@ type peer struct {
 	addr string
 	q    chan envelope
 	stop chan struct{}
+	// reset carries the address the peer last connected to us from: when
+	// it differs from where our stream goes, the peer restarted elsewhere (a
+	// pod gets a new IP) and our stream leads nowhere, so the writer drops it
+	// and dials again instead of waiting for TCP to give up.
+	reset chan string
 }
 
 // Frame kinds on a member-to-member stream.
@@ -227,6 +232,7 @@ func (t *Transport) serveConn(c net.Conn) {
 		return
 	}
 	_ = c.SetDeadline(time.Time{})
+	t.peerReconnected(from, hostOf(c.RemoteAddr().String()))
 	var hdr [4]byte
 	buf := make([]byte, 0, 64<<10)
 	for {
@@ -289,7 +295,7 @@ func (t *Transport) AddPeer(id uint64, addr string) {
 		}
 		close(p.stop)
 	}
-	p := &peer{id: id, addr: addr, q: make(chan envelope, 4096), stop: make(chan struct{})}
+	p := &peer{id: id, addr: addr, q: make(chan envelope, 4096), stop: make(chan struct{}), reset: make(chan string, 1)}
 	t.peers[id] = p
 	t.wg.Add(1)
 	go func() { defer t.wg.Done(); t.runPeer(p) }()
@@ -397,6 +403,12 @@ func (t *Transport) runPeer(p *peer) {
 			return
 		case <-t.done:
 			return
+		case from := <-p.reset:
+			if c != nil && hostOf(c.RemoteAddr().String()) != from {
+				c.Close()
+				c = nil
+			}
+			continue
 		case env = <-p.q:
 		}
 		m := env.m
@@ -420,7 +432,9 @@ func (t *Transport) runPeer(p *peer) {
 			backoff = 0
 			bw = bufio.NewWriterSize(c, 256<<10)
 		}
-		// Write this frame and whatever else is queued, then flush once.
+		// Write this frame and whatever else is queued, then flush once; a
+		// peer that stops reading (gone without a reset) fails the deadline.
+		c.SetWriteDeadline(time.Now().Add(10 * time.Second))
 		err := t.write(bw, env, &buf)
 		for more := true; err == nil && more; {
 			select {
@@ -447,6 +461,28 @@ func (t *Transport) runPeer(p *peer) {
 			t.report(p.id, m, nil)
 		}
 	}
+}
+
+// peerReconnected tells the writer to member id where the peer now is.
+func (t *Transport) peerReconnected(id uint64, host string) {
+	t.mu.Lock()
+	p := t.peers[id]
+	t.mu.Unlock()
+	if p == nil {
+		return
+	}
+	select {
+	case p.reset <- host:
+	default:
+	}
+}
+
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	return h
 }
 
 func (t *Transport) write(bw *bufio.Writer, env envelope, buf *[]byte) error {

@@ -251,30 +251,52 @@ func scale(t *testing.T, ns, name string, n int) {
 func scaleUnderLoad(t *testing.T, ctx context.Context, ns, name string) {
 	f := startFleet(t, ns, name, 100)
 	for _, step := range []struct {
-		to       int
+		from, to int
 		expected float64 // ZooKeeper's rule: the fraction of clients that must move
-	}{{5, 1 - 3.0/5}, {3, 2.0 / 5}} {
+	}{{3, 5, 1 - 3.0/5}, {5, 3, 2.0 / 5}} {
+		before := f.servers()
 		start := time.Now()
 		scale(t, ns, name, step.to)
 		waitSettled(t, ctx, ns, name, step.to, 5*time.Minute)
 		checkConfigAgrees(t, ctx, ns, name)
-		var frac float64
-		var needless, n int
+		final := publishedList(t, ns, name)
+		var after []string
 		eventually(t, 30*time.Second, func() error {
-			var ok bool
-			frac, needless, n, ok = f.moved(step.to)
-			if !ok {
-				return fmt.Errorf("no rebalancing observed for the list of %d", step.to)
+			// Settled: every client on a server of the final list.
+			after = f.servers()
+			for _, s := range after {
+				if !strings.Contains(","+final+",", ","+s+",") {
+					return fmt.Errorf("a client is still on %q", s)
+				}
 			}
 			return nil
 		})
-		t.Logf("scale to %d: %s; %.2f of %d clients moved (expected about %.2f), %d needlessly", step.to, time.Since(start).Round(time.Second), frac, n, step.expected, needless)
-		if frac < step.expected-0.2 || frac > step.expected+0.2 || needless > 0 {
-			t.Errorf("rebalancing to %d members moved %.2f (expected %.2f±0.2), %d clients of kept members moved", step.to, frac, step.expected, needless)
+		moved, needless := 0, 0
+		for i := range before {
+			if before[i] != after[i] {
+				moved++
+				if strings.Contains(","+final+",", ","+before[i]+",") && step.to < step.from {
+					needless++
+				}
+			}
+		}
+		frac := float64(moved) / float64(len(before))
+		t.Logf("scale %d→%d: %s; %.2f of %d clients moved (ZooKeeper's rule: %.2f), %d of them from a server that stayed; clients per server now %v",
+			step.from, step.to, time.Since(start).Round(time.Second), frac, len(before), step.expected, needless, spread(after))
+		if frac < step.expected-0.15 || frac > step.expected+0.15 || needless > 0 {
+			t.Errorf("rebalancing %d→%d moved %.2f (expected %.2f±0.15), %d clients of kept members moved", step.from, step.to, frac, step.expected, needless)
 		}
 	}
 	writes := f.finish(publishedList(t, ns, name))
 	t.Logf("%d acknowledged writes verified; 100 sessions kept", writes)
+}
+
+func spread(servers []string) map[string]int {
+	m := map[string]int{}
+	for _, s := range servers {
+		m[strings.SplitN(s, ".", 2)[0]]++
+	}
+	return m
 }
 
 func rollingUpgrade(t *testing.T, ctx context.Context, ns, name string) {

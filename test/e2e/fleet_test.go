@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -30,17 +29,6 @@ type fleet struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
-
-	mu      sync.Mutex
-	updates []listUpdate
-}
-
-// listUpdate is one published server list as the fleet received it, with
-// where each client was before it and a little after.
-type listUpdate struct {
-	servers string
-	before  []string
-	after   []string
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -108,55 +96,22 @@ func (f *fleet) write(i int, c *zkclient.Conn) {
 	}
 }
 
-// UpdateServerList is called by k8sdiscovery with each published list.
+// UpdateServerList is called by k8sdiscovery with each published list:
+// every client applies ZooKeeper's rebalancing rule to it.
 func (f *fleet) UpdateServerList(connect string) error {
-	u := listUpdate{servers: connect}
-	for _, c := range f.conns {
-		u.before = append(u.before, c.Server())
-	}
 	for _, c := range f.conns {
 		_ = c.UpdateServerList(connect)
 	}
-	go func() {
-		// Where each client settled: moves happen at once (a reconnect).
-		time.Sleep(5 * time.Second)
-		for _, c := range f.conns {
-			u.after = append(u.after, c.Server())
-		}
-		f.mu.Lock()
-		f.updates = append(f.updates, u)
-		f.mu.Unlock()
-	}()
 	return nil
 }
 
-// moved is the fraction of clients whose server changed with the update to a
-// list of `members` servers, and how many of those did not have to move
-// (their server is still listed).
-func (f *fleet) moved(members int) (fraction float64, needless, n int, ok bool) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for i := len(f.updates) - 1; i >= 0; i-- {
-		u := f.updates[i]
-		if len(strings.Split(u.servers, ",")) != members || len(u.after) == 0 {
-			continue
-		}
-		listed := map[string]bool{}
-		for _, s := range strings.Split(u.servers, ",") {
-			listed[s] = true
-		}
-		m := 0
-		for j := range u.before {
-			if u.before[j] != u.after[j] {
-				m++
-				if listed[u.before[j]] && members < len(strings.Split(f.updates[max(i-1, 0)].servers, ",")) {
-					needless++
-				}
-			}
-		}
-		return float64(m) / float64(len(u.before)), needless, len(u.before), true
+// servers is where each client is connected now.
+func (f *fleet) servers() []string {
+	out := make([]string, len(f.conns))
+	for i, c := range f.conns {
+		out[i] = c.Server()
 	}
-	return 0, 0, 0, false
+	return out
 }
 
 // finish stops writing and checks that every acknowledged write is there,

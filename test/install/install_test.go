@@ -103,11 +103,11 @@ func TestHelmRenders(t *testing.T) {
 		notWant []string
 	}{
 		{"defaults: in-process certificates", nil,
-			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "emptyDir: {}", "zkensemble/server:dev", "--leader-elect=true"},
+			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "secretName: zke-zkensemble-operator-webhook-cert", "zkensemble/server:dev", "--leader-elect=true"},
 			[]string{"cert-manager.io"}},
 		{"cert-manager", []string{"webhook.certManager.enabled=true"},
 			[]string{"kind: Certificate", "cert-manager.io/inject-ca-from", "kind: Issuer", "--cert-management=external"},
-			[]string{"emptyDir: {}"}},
+			[]string{"kind: Secret\n"}},
 		{"no webhook", []string{"webhook.enabled=false"}, []string{"--enable-webhook=false"}, []string{"ValidatingWebhookConfiguration"}},
 	}
 	for _, tc := range tests {
