@@ -233,7 +233,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 func (r render) volumePermissions() corev1.Container {
 	return corev1.Container{
 		Name: "volume-permissions", Image: r.image(), ImagePullPolicy: r.pullPolicy(),
-		Command: []string{"/bin/busybox", "sh", "-c", `[ "$(/bin/busybox stat -c %u:%g /data)" = 65532:65532 ] || /bin/busybox chown -R 65532:65532 /data`},
+		Command:      []string{"/bin/busybox", "sh", "-c", `[ "$(/bin/busybox stat -c %u:%g /data)" = 65532:65532 ] || /bin/busybox chown -R 65532:65532 /data`},
 		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: dataDir}},
 		SecurityContext: &corev1.SecurityContext{
 			RunAsUser: ptr.To(int64(0)), RunAsNonRoot: ptr.To(false), AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),

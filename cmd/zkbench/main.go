@@ -10,6 +10,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -79,8 +80,14 @@ func run() error {
 	workdir := flag.String("workdir", "", "where servers keep their data (default: a new directory under $TMPDIR, removed afterwards)")
 	profileDir := flag.String("profile-dir", "", "after the ours-standalone phases, take CPU and allocation profiles of our server under setData and getData load and write them here")
 	scaleTargets := flag.String("scale-targets", "ours-standalone,zk-standalone", "systems the session-scale and znode-memory phases run on (standalone)")
+	gomaxprocs := flag.Int("server-gomaxprocs", 0, "set GOMAXPROCS for our server processes (0: the Go runtime's default, one per CPU the process may run on)")
 	phases := flag.String("phases", "", `run only these phases, in this order (repeats allowed), e.g. "create,setData,setData,watch fan-out"`)
+	interleave := flag.Bool("interleave", true, "start every target at once and run each phase on all of them back to back (ours, then ZooKeeper), so that noise from other processes hits both sides of a comparison alike; false: one target after the other")
+	fromJSON := flag.String("from-json", "", "render a report written earlier with -out-json again (to -out-md) instead of running")
 	flag.Parse()
+	if *fromJSON != "" {
+		return rerender(*fromJSON, *outMD)
+	}
 
 	cfg := &config{mode: *mode, clients: *clients, payload: *payload, heapMB: *heap, tickMS: *tick, profileDir: *profileDir, sessionClients: 16}
 	switch *mode {
@@ -150,7 +157,7 @@ func run() error {
 	nofile := raiseNofile()
 
 	began := time.Now()
-	rep := &Report{Started: began.UTC().Format("2006-01-02 15:04 UTC"), Mode: *mode, Machine: machine()}
+	rep := &Report{Started: began.UTC().Format("2006-01-02 15:04 UTC"), Mode: *mode, Clients: cfg.clients, Machine: machine()}
 
 	base := *workdir
 	if base == "" {
@@ -188,9 +195,22 @@ func run() error {
 		fmt.Sprintf("Load: github.com/go-zookeeper/zk v1.0.4, one session per client, closed loop (each client waits for its reply), %d clients, %d-byte payloads, %v warm-up discarded, %v measured per phase; latencies from a log-linear histogram (≤1.6%% bucket error). Fan-out watchers, the expiry storm and the idle sessions are raw-handshake sessions (pkg/wire) so that thousands of them cost the load generator little; connections come from loopback sources 127.0.0.2-17; RLIMIT_NOFILE raised to %d for the harness and the servers it starts.",
 			cfg.clients, cfg.payload, cfg.warmup, cfg.measure, nofile),
 	}
+	procsNote := "Our server's GOMAXPROCS: the Go runtime's default (one per CPU it may run on, so 1 when pinned to one CPU)."
+	if *gomaxprocs > 0 {
+		// Only Go programs read it: ZooKeeper's JVM ignores it, and the load
+		// generator's own GOMAXPROCS was fixed when it started.
+		os.Setenv("GOMAXPROCS", strconv.Itoa(*gomaxprocs))
+		procsNote = fmt.Sprintf("Our server's GOMAXPROCS: set to %d (environment), whatever CPUs it is pinned to.", *gomaxprocs)
+	}
+	rep.Setup = append(rep.Setup, procsNote)
 	add := func(r Result) { rep.Results = append(rep.Results, r) }
-	for _, spec := range cfg.targets {
-		runTarget(l, base, cfg, spec, add)
+	if *interleave {
+		rep.Setup = append(rep.Setup, "Order: every target is started first (the idle ones sit on the same CPU, quiet); then each phase runs on every target back to back, ours then ZooKeeper, standalone then ensemble, so that load from other processes on the machine falls on both sides of a comparison alike. The session-scale and znode-memory phases start fresh standalone servers, one after the other. \"other processes CPU %\" is the CPU every process outside the benchmark used during a phase (out of 200%).")
+		runInterleaved(l, base, cfg, cfg.targets, add)
+	} else {
+		for _, spec := range cfg.targets {
+			runTarget(l, base, cfg, spec, add)
+		}
 	}
 	if len(cfg.scaleLevels) > 0 || cfg.znodes > 0 {
 		specs, err := parseTargets(*scaleTargets)
@@ -225,6 +245,29 @@ func run() error {
 		fmt.Print(rep.Markdown())
 	}
 	return nil
+}
+
+// rerender reads a JSON report, evaluates the targets again and writes
+// its Markdown (to stdout when mdPath is empty).
+func rerender(jsonPath, mdPath string) error {
+	b, err := os.ReadFile(jsonPath)
+	if err != nil {
+		return err
+	}
+	var rep Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return err
+	}
+	if rep.Clients == 0 {
+		rep.Clients = 64
+	}
+	rep.Checks = nil
+	rep.evaluate(rep.Clients)
+	if mdPath == "" {
+		fmt.Print(rep.Markdown())
+		return nil
+	}
+	return rep.write(mdPath, "")
 }
 
 // withTarget starts a fresh target, runs f, and stops the target; a failure
@@ -268,13 +311,7 @@ func runTarget(l *launch, base string, cfg *config, spec targetSpec, add func(Re
 			add(res)
 			logf("%s %s: %s (first error: %v)", spec.Key, ph.name, brief(res), out.firstError)
 		}
-		for _, ph := range []struct {
-			name, title string
-			f           func(*workload) ([]Metric, error)
-		}{
-			{"watch fan-out", fmt.Sprintf("%d sessions watch one znode (getData watch), one client changes it: time until every watcher got its notification, over %d rounds", cfg.fanWatchers, cfg.fanRounds), fanOut},
-			{"expiry storm", fmt.Sprintf("%d sessions with an ephemeral each stop pinging at once (raw sessions: a last ping, then the socket is closed without closeSession), timeout %v, tickTime %d ms; one observer session per member watches every ephemeral: time until every ephemeral is gone and every observer told", cfg.stormSessions, cfg.stormTimeout, cfg.tickMS), expiryStorm},
-		} {
+		for _, ph := range specialPhases(cfg) {
 			if !cfg.wants(ph.name) {
 				continue
 			}
@@ -293,6 +330,101 @@ func runTarget(l *launch, base string, cfg *config, spec targetSpec, add func(Re
 		}
 		return nil
 	})
+}
+
+// live is a started target with its workload.
+type live struct {
+	spec targetSpec
+	t    *benchT
+	r    *running
+	wl   *workload
+}
+
+// runInterleaved starts every target, then runs each phase on each target in
+// turn; the servers not under load sit idle (pinned with the others).
+func runInterleaved(l *launch, base string, cfg *config, specs []targetSpec, add func(Result)) {
+	var ls []*live
+	defer func() {
+		for i := len(ls) - 1; i >= 0; i-- {
+			ls[i].wl.close()
+			ls[i].t.runCleanups()
+		}
+	}()
+	for _, spec := range specs {
+		t := &benchT{base: filepath.Join(base, fmt.Sprintf("%s-%d", spec.Key, time.Now().UnixNano()))}
+		lv, err := func() (lv *live, err error) {
+			defer func() {
+				if v := recover(); v != nil {
+					tf, ok := v.(targetFailure)
+					if !ok {
+						panic(v)
+					}
+					err = errors.New(tf.msg)
+				}
+			}()
+			logf("starting %s", spec.Key)
+			r := l.start(t, spec)
+			if r.pprofAddr != "" {
+				logf("%s: pprof on http://%s/debug/pprof/", spec.Key, r.pprofAddr)
+			}
+			wl, err := newWorkload(r, cfg)
+			if err != nil {
+				return nil, err
+			}
+			return &live{spec: spec, t: t, r: r, wl: wl}, nil
+		}()
+		if err != nil {
+			t.runCleanups()
+			logf("%s: %v", spec.Key, err)
+			add(Result{Phase: "create", Deployment: spec.Deployment, System: spec.System, Error: firstLine(err.Error())})
+			continue
+		}
+		ls = append(ls, lv)
+	}
+	for _, ph := range selectPhases(cfg) {
+		for _, lv := range ls {
+			out := ph.run(lv.wl)
+			res := Result{Phase: ph.name, Title: ph.title, Deployment: lv.spec.Deployment, System: lv.spec.System, Metrics: loadMetrics(out)}
+			if out.ops == 0 && out.firstError != nil {
+				res.Error, res.Metrics = out.firstError.Error(), nil
+			}
+			add(res)
+			logf("%s %s: %s (first error: %v)", lv.spec.Key, ph.name, brief(res), out.firstError)
+		}
+	}
+	for _, ph := range specialPhases(cfg) {
+		if !cfg.wants(ph.name) {
+			continue
+		}
+		for _, lv := range ls {
+			ms, err := ph.f(lv.wl)
+			res := Result{Phase: ph.name, Title: ph.title, Deployment: lv.spec.Deployment, System: lv.spec.System, Metrics: ms}
+			if err != nil {
+				res.Error = err.Error()
+			}
+			add(res)
+			logf("%s %s: %s %s", lv.spec.Key, ph.name, brief(res), res.Error)
+		}
+	}
+	for _, lv := range ls {
+		if cfg.profileDir != "" && lv.r.pprofAddr != "" {
+			if err := profile(lv.wl, cfg); err != nil {
+				logf("profile: %v", err)
+			}
+		}
+	}
+}
+
+type specialPhase struct {
+	name, title string
+	f           func(*workload) ([]Metric, error)
+}
+
+func specialPhases(cfg *config) []specialPhase {
+	return []specialPhase{
+		{"watch fan-out", fmt.Sprintf("%d sessions watch one znode (getData watch), one client changes it: time until every watcher got its notification, over %d rounds", cfg.fanWatchers, cfg.fanRounds), fanOut},
+		{"expiry storm", fmt.Sprintf("%d sessions with an ephemeral each stop pinging at once (raw sessions: a last ping, then the socket is closed without closeSession), timeout %v, tickTime %d ms; one observer session per member watches every ephemeral: time until every ephemeral is gone and every observer told", cfg.stormSessions, cfg.stormTimeout, cfg.tickMS), expiryStorm},
+	}
 }
 
 // selectPhases lists the closed-loop phases to run: -phases if given, else
@@ -330,14 +462,18 @@ func (cfg *config) wants(phase string) bool {
 	return false
 }
 
-// profile takes a CPU and an allocation profile of our server while the
-// setData and then the getData phase run again (not part of the report).
+// profile takes a CPU and an allocation profile (and a one-second
+// execution trace) of our server while writes (setData over the pool of
+// znodes, i.e. "mix 0% reads") and then reads ("mix 100% reads") run again;
+// these runs are not part of the report.
 func profile(wl *workload, cfg *config) error {
 	if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
 		return err
 	}
+	names := map[string]string{"mix 0% reads": "setData", "mix 100% reads": "getData"}
 	for _, ph := range opPhases(cfg) {
-		if ph.name != "setData" && ph.name != "getData" {
+		label, ok := names[ph.name]
+		if !ok {
 			continue
 		}
 		const secs = 5
@@ -357,7 +493,7 @@ func profile(wl *workload, cfg *config) error {
 				}
 				defer resp.Body.Close()
 				name := map[string]string{"profile": "cpu-%s.pprof", "allocs": "allocs-%s.pprof", "trace": "trace-%s.out"}[kind]
-				f, err := os.Create(filepath.Join(cfg.profileDir, fmt.Sprintf(name, ph.name)))
+				f, err := os.Create(filepath.Join(cfg.profileDir, fmt.Sprintf(name, label)))
 				if err != nil {
 					errc <- err
 					return
@@ -372,7 +508,7 @@ func profile(wl *workload, cfg *config) error {
 		wl.cfg = &c
 		out := ph.run(wl)
 		wl.cfg = cfg
-		logf("profiled %s: %.0f ops/s under profiling", ph.name, out.rate())
+		logf("profiled %s: %.0f ops/s under profiling (%d errors, first: %v)", label, out.rate(), out.errs, out.firstError)
 		var errs []error
 		for range kinds {
 			errs = append(errs, <-errc)

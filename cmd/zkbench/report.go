@@ -51,6 +51,7 @@ type Check struct {
 type Report struct {
 	Started  string            `json:"started"`
 	Mode     string            `json:"mode"`
+	Clients  int               `json:"clients"`
 	Machine  map[string]string `json:"machine"`
 	Setup    []string          `json:"setup"`
 	Results  []Result          `json:"results"`
@@ -94,7 +95,7 @@ func fmtNum(v float64) string {
 		return "—"
 	case v == 0:
 		return "0"
-	case a >= 1000:
+	case a >= 1000 || (v == math.Trunc(v) && a < 1e15):
 		return commas(int64(math.Round(v)))
 	case a >= 100:
 		return fmt.Sprintf("%.0f", v)

@@ -19,6 +19,8 @@ func TestFmtNum(t *testing.T) {
 		{1234.5, "1,235"},
 		{1234567, "1,234,567"},
 		{-4321, "-4,321"},
+		{5, "5"},
+		{64, "64"},
 	}
 	for _, tc := range tests {
 		if got := fmtNum(tc.in); got != tc.want {
@@ -56,11 +58,11 @@ func TestMarkdownTables(t *testing.T) {
 		{"summary row with ratio", "| setData | standalone | ops/s | 20,000 | 10,000 | 2.00 |"},
 		{"summary row of a failed side", "| setData | 3-member ensemble | ops/s | 6,000 | failed | — |"},
 		{"detail header", "#### setData\n\nsetData, 64 clients\n\n| deployment | figure | ours | ZooKeeper | ours/ZK |"},
-		{"detail row", "| standalone | p99 ms | 5.00 | 10.0 | 0.50 |"},
+		{"detail row", "| standalone | p99 ms | 5 | 10 | 0.50 |"},
 		{"error note on one line", "> zookeeper 3-member ensemble failed: quorum lost more"},
 		{"write target met", "| standalone write throughput ≥ 2× ZooKeeper (64 clients) | setData ops/s: ours 20,000, ZooKeeper 10,000, ratio 2.00 (want ≥ 2.00) | **met** |"},
 		{"read target missed", "ratio 1.20 (want ≥ 1.50) | **missed** |"},
-		{"p99 target missed by getData", "getData ours 2.00 ms vs 1.00 ms | **missed** |"},
+		{"p99 target missed by getData", "getData ours 2 ms vs 1 ms | **missed** |"},
 		{"ensemble not measured", "| 3-member ensemble write throughput ≥ 1.5× ZooKeeper's ensemble (64 clients) | setData 3-member ensemble not measured on both systems | **not measured** |"},
 		{"machine", "Machine: cpu Test CPU; nproc 2;"},
 	}

@@ -30,9 +30,10 @@ func fanOut(wl *workload) ([]Metric, error) {
 		}
 		mu.Lock()
 		recv[i] = at
+		done := allDone
 		mu.Unlock()
 		if got.Add(1) == int64(n) {
-			close(allDone)
+			close(done)
 		}
 	}
 	p := startPinger(10 * time.Second)

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -118,7 +119,27 @@ func run(args []string) error {
 		if err := member.run(ctx, srv); err != nil {
 			return err
 		}
-		return serve(ctx, srv, logger)
+		// A member whose log stops (removed, storage failure, a rejoin that
+		// needs a restart) exits, so its supervisor restarts it.
+		mctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-member.node.Done():
+				cancel()
+			case <-mctx.Done():
+			}
+		}()
+		if err := serve(mctx, srv, logger); err != nil {
+			return err
+		}
+		if ctx.Err() == nil {
+			if err := member.node.Err(); err != nil {
+				return err
+			}
+			return errors.New("the member's log stopped")
+		}
+		return nil
 	}
 	srv, err := sessionserver.New(cfg, opts...)
 	if err != nil {

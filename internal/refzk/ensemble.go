@@ -61,6 +61,7 @@ func StartEnsemble(t T, n int, o Options) *Ensemble {
 		}
 		argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
 		argv = append(argv, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
+		argv = append(append([]string(nil), o.Prefix...), argv...)
 		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zookeeper",
 			t: t, argv: argv, logPath: filepath.Join(dir, "server.log")}
 		s.startNoWait()
@@ -156,7 +157,7 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin),
-		t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
+		t:         t, argv: append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...), logPath: filepath.Join(dir, "server.log")}
 	s.startNoWait()
 	return s
 }

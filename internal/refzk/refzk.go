@@ -55,6 +55,10 @@ type Options struct {
 	Extra             map[string]string
 	// Args are extra command-line flags for our binary.
 	Args []string
+	// Prefix is put before the server's command line, e.g. {"taskset", "-c",
+	// "1"} to pin the process to a CPU (the wrapper must exec the server, so
+	// Pid stays the server's).
+	Prefix []string
 }
 
 // Available reports why ZooKeeper cannot be started here, or nil.
@@ -186,6 +190,7 @@ func StartStandalone(t T, o Options) *Server {
 	}
 	argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
 	argv = append(argv, "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath)
+	argv = append(append([]string(nil), o.Prefix...), argv...)
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zookeeper",
 		t: t, argv: argv, logPath: filepath.Join(dir, "server.log")}
 	s.start()
@@ -214,7 +219,7 @@ func StartOurs(t T, bin string, o Options) *Server {
 	}
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort),
-		t:         t, argv: append([]string{bin, cfgPath}, o.Args...), logPath: filepath.Join(dir, "server.log")}
+		t:         t, argv: append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...), logPath: filepath.Join(dir, "server.log")}
 	s.start()
 	return s
 }
@@ -340,6 +345,16 @@ func (s *Server) Log() string {
 	return string(b)
 }
 
+// Pid is the process id of the running server (0 before it started).
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil || s.cmd.Process == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
 // Kill stops the process (SIGKILL to its group) and waits for it.
 func (s *Server) Kill() { s.signal(syscall.SIGKILL) }
 
@@ -367,3 +382,24 @@ func (s *Server) Restart() {
 	s.Stop()
 	s.start()
 }
+
+// Exited reports whether the server process has exited (a supervisor, like a
+// kubelet, would start it again).
+func (s *Server) Exited() bool {
+	s.mu.Lock()
+	ch := s.exited
+	s.mu.Unlock()
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// StartAgain starts an exited server again with the same command line and
+// data, without waiting for it to serve.
+func (s *Server) StartAgain() { s.startNoWait() }

@@ -114,6 +114,18 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		}
 		n.members[m.ID] = m
 		delete(n.tombstones, m.ID) // an id may be used again by a new, empty member
+		if m.ID == n.cfg.ID && n.removed.Swap(false) {
+			// This member, joining afresh under an id used before, applied
+			// the old removal on its way to its own addition. Raft's state
+			// after that sequence keeps it from forwarding proposals; the
+			// same log replayed at start does not, so stop and restart.
+			n.clearRemoved()
+			if n.removedLive {
+				n.removedLive = false
+				n.log.Warn("ensemble: re-added after applying an old removal of this id; stopping to restart from the log")
+				n.fail(ErrRejoined)
+			}
+		}
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
 		}
@@ -122,6 +134,7 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		n.tombstones[cc.NodeID] = e.Index
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
+			n.removedLive = e.Index > n.bootIndex
 			n.log.Info("ensemble: this member was removed from the configuration")
 		} else {
 			n.transport.RemovePeer(cc.NodeID)
@@ -350,6 +363,8 @@ func (n *Node) decodeSnapshot(b []byte) ([]byte, error) {
 	n.memberMu.Unlock()
 	if gone && !self {
 		n.removed.Store(true)
+	} else if self && n.removed.Swap(false) {
+		n.clearRemoved()
 	}
 	return b[4+l:], nil
 }
@@ -369,6 +384,15 @@ func (n *Node) markRemoved() {
 			n.log.Warn("ensemble: recording the removal", "err", err)
 		}
 	}
+}
+
+// clearRemoved forgets a recorded removal once the member is in the
+// configuration again.
+func (n *Node) clearRemoved() {
+	if err := os.Remove(filepath.Join(n.cfg.DataDir, removedMarker)); err != nil && !os.IsNotExist(err) {
+		n.log.Warn("ensemble: clearing the removal record", "err", err)
+	}
+	n.log.Info("ensemble: this member is in the configuration again")
 }
 
 // admitPeer decides whether a peer that introduces itself may talk to this

@@ -96,6 +96,10 @@ var (
 	ErrRemoved = errors.New("ensemble: this member was removed from the ensemble's configuration")
 	// ErrNoLeader: no leader became known in time to take a proposal.
 	ErrNoLeader = errors.New("ensemble: no leader")
+	// ErrRejoined: this member, catching up under an id used before, applied
+	// its old removal and then its new addition; it stops so that a restart
+	// resumes from its log with a clean Raft state.
+	ErrRejoined = errors.New("ensemble: rejoined under an id removed earlier; restarting to resume from the log")
 )
 
 // removedMarker is written into DataDir when the member learns that it was
@@ -132,6 +136,11 @@ type Node struct {
 	// the removal); a tombstoned member that comes back is told so.
 	tombstones map[uint64]uint64
 	removed    atomic.Bool
+	// bootIndex is the last log index in storage when the process started;
+	// removedLive records that this process applied its own removal from an
+	// entry it received (not replayed), see applyConfChange.
+	bootIndex   uint64
+	removedLive bool
 
 	leader         atomic.Uint64
 	onLeaderChange func(leader uint64)
@@ -183,6 +192,7 @@ func New(cfg Config) (*Node, error) {
 		reads: readIndexes{waits: map[uint64]chan uint64{}},
 		stop:  make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
+	n.bootIndex, _ = store.mem.LastIndex()
 	t, err := newTransport(cfg.ID, cfg.EnsembleID, listen, n.log)
 	if err != nil {
 		_ = store.close()

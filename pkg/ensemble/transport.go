@@ -276,10 +276,25 @@ func (t *Transport) serveConn(c net.Conn) {
 			t.log.Warn("ensemble: undecodable message from a peer", "peer", from, "err", err)
 			return
 		}
-		if err := t.recv(context.Background(), m); err != nil && !errors.Is(err, context.Canceled) {
-			t.log.Debug("ensemble: step", "err", err)
+		if err := t.step(m); err != nil {
+			t.log.Debug("ensemble: step", "from", from, "type", m.Type, "err", err)
 		}
 	}
+}
+
+// proposalWait bounds how long a forwarded proposal may wait for this member
+// to know a leader. Raft takes a proposal only while a leader is known and
+// would otherwise block the whole stream, appends and votes behind it, until
+// one is; a dropped proposal fails the client's request, which it retries.
+const proposalWait = 100 * time.Millisecond
+
+func (t *Transport) step(m pb.Message) error {
+	if m.Type != pb.MsgProp {
+		return t.recv(context.Background(), m)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), proposalWait)
+	defer cancel()
+	return t.recv(ctx, m)
 }
 
 // AddPeer starts a stream to a member.

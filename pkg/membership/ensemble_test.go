@@ -3,6 +3,7 @@ package membership
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"slices"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,6 +85,19 @@ func (f *fakeSet) startPod(id uint64) {
 	f.revision[id] = f.current
 }
 
+// superviseOnce starts again any member process that exited, as a kubelet
+// restarts a pod's container.
+func (f *fakeSet) superviseOnce() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, p := range f.procs {
+		if p.Exited() {
+			f.t.Logf("member %d exited; starting it again", id)
+			p.StartAgain()
+		}
+	}
+}
+
 func (f *fakeSet) restartPod(id uint64) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -148,6 +163,7 @@ func (f *fakeSet) converge(ctx context.Context, desired int, expect ...Action) [
 	var lastWait string
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
+		f.superviseOnce()
 		hc := f.dialer()
 		ens := f.ensemble(hc)
 		pods, leader := ens.Observe(ctx, f.pods(ctx, hc))
@@ -206,13 +222,36 @@ func (f *fakeSet) publish(leader *adminapi.Status) {
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 	for _, addr := range servers {
-		c, _, err := zk.Connect([]string{addr}, 5*time.Second, zk.WithLogger(quiet{}))
-		if err != nil {
-			f.t.Fatal(err)
+		var data []byte
+		var err error
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			var c *zk.Conn
+			if c, _, err = zk.Connect([]string{addr}, 5*time.Second, zk.WithLogger(quiet{})); err != nil {
+				f.t.Fatal(err)
+			}
+			data, _, err = c.Get("/zookeeper/config")
+			c.Close()
+			if err == nil || time.Now().After(deadline) {
+				break
+			}
+			f.t.Logf("/zookeeper/config on %s: %v; again", addr, err)
+			f.superviseOnce()
 		}
-		data, _, err := c.Get("/zookeeper/config")
-		c.Close()
 		if err != nil {
+			f.mu.Lock()
+			for _, p := range f.procs {
+				if p.Addr == addr {
+					_ = syscall.Kill(p.Pid(), syscall.SIGQUIT)
+					time.Sleep(time.Second)
+					f.t.Logf("%s log:\n%s", addr, p.Log())
+					if resp, err := http.Get("http://" + p.AdminAddr + "/v1/status"); err == nil {
+						b, _ := io.ReadAll(resp.Body)
+						resp.Body.Close()
+						f.t.Logf("status: %s", b)
+					}
+				}
+			}
+			f.mu.Unlock()
 			f.t.Fatalf("/zookeeper/config on %s: %v", addr, err)
 		}
 		var got []uint64
@@ -370,6 +409,12 @@ func TestMembershipAgainstRealMembers(t *testing.T) {
 	f.converge(ctx, 1)
 	if f.replicas != 1 || !slices.Equal(f.published, []uint64{1}) {
 		t.Fatalf("after 1: replicas %d, published %v", f.replicas, f.published)
+	}
+	// Ids 2 and 3 again, on new volumes: each replays its old removal while
+	// catching up and must still become a voter.
+	f.converge(ctx, 3)
+	if !slices.Equal(f.published, []uint64{1, 2, 3}) {
+		t.Fatalf("after 3 again: published %v", f.published)
 	}
 	w.finish(t)
 }

@@ -36,7 +36,9 @@ func (c *conn) handshake(body []byte) bool {
 		seq := s.register(&pendingReq{handshake: done})
 		var to [4]byte
 		binary.BigEndian.PutUint32(to[:], uint32(timeout))
-		if s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: to[:]}) != nil {
+		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: to[:]}); err != nil {
+			s.takePending(seq)
+			s.logger.Info("closing a new connection: its session could not be proposed", "err", err)
 			return false
 		}
 		select {

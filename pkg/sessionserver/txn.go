@@ -36,8 +36,22 @@ type txn struct {
 
 var errBadTxn = errors.New("sessionserver: malformed transaction")
 
+// txnHeaderSize is the encoded size of a txn without its auth IDs and body:
+// type, sid, cxid, time, origin, seq, super, the ID count, the body length.
+const txnHeaderSize = 4 + 8 + 4 + 8 + 8 + 8 + 1 + 4 + 4
+
+// encodedSize is exactly how many bytes encode writes, so its buffer is
+// allocated once (every write request is encoded on its way to the log).
+func (t *txn) encodedSize() int {
+	n := txnHeaderSize + len(t.Body)
+	for _, id := range t.Auth.IDs {
+		n += 4 + len(id.Scheme) + 4 + len(id.ID)
+	}
+	return n
+}
+
 func (t *txn) encode() []byte {
-	e := wire.NewEncoder(make([]byte, 0, 64+len(t.Body)))
+	e := wire.NewEncoder(make([]byte, 0, t.encodedSize()))
 	e.WriteInt32(t.Type)
 	e.WriteInt64(t.SID)
 	e.WriteInt32(t.Cxid)
