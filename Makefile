@@ -26,8 +26,11 @@ SERVER_IMAGE   ?= docker.io/zkensemble/server:dev
 MANAGER_IMAGE  ?= docker.io/zkensemble/manager:dev
 export SERVER_IMAGE MANAGER_IMAGE
 
-# Short fuzzing in `make test`; `make fuzz FUZZTIME=10m` for a longer run.
-FUZZTIME ?= 15s
+# Short fuzzing in `make test`, counted in executions: a time limit can end a
+# run mid-minimization on a loaded machine and report "context deadline
+# exceeded". `make fuzz FUZZTIME=10m FUZZTIME_DISPATCH=10m` for a longer run.
+FUZZTIME ?= 500000x
+FUZZTIME_DISPATCH ?= 40000x
 
 .PHONY: all
 all: build
@@ -110,7 +113,7 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 test: deps fmt-check vet verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
-	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)
 	$(MAKE) e2e
 
 .PHONY: e2e
@@ -134,7 +137,7 @@ race: ## The packages under the race detector.
 fuzz: ## Fuzz the wire decoder and the request dispatcher for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
-	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME) ./pkg/sessionserver/
+	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/sessionserver/
 
 ##@ Benchmarks
 
