@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -241,8 +240,6 @@ func (f *fakeSet) publish(leader *adminapi.Status) {
 			f.mu.Lock()
 			for _, p := range f.procs {
 				if p.Addr == addr {
-					_ = syscall.Kill(p.Pid(), syscall.SIGQUIT)
-					time.Sleep(time.Second)
 					f.t.Logf("%s log:\n%s", addr, p.Log())
 					if resp, err := http.Get("http://" + p.AdminAddr + "/v1/status"); err == nil {
 						b, _ := io.ReadAll(resp.Body)
