@@ -187,10 +187,11 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 		id := n + 1
 		p.pods[id] = pod
 		pods[id] = membership.Pod{
-			ID:       id,
-			Exists:   pod.DeletionTimestamp.IsZero(),
-			Ready:    podReady(pod),
-			UpToDate: p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
+			ID:          id,
+			Exists:      pod.DeletionTimestamp.IsZero(),
+			Ready:       podReady(pod),
+			NotReadyFor: notReadyFor(pod),
+			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
 		}
 	}
 	ens := p.r.ensemble(p.n)
@@ -205,6 +206,20 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
 	}
 	return o, nil
+}
+
+// notReadyFor is how long the pod has not been ready (0 when it is).
+func notReadyFor(pod *corev1.Pod) time.Duration {
+	since := pod.CreationTimestamp.Time
+	for _, c := range pod.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			if c.Status == corev1.ConditionTrue {
+				return 0
+			}
+			since = c.LastTransitionTime.Time
+		}
+	}
+	return time.Since(since)
 }
 
 func podReady(pod *corev1.Pod) bool {

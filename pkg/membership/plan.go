@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 )
@@ -20,6 +21,8 @@ type Pod struct {
 	UpToDate bool
 	// Admin is the member's own admin status; nil when it does not answer.
 	Admin *adminapi.Status
+	// NotReadyFor is how long the pod has been not ready (0 when ready).
+	NotReadyFor time.Duration
 }
 
 // Observation is everything one decision rests on.
@@ -78,6 +81,13 @@ type Step struct {
 
 func (s Step) String() string { return fmt.Sprintf("%s(%d): %s", s.Action, s.Member, s.Reason) }
 
+// FailedAfter is how long a voter's pod may run without being ready, while
+// the leader does not hear from the member, before the member is replaced:
+// removed from the configuration, then added again as a learner on whatever
+// its volume now holds (a lost volume must not come back as the same voter,
+// with its log and its vote forgotten).
+const FailedAfter = 45 * time.Second
+
 // quorum is the majority of n voters.
 func quorum(n int) int { return n/2 + 1 }
 
@@ -133,6 +143,20 @@ func Plan(o Observation) Step {
 		return Step{Action: Wait, Member: l.ID, Reason: fmt.Sprintf("learner %d catching up (lag %d entries)", l.ID, l.Lag)}
 	}
 
+	// A voter whose pod runs but has not answered the leader for a long time
+	// (a crash loop, a lost volume) is replaced, if the rest keep a quorum.
+	for _, v := range voters {
+		p, ok := o.Pods[v.ID]
+		if v.ID == leaderID || v.Active || !ok || !p.Exists || p.NotReadyFor < FailedAfter {
+			continue
+		}
+		n, down := healthy(v.ID)
+		if need := quorum(len(voters) - 1); n < need {
+			return Step{Action: Refuse, Member: v.ID, Reason: fmt.Sprintf("member %d has failed for %s, but removing it would leave %d healthy voters, below the quorum of %d (not answering: %v)", v.ID, p.NotReadyFor.Round(time.Second), n, need, down)}
+		}
+		return Step{Action: RemoveMember, Member: v.ID, Reason: fmt.Sprintf("member %d has not answered the leader for %s while its pod runs: replace it (it rejoins as a learner)", v.ID, p.NotReadyFor.Round(time.Second))}
+	}
+
 	// Clients learn a change only after it has committed.
 	ids := make([]uint64, len(voters))
 	for i, v := range voters {
@@ -166,7 +190,11 @@ func Plan(o Observation) Step {
 		}
 		return Step{Action: RemoveMember, Member: k, Reason: fmt.Sprintf("scale down from %d to %d voters", len(voters), o.Desired)}
 	case len(voters) < o.Desired:
-		k := highest + 1
+		// The lowest id missing: after a failed member was replaced, its id.
+		k := uint64(1)
+		for slices.ContainsFunc(voters, func(v adminapi.Member) bool { return v.ID == k }) {
+			k++
+		}
 		if n, down := healthy(0); len(down) > 0 {
 			return Step{Action: Refuse, Member: k, Reason: fmt.Sprintf("scale-up waits for a healthy ensemble: %d of %d voters answer the leader (not answering: %v)", n, len(voters), down)}
 		}

@@ -82,3 +82,28 @@ func TestPlan(t *testing.T) {
 		})
 	}
 }
+
+func TestPlanReplacesFailedMember(t *testing.T) {
+	v1, v2, v3 := voter(1), voter(2), voter(3)
+	v2.Active = false
+	pods := readyPods(1, 2, 3)
+	p := pods[2]
+	p.Ready, p.Admin, p.NotReadyFor = false, nil, 2*FailedAfter
+	pods[2] = p
+	s := Plan(Observation{Desired: 3, Replicas: 3, Pods: pods, Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7})
+	if s.Action != RemoveMember || s.Member != 2 {
+		t.Fatalf("failed member: %s", s)
+	}
+	// Not yet failed long enough: wait for it like any restart.
+	p.NotReadyFor = FailedAfter / 2
+	pods[2] = p
+	if s := Plan(Observation{Desired: 3, Replicas: 3, Pods: pods, Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7}); s.Action == RemoveMember {
+		t.Fatalf("removed a member that is only restarting: %s", s)
+	}
+	// After the removal is published, the same id comes back first.
+	pods[2] = Pod{ID: 2, Exists: true, Admin: &adminapi.Status{ID: 2}}
+	s = Plan(Observation{Desired: 3, Replicas: 3, Pods: pods, Leader: leaderStatus(1, 9, v1, v3), Published: []uint64{1, 3}, PublishedVersion: 9})
+	if s.Action != AddLearner || s.Member != 2 {
+		t.Fatalf("re-adding: %s", s)
+	}
+}
