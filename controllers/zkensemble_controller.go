@@ -259,6 +259,10 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 			return fmt.Errorf("no leader to carry out %s", s.Action)
 		}
 		err = p.r.ensemble(p.n).Execute(actx, s, obs.Leader.ID)
+		if pod, ok := p.pods[s.Member]; err == nil && s.Replace && ok {
+			// A new pod starts at once; the old one may sit in a crash loop's back-off.
+			err = client.IgnoreNotFound(p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}))
+		}
 	}
 	if err != nil {
 		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepFailed", string(s.Action), "%s: %v", s.Reason, err)

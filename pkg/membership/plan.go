@@ -75,6 +75,10 @@ type Step struct {
 	Member   uint64
 	To       uint64 // TransferLeadership's target
 	Replicas int    // SetReplicas
+	// Replace marks the removal of a failed member: its pod is restarted
+	// after the removal commits, so it rejoins at once (not after a crash
+	// loop's back-off).
+	Replace bool
 	// Reason says what the step is for, in words for events and conditions.
 	Reason string
 }
@@ -154,7 +158,7 @@ func Plan(o Observation) Step {
 		if need := quorum(len(voters) - 1); n < need {
 			return Step{Action: Refuse, Member: v.ID, Reason: fmt.Sprintf("member %d has failed for %s, but removing it would leave %d healthy voters, below the quorum of %d (not answering: %v)", v.ID, p.NotReadyFor.Round(time.Second), n, need, down)}
 		}
-		return Step{Action: RemoveMember, Member: v.ID, Reason: fmt.Sprintf("member %d has not answered the leader for %s while its pod runs: replace it (it rejoins as a learner)", v.ID, p.NotReadyFor.Round(time.Second))}
+		return Step{Action: RemoveMember, Member: v.ID, Replace: true, Reason: fmt.Sprintf("member %d has not answered the leader for %s while its pod runs: replace it (it rejoins as a learner)", v.ID, p.NotReadyFor.Round(time.Second))}
 	}
 
 	// Clients learn a change only after it has committed.

@@ -91,7 +91,7 @@ func TestPlanReplacesFailedMember(t *testing.T) {
 	p.Ready, p.Admin, p.NotReadyFor = false, nil, 2*FailedAfter
 	pods[2] = p
 	s := Plan(Observation{Desired: 3, Replicas: 3, Pods: pods, Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7})
-	if s.Action != RemoveMember || s.Member != 2 {
+	if s.Action != RemoveMember || s.Member != 2 || !s.Replace {
 		t.Fatalf("failed member: %s", s)
 	}
 	// Not yet failed long enough: wait for it like any restart.
