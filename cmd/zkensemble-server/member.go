@@ -26,6 +26,7 @@ type memberFlags struct {
 	bootstrapFile string
 	hostname      string // tests: instead of os.Hostname
 	listen        string // replication listen address, when not the advertised one
+	peerAddr      func(id uint64) string
 }
 
 // member is this process's place in the replicated log: an ensemble of one
@@ -72,7 +73,7 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
 		return nil, err
 	}
-	node, err := ensemble.New(ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen,
+	node, err := ensemble.New(ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
 		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
 		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
 	if err != nil {

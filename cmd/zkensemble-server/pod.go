@@ -60,6 +60,12 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 	}
 	flags.myid = id
 	flags.listen = fmt.Sprintf("0.0.0.0:%d", podQuorumPort)
+	flags.peerAddr = func(member uint64) string {
+		if member == 0 || member > 255 {
+			return ""
+		}
+		return fmt.Sprintf("%s-%d.%s:%d", set, member-1, flags.podDomain, podQuorumPort)
+	}
 	cfg.Servers = map[uint64]string{id: line(id)}
 	if ensemble.HasState(cfg.DataDir) {
 		logger.Info("restarting from the member's log", "id", id)

@@ -82,6 +82,9 @@ func TestPodMember(t *testing.T) {
 			if got := cfg.Servers[tc.wantID]; got != want {
 				t.Fatalf("own server line %q, want %q", got, want)
 			}
+			if got := flags.peerAddr(5); got != "zk-4.zk-peers.ns.svc.cluster.local:2888" {
+				t.Fatalf("address of member 5: %q", got)
+			}
 			_, err = os.Stat(filepath.Join(data, "stale"))
 			if stale := err == nil; stale != tc.wantStale {
 				t.Fatalf("moved aside: %v, want %v", stale, tc.wantStale)

@@ -31,6 +31,11 @@ type Config struct {
 	// Peers maps every initial member's id to its replication address
 	// (host:port). Peers[ID] is where this member listens.
 	Peers map[uint64]string
+	// PeerAddr, when set, names the replication address of a member that is
+	// in neither Peers nor the log yet (pods: <set>-<id-1>.<domain>:2888), so
+	// a member restarting on a log that predates the current configuration
+	// can still answer the leader.
+	PeerAddr func(id uint64) string
 	// ListenAddr, when set, is where the member listens instead of Peers[ID]
 	// (a pod listens on all interfaces and is reached by its DNS name).
 	ListenAddr string
@@ -277,6 +282,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 	for id, addr := range cfg.Peers {
 		t.AddPeer(id, addr)
 	}
+	t.resolve = cfg.PeerAddr
 	t.start()
 	n.applyc = make(chan *applyJob, 64)
 	applied := make(chan struct{})

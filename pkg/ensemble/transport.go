@@ -38,6 +38,9 @@ type Transport struct {
 	report   func(to uint64, m pb.Message, err error)
 	// admit says whether a peer may talk to this member (nil: anyone).
 	admit func(from uint64) error
+	// resolve gives the address of a member Raft writes to before this
+	// member has learned it from the log (nil: such messages are dropped).
+	resolve func(id uint64) string
 	// rejected learns why a peer refused this member.
 	rejected func(peer uint64, code byte, reason string)
 	// handlers receive non-Raft frames by kind (session touches, reconfig).
@@ -336,6 +339,14 @@ func (t *Transport) Send(msgs []pb.Message) {
 		t.mu.Lock()
 		p := t.peers[m.To]
 		t.mu.Unlock()
+		if p == nil && t.resolve != nil {
+			if addr := t.resolve(m.To); addr != "" {
+				t.AddPeer(m.To, addr)
+				t.mu.Lock()
+				p = t.peers[m.To]
+				t.mu.Unlock()
+			}
+		}
 		if p == nil {
 			continue
 		}
