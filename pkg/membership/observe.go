@@ -51,13 +51,32 @@ func (e Ensemble) Observe(ctx context.Context, pods map[uint64]Pod) (map[uint64]
 		}()
 	}
 	wg.Wait()
-	var leader *adminapi.Status
-	for _, p := range out {
-		if p.Admin != nil && p.Admin.Role == adminapi.RoleLeader && (leader == nil || p.Admin.Term > leader.Term) {
-			leader = p.Admin
+	return out, pickLeader(out)
+}
+
+// pickLeader is the member that says it leads and that the most members
+// follow (then the highest term): a member restarted on a stale log can
+// briefly believe it leads a configuration of its own, and must not be taken
+// for the ensemble's leader.
+func pickLeader(pods map[uint64]Pod) *adminapi.Status {
+	followers := map[uint64]int{}
+	for _, p := range pods {
+		if p.Admin != nil && p.Admin.LeaderID != 0 {
+			followers[p.Admin.LeaderID]++
 		}
 	}
-	return out, leader
+	var leader *adminapi.Status
+	for _, p := range pods {
+		a := p.Admin
+		if a == nil || a.Role != adminapi.RoleLeader {
+			continue
+		}
+		if leader == nil || followers[a.ID] > followers[leader.ID] ||
+			followers[a.ID] == followers[leader.ID] && a.Term > leader.Term {
+			leader = a
+		}
+	}
+	return leader
 }
 
 // Execute carries out an admin-API step through the leader. Steps on

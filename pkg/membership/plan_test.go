@@ -107,3 +107,14 @@ func TestPlanReplacesFailedMember(t *testing.T) {
 		t.Fatalf("re-adding: %s", s)
 	}
 }
+
+func TestPickLeaderIgnoresAStaleSelfLeader(t *testing.T) {
+	pods := map[uint64]Pod{
+		1: {ID: 1, Exists: true, Admin: &adminapi.Status{ID: 1, Role: adminapi.RoleLeader, LeaderID: 1, Term: 4}},
+		2: {ID: 2, Exists: true, Admin: &adminapi.Status{ID: 2, Role: adminapi.RoleLeader, LeaderID: 2, Term: 9}},
+		3: {ID: 3, Exists: true, Admin: &adminapi.Status{ID: 3, Role: adminapi.RoleFollower, LeaderID: 1, Term: 4}},
+	}
+	if l := pickLeader(pods); l == nil || l.ID != 1 {
+		t.Fatalf("picked %+v; want member 1, which member 3 follows", l)
+	}
+}

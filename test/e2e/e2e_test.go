@@ -56,7 +56,6 @@ func TestE2E(t *testing.T) {
 	t.Run("scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
 	t.Run("rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
 	t.Run("delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
-	t.Run("delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
 	t.Run("operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
 	t.Run("scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
 	t.Run("uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
@@ -380,59 +379,6 @@ func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
 	t.Logf("all 3 ready again after %s", time.Since(start).Round(time.Second))
 	writes := f.finish(publishedList(t, ns, name))
 	t.Logf("%d acknowledged writes verified; no session expired", writes)
-}
-
-// deleteFollowerVolume: a follower loses its pod and its volume; it comes
-// back empty, catches up from the leader, and serves the data.
-func deleteFollowerVolume(t *testing.T, ctx context.Context, ns, name string) {
-	z := getZKE(t, ctx, ns, name)
-	var pod string
-	for _, m := range z.Status.Members {
-		if m.Role == "follower" {
-			pod = m.Pod
-		}
-	}
-	if pod == "" {
-		t.Fatalf("no follower in %+v", z.Status.Members)
-	}
-	pvc := &corev1.PersistentVolumeClaim{}
-	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "data-" + pod}, pvc); err != nil {
-		t.Fatal(err)
-	}
-	oldUID := pvc.UID
-	start := time.Now()
-	k.must(t, k.kubectl, "-n", ns, "delete", "pvc", "data-"+pod, "--wait=false")
-	k.must(t, k.kubectl, "-n", ns, "delete", "pod", pod, "--wait=false")
-	eventually(t, 2*time.Minute, func() error {
-		p := &corev1.PersistentVolumeClaim{}
-		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "data-" + pod}, p); err != nil {
-			return err
-		}
-		if p.UID == oldUID {
-			return fmt.Errorf("volume not replaced yet")
-		}
-		return nil
-	})
-	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
-	addr := fmt.Sprintf("%s.%s-peers.%s.svc.cluster.local:2181", pod, name, ns)
-	c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := c.Sync(cctx, "/"); err != nil {
-		t.Fatal(err)
-	}
-	if d, _, err := c.Get(cctx, "/hello"); err != nil || string(d) != "v2" {
-		t.Fatalf("%s on a new volume reads /hello = %q, %v", pod, d, err)
-	}
-	kids, _, err := c.Children(cctx, "/fleet")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("%s back on a new volume after %s, serving the data (%d fleet clients' trees)", pod, time.Since(start).Round(time.Second), len(kids))
 }
 
 // operatorCrashes kills the manager right after each step it records, so
