@@ -130,8 +130,8 @@ kind-e2e: build tools ## End-to-end suite on a new kind cluster (needs Docker an
 	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name zkensemble-e2e > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG hack/e2e.sh; rc=$$?; kind delete cluster --name zkensemble-e2e; exit $$rc
 
 .PHONY: race
-race: ## The packages under the race detector.
-	$(GO) test -race -count=1 -timeout 20m ./pkg/...
+race: ## The packages under the race detector (-short: tests that drive separate server processes, which the detector does not instrument, run once in the main pass).
+	$(GO) test -race -short -count=1 -timeout 20m ./pkg/...
 
 .PHONY: fuzz
 fuzz: ## Fuzz the wire decoder and the request dispatcher for FUZZTIME each.

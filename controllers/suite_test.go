@@ -142,7 +142,7 @@ func startEnv() (*env, error) {
 			cancel()
 			return nil, fmt.Errorf("webhook server at %s: %w", addr, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // poll interval until the deadline
 	}
 	c, err := client.New(cfg, client.Options{Scheme: scheme})
 	if err != nil {
@@ -164,7 +164,7 @@ func zapLevel() zapcore.Level {
 func namespace(t *testing.T) string {
 	t.Helper()
 	if testEnv == nil {
-		t.Skip("envtest assets not available")
+		t.Skip("envtest assets (kube-apiserver, etcd) not available: run `make envtest-assets`; `make test` sets ZKE_REQUIRE_ENVTEST and fails instead")
 	}
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "zke-test-"}}
 	if err := testEnv.client.Create(context.Background(), ns); err != nil {
@@ -185,6 +185,6 @@ func eventually(t *testing.T, d time.Duration, f func() error) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not within %s: %v", d, err)
 		}
-		time.Sleep(100 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond) // poll interval until the deadline
 	}
 }

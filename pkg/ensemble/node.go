@@ -372,6 +372,8 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 	defer cancel()
 	err := n.rn.Propose(pctx, data)
 	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
+		st := n.rn.Status()
+		n.log.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term, "knownLeader", n.leader.Load())
 		return ErrNoLeader
 	}
 	if errors.Is(err, raft.ErrStopped) {

@@ -68,8 +68,17 @@ func TestEnsembleMovesAndTracker(t *testing.T) {
 			victim = uint64(i + 1)
 		}
 	}
-	if _, _, err := admin.Reconfig(ctx, nil, []string{strconv.FormatUint(victim, 10)}, nil, -1); err != nil {
-		t.Fatalf("reconfig: %v", err)
+	// ZooKeeper refuses a reconfig until the remaining followers are synced
+	// with the leader (NewConfigNoQuorum), which takes a moment after start.
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		_, _, err := admin.Reconfig(ctx, nil, []string{strconv.FormatUint(victim, 10)}, nil, -1)
+		if err == nil {
+			break
+		}
+		if !strings.Contains(err.Error(), "no quorum of new config") || time.Now().After(deadline) {
+			t.Fatalf("reconfig: %v", err)
+		}
+		time.Sleep(200 * time.Millisecond) // retry interval while the followers sync
 	}
 	want := ens.Servers[victim-1].Addr
 	deadline := time.Now().Add(20 * time.Second)

@@ -119,7 +119,7 @@ func eventually(t *testing.T, d time.Duration, f func() error) {
 		if time.Now().After(deadline) {
 			t.Fatalf("not within %s: %v", d, err)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(250 * time.Millisecond) // poll interval until the deadline
 	}
 }
 

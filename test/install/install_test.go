@@ -46,7 +46,7 @@ func tool(t *testing.T, env, name string) string {
 	if os.Getenv("ZKE_REQUIRE_ENVTEST") != "" {
 		t.Fatalf("%s not found (set %s or run `make tools envtest-assets`)", name, env)
 	}
-	t.Skipf("%s not found", name)
+	t.Skipf("%s not found (run `make tools envtest-assets`; `make test` sets ZKE_REQUIRE_ENVTEST and fails instead)", name)
 	return ""
 }
 
