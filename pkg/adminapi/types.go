@@ -47,6 +47,9 @@ type Status struct {
 	AppliedIndex uint64 `json:"appliedIndex"`
 	// CaughtUp is true when this member is in the configuration and has applied what the leader committed.
 	CaughtUp bool `json:"caughtUp"`
+	// DataLost is true when the leader counts on log entries this member does
+	// not have (its volume was lost): it must be removed and added again.
+	DataLost bool `json:"dataLost,omitempty"`
 	// ConfigVersion is the version of /zookeeper/config (the zxid of the change that produced it).
 	ConfigVersion int64 `json:"configVersion"`
 	// Members is the current configuration; leader-only fields are filled when the answering member leads.

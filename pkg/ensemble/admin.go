@@ -43,6 +43,9 @@ const readyBudget = 500 * time.Millisecond
 // The server's /readyz calls it; liveness (/healthz) is just the process
 // answering.
 func (n *Node) Ready() error {
+	if err := n.DataLost(); err != nil {
+		return err
+	}
 	if n.role() == adminapi.RoleNone {
 		return errors.New("not a member of the current configuration")
 	}
@@ -64,6 +67,7 @@ func (n *Node) AdminStatus(info AdminInfo) *adminapi.Status {
 	s := &adminapi.Status{
 		ID: n.cfg.ID, EnsembleID: info.EnsembleID, Role: n.role(), LeaderID: n.Leader(), Term: st.Term,
 		CommitIndex: st.Commit, AppliedIndex: n.appliedIndex.Load(), CaughtUp: n.Ready() == nil,
+		DataLost: n.DataLost() != nil,
 	}
 	if info.Zxid != nil {
 		s.Zxid = info.Zxid()

@@ -116,15 +116,8 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		delete(n.tombstones, m.ID) // an id may be used again by a new, empty member
 		if m.ID == n.cfg.ID && n.removed.Swap(false) {
 			// This member, joining afresh under an id used before, applied
-			// the old removal on its way to its own addition. Raft's state
-			// after that sequence keeps it from forwarding proposals; the
-			// same log replayed at start does not, so stop and restart.
+			// the old removal on its way to its own addition.
 			n.clearRemoved()
-			if n.removedLive {
-				n.removedLive = false
-				n.log.Warn("ensemble: re-added after applying an old removal of this id; stopping to restart from the log")
-				n.fail(ErrRejoined)
-			}
 		}
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
@@ -134,7 +127,6 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		n.tombstones[cc.NodeID] = e.Index
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
-			n.removedLive = e.Index > n.bootIndex
 			n.log.Info("ensemble: this member was removed from the configuration")
 		} else {
 			n.transport.RemovePeer(cc.NodeID)

@@ -101,10 +101,6 @@ var (
 	ErrRemoved = errors.New("ensemble: this member was removed from the ensemble's configuration")
 	// ErrNoLeader: no leader became known in time to take a proposal.
 	ErrNoLeader = errors.New("ensemble: no leader")
-	// ErrRejoined: this member, catching up under an id used before, applied
-	// its old removal and then its new addition; it stops so that a restart
-	// resumes from its log with a clean Raft state.
-	ErrRejoined = errors.New("ensemble: rejoined under an id removed earlier; restarting to resume from the log")
 )
 
 // removedMarker is written into DataDir when the member learns that it was
@@ -141,11 +137,8 @@ type Node struct {
 	// the removal); a tombstoned member that comes back is told so.
 	tombstones map[uint64]uint64
 	removed    atomic.Bool
-	// bootIndex is the last log index in storage when the process started;
-	// removedLive records that this process applied its own removal from an
-	// entry it received (not replayed), see applyConfChange.
-	bootIndex   uint64
-	removedLive bool
+
+	loss dataLoss
 
 	leader         atomic.Uint64
 	onLeaderChange func(leader uint64)
@@ -197,7 +190,6 @@ func New(cfg Config) (*Node, error) {
 		reads: readIndexes{waits: map[uint64]chan uint64{}},
 		stop:  make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
-	n.bootIndex, _ = store.mem.LastIndex()
 	t, err := newTransport(cfg.ID, cfg.EnsembleID, listen, n.log)
 	if err != nil {
 		_ = store.close()
@@ -266,7 +258,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		n.rn = raft.StartNode(rc, peers)
 	}
-	t.recv = n.rn.Step
+	t.recv = n.step
 	t.report = func(to uint64, m pb.Message, err error) {
 		if m.Type == pb.MsgSnap {
 			status := raft.SnapshotFinish
@@ -358,28 +350,53 @@ func (n *Node) fail(err error) {
 }
 
 // Propose submits a transaction (sessionserver.Log). A follower forwards it
-// to the leader (Raft's MsgProp). Without a known leader it waits up to an
-// election timeout for one, then fails with ErrNoLeader, so the session
-// server drops the connection and the client retries on another member.
+// to the leader as Raft would (a MsgProp), but through the transport itself:
+// raft.Node stops taking proposals when a member applies its own removal and
+// takes them again only when the leader changes, so a member re-added under
+// an id used before (it replays that removal while catching up) could never
+// propose. Without a known leader Propose waits up to two election timeouts
+// for one, then fails with ErrNoLeader, so the session server drops the
+// connection and the client retries on another member.
 func (n *Node) Propose(ctx context.Context, data []byte) error {
-	select {
-	case <-n.done:
-		return n.closedErr()
-	default:
-	}
-	// raft.Node.Propose blocks while no leader is known; bound that wait.
 	pctx, cancel := context.WithTimeout(ctx, 2*n.cfg.electionTimeout())
 	defer cancel()
-	err := n.rn.Propose(pctx, data)
-	if err != nil && ctx.Err() == nil && pctx.Err() != nil {
-		st := n.rn.Status()
-		n.log.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term, "knownLeader", n.leader.Load())
-		return ErrNoLeader
+	for {
+		select {
+		case <-n.done:
+			return n.closedErr()
+		default:
+		}
+		if n.removed.Load() {
+			return fmt.Errorf("%w: not taking proposals", ErrRemoved)
+		}
+		switch leader := n.leader.Load(); leader {
+		case n.cfg.ID:
+			err := n.rn.Propose(pctx, data)
+			if errors.Is(err, raft.ErrStopped) {
+				return n.closedErr()
+			}
+			if err != nil && ctx.Err() == nil && pctx.Err() != nil {
+				return ErrNoLeader // lost the office while proposing
+			}
+			return err
+		case 0:
+		default:
+			n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: []pb.Entry{{Data: data}}}})
+			return nil
+		}
+		select {
+		case <-pctx.Done():
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			st := n.rn.Status()
+			n.log.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
+			return ErrNoLeader
+		case <-n.done:
+			return n.closedErr()
+		case <-time.After(n.cfg.TickInterval):
+		}
 	}
-	if errors.Is(err, raft.ErrStopped) {
-		return n.closedErr()
-	}
-	return err
 }
 
 // TransferLeadership asks Raft to hand leadership to transferee.

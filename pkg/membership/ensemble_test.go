@@ -6,6 +6,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -42,7 +44,19 @@ type fakeSet struct {
 }
 
 func newFakeSet(t *testing.T) *fakeSet {
-	return &fakeSet{t: t, bin: refzk.BuildOurs(t), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
+	_ = t.TempDir() // its removal is registered first, so it runs after the log dump below
+	f := &fakeSet{t: t, bin: refzk.BuildOurs(t), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		for id, p := range f.procs {
+			_ = os.WriteFile(fmt.Sprintf("/tmp/member-%d.log", id), []byte(p.Log()), 0o644)
+		}
+	})
+	return f
 }
 
 func (f *fakeSet) setReplicas(n int) {
@@ -92,6 +106,19 @@ func (f *fakeSet) superviseOnce() {
 			p.StartAgain()
 		}
 	}
+}
+
+// freshVolume stops member id, empties its data directory and starts it
+// again as a joining member: a pod back on a new (or emptied) volume.
+func (f *fakeSet) freshVolume(id uint64) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := f.procs[id]
+	p.Stop()
+	if err := os.RemoveAll(filepath.Join(p.DataDir, "version-2")); err != nil {
+		f.t.Fatal(err)
+	}
+	p.StartAgain()
 }
 
 func (f *fakeSet) restartPod(id uint64) {
@@ -197,6 +224,10 @@ func (f *fakeSet) converge(ctx context.Context, desired int, expect ...Action) [
 				// A step may fail (leadership moved, a learner not caught up
 				// yet); the next pass observes again.
 				f.t.Logf("step %s failed: %v", s.Action, err)
+			} else if s.Replace {
+				// The controller deletes the pod; in pod mode the server moves
+				// its removed state aside and joins afresh.
+				f.freshVolume(s.Member)
 			}
 		}
 		hc.CloseIdleConnections()
@@ -353,9 +384,10 @@ func actions(steps []Step) []Action {
 	return a
 }
 
-// TestMembershipAgainstRealMembers drives real members through
-// 1→3→5→3→1 and a rolling restart with the planner, the controller
-// crashing after every step, while a session writes.
+// TestMembershipAgainstRealMembers drives real members through 1→3→5, the
+// loss of a follower's volume, a rolling restart, 5→3→1 and 1→3 again on
+// ids used before, with the planner, the controller crashing after every
+// step, while a session writes.
 func TestMembershipAgainstRealMembers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: starts member processes")
@@ -378,12 +410,40 @@ func TestMembershipAgainstRealMembers(t *testing.T) {
 		t.Fatalf("after 5: replicas %d, published %v", f.replicas, f.published)
 	}
 
+	// A follower loses its volume (not member 1, whose empty volume would
+	// bootstrap: the operator lists it as the seed only until the first
+	// publication). It reports the loss and is replaced at once.
+	hc := f.dialer()
+	_, leader := f.ensemble(hc).Observe(ctx, f.pods(ctx, hc))
+	victim := uint64(2)
+	if leader.ID == victim {
+		victim = 3
+	}
+	f.freshVolume(victim)
+	for deadline := time.Now().Add(time.Minute); ; {
+		pods, _ := f.ensemble(hc).Observe(ctx, f.pods(ctx, hc))
+		if a := pods[victim].Admin; a != nil && a.DataLost {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("member %d on an empty volume does not report its data lost", victim)
+		}
+		time.Sleep(50 * time.Millisecond) // poll interval, as the operator's periodic reconcile
+	}
+	steps = f.converge(ctx, 5)
+	if got := withoutRetries(actions(steps)); len(got) < 4 || got[0] != RemoveMember || !steps[0].Replace || steps[0].Member != victim ||
+		!slices.Equal(got[len(got)-3:], []Action{AddLearner, Promote, Publish}) {
+		t.Fatalf("lost volume of member %d: steps %v", victim, steps)
+	}
+	if !slices.Equal(f.published, []uint64{1, 2, 3, 4, 5}) {
+		t.Fatalf("after the replacement: published %v", f.published)
+	}
+
 	// Rolling change: every pod restarts, the leader last.
 	f.mu.Lock()
 	f.current++
 	f.mu.Unlock()
-	hc := f.dialer()
-	_, leader := f.ensemble(hc).Observe(ctx, f.pods(ctx, hc))
+	_, leader = f.ensemble(hc).Observe(ctx, f.pods(ctx, hc))
 	steps = f.converge(ctx, 5)
 	var restarted []uint64
 	for _, s := range steps {
@@ -403,6 +463,12 @@ func TestMembershipAgainstRealMembers(t *testing.T) {
 	f.converge(ctx, 1)
 	if f.replicas != 1 || !slices.Equal(f.published, []uint64{1}) {
 		t.Fatalf("after 1: replicas %d, published %v", f.replicas, f.published)
+	}
+	// Ids 2 and 3 again, on new volumes: each replays its old removal while
+	// catching up and must still become a voter.
+	f.converge(ctx, 3)
+	if !slices.Equal(f.published, []uint64{1, 2, 3}) {
+		t.Fatalf("after 3 again: published %v", f.published)
 	}
 	w.finish(t)
 }

@@ -134,6 +134,22 @@ func Plan(o Observation) Step {
 		return n, down
 	}
 
+	// A member that reports a lost log (its volume was deleted or replaced
+	// while the leader counts on what it had acknowledged) is replaced at
+	// once: removed, then added again as a learner that starts from nothing.
+	for _, m := range o.Leader.Members {
+		p, ok := o.Pods[m.ID]
+		if m.ID == leaderID || !ok || p.Admin == nil || !p.Admin.DataLost {
+			continue
+		}
+		if m.Role != adminapi.RoleLearner {
+			if n, down := healthy(m.ID); n < quorum(len(voters)-1) {
+				return Step{Action: Refuse, Member: m.ID, Reason: fmt.Sprintf("member %d lost its data, but removing it would leave %d healthy voters, below the quorum of %d (not answering: %v)", m.ID, n, quorum(len(voters)-1), down)}
+			}
+		}
+		return Step{Action: RemoveMember, Member: m.ID, Replace: true, Reason: fmt.Sprintf("member %d lost its data (its log is behind what the leader counts on): replace it (it rejoins as a learner)", m.ID)}
+	}
+
 	// A learner is a scale-up under way: finish it, or undo it if the spec
 	// no longer wants it.
 	for _, l := range learners {

@@ -1,6 +1,8 @@
 package membership
 
 import (
+	"time"
+
 	"strings"
 	"testing"
 
@@ -105,6 +107,38 @@ func TestPlanReplacesFailedMember(t *testing.T) {
 	s = Plan(Observation{Desired: 3, Replicas: 3, Pods: pods, Leader: leaderStatus(1, 9, v1, v3), Published: []uint64{1, 3}, PublishedVersion: 9})
 	if s.Action != AddLearner || s.Member != 2 {
 		t.Fatalf("re-adding: %s", s)
+	}
+}
+
+func TestPlanReplacesMemberThatLostItsData(t *testing.T) {
+	lost := func(pods map[uint64]Pod, id uint64) map[uint64]Pod {
+		p := pods[id]
+		p.Ready, p.NotReadyFor = false, time.Second
+		p.Admin = &adminapi.Status{ID: id, DataLost: true}
+		pods[id] = p
+		return pods
+	}
+	down := voter(3)
+	down.Active = false
+	learner := voter(4)
+	learner.Role = adminapi.RoleLearner
+	for _, tc := range []struct {
+		name    string
+		members []adminapi.Member
+		pods    map[uint64]Pod
+		want    Action
+		member  uint64
+	}{
+		{"a voter, at once", []adminapi.Member{voter(1), voter(2), voter(3)}, lost(readyPods(1, 2, 3), 2), RemoveMember, 2},
+		{"a learner", []adminapi.Member{voter(1), voter(2), voter(3), learner}, lost(readyPods(1, 2, 3, 4), 4), RemoveMember, 4},
+		{"not when the rest lose the quorum", []adminapi.Member{voter(1), voter(2), down}, lost(readyPods(1, 2, 3), 2), Refuse, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Plan(Observation{Desired: 3, Replicas: len(tc.pods), Pods: tc.pods, Leader: leaderStatus(1, 7, tc.members...), Published: []uint64{1, 2, 3}, PublishedVersion: 7})
+			if s.Action != tc.want || s.Member != tc.member || (s.Action == RemoveMember && !s.Replace) {
+				t.Fatalf("got %s (replace %v), want %s(%d)", s, s.Replace, tc.want, tc.member)
+			}
+		})
 	}
 }
 
