@@ -38,8 +38,9 @@ all: build
 ##@ Build
 
 .PHONY: build
-build: ## Build the server and the operator (manager) into bin/.
+build: ## Build the server, its command-line client (zkcli) and the operator (manager) into bin/.
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
+	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkcli ./cmd/zkcli
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/manager ./cmd/manager
 
 .PHONY: run

@@ -105,6 +105,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	switch step.Action {
 	case membership.Done:
+		for _, p := range obs.Pods {
+			if p.Exists && !p.Ready {
+				// A member still starting, or one that will report a lost
+				// volume once the leader reaches it: its pod may not change
+				// again to wake us, so look again soon.
+				return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
+			}
+		}
 		return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
 	case membership.Wait, membership.Refuse:
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil

@@ -59,6 +59,7 @@ The ensemble is running. To look further:
   $KUBECTL get zke demo -o yaml                 # status: members, roles, zxids, published list
   $KUBECTL get events --field-selector involvedObject.name=demo
   $KUBECTL scale zke demo --replicas=5           # one member at a time; watch with: $KUBECTL get zke demo -w
+  $KUBECTL exec demo-0 -- /zkcli -server demo-client:2181 ls /   # a client inside the cluster
   $KUBECTL port-forward svc/demo-client 2181:2181 &
   /usr/share/zookeeper/bin/zkCli.sh -server 127.0.0.1:2181
 Stop the local cluster with: make cluster-down (PURGE=1 also deletes its data).

@@ -290,3 +290,23 @@ func rawConnect(t *testing.T, addr string, sid int64, passwd []byte) *rawSession
 }
 
 func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, 5*time.Second) }
+
+// TestLeaderHandsOverOnStop: a leader stopped by SIGTERM (a pod deleted, a
+// node drained) hands its office to another voter before it exits, rather
+// than leaving the others to wait out an election timeout.
+func TestLeaderHandsOverOnStop(t *testing.T) {
+	ens := refzk.StartOursEnsemble(t, refzk.BuildOurs(t), 3, refzk.Options{TickTime: 2000})
+	leader := leaderOf(t, ens)
+	start := time.Now()
+	leader.Stop()
+	if !strings.Contains(leader.Log(), "handed leadership over before stopping") {
+		t.Fatalf("the stopped leader did not hand over:\n%s", leader.Log())
+	}
+	retry(t, "the new leader", func() error {
+		if l := ens.Leader(); l == nil || l == leader {
+			return errors.New("no new leader yet")
+		}
+		return nil
+	})
+	t.Logf("a new leader answered srvr %v after SIGTERM to the old one", time.Since(start))
+}

@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
@@ -138,7 +139,22 @@ func run(args []string) error {
 			case <-mctx.Done():
 			}
 		}()
-		if err := serve(mctx, srv, logger); err != nil {
+		// Stopped by a signal (a pod deleted, a node drained), a leader first
+		// hands its office to a caught-up voter, so the others need not wait
+		// out an election timeout before clients can write again.
+		stepDown := func() {
+			if ctx.Err() == nil || !member.node.IsLeader() {
+				return
+			}
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := member.node.StepDown(sctx); err != nil {
+				logger.Warn("could not hand leadership over before stopping", "err", err)
+				return
+			}
+			logger.Info("handed leadership over before stopping", "leader", member.node.Leader())
+		}
+		if err := serve(mctx, srv, logger, stepDown); err != nil {
 			return err
 		}
 		if ctx.Err() == nil {
@@ -153,14 +169,18 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	return serve(ctx, srv, logger)
+	return serve(ctx, srv, logger, nil)
 }
 
-func serve(ctx context.Context, srv *sessionserver.Server, logger *slog.Logger) error {
+// serve runs srv until ctx ends, then calls beforeClose (if any) and closes it.
+func serve(ctx context.Context, srv *sessionserver.Server, logger *slog.Logger, beforeClose func()) error {
 	if err := srv.Start(ctx); err != nil {
 		return err
 	}
 	<-ctx.Done()
 	logger.Info("shutting down")
+	if beforeClose != nil {
+		beforeClose()
+	}
 	return srv.Close()
 }

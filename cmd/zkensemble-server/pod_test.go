@@ -7,6 +7,10 @@ import (
 	"path/filepath"
 	"testing"
 
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	raftpb "go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
+
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
@@ -30,18 +34,28 @@ func TestPodMember(t *testing.T) {
 		{name: "no bootstrap file: seed joins too", host: "zk-0", wantID: 1, wantJoin: true, wantLines: 1},
 		{name: "own log restarts", host: "zk-2", bootstrap: "3", wantID: 3, wantLines: 1, prepare: func(dir string) {
 			mustStamp(t, dir, "uid-1", 3)
-			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+			mustWAL(t, dir, true)
+		}},
+		// A member stopped before its first save left a WAL with nothing in
+		// it: it decides again, and never bootstraps unless listed.
+		{name: "empty log of a joining member joins again", host: "zk-2", bootstrap: "1", wantID: 3, wantJoin: true, wantLines: 3, prepare: func(dir string) {
+			mustStamp(t, dir, "uid-1", 3)
+			mustWAL(t, dir, false)
+		}},
+		{name: "empty log of the seed bootstraps again", host: "zk-0", bootstrap: "1", wantID: 1, wantLines: 1, prepare: func(dir string) {
+			mustStamp(t, dir, "uid-1", 1)
+			mustWAL(t, dir, false)
 		}},
 		{name: "removed member's log is moved aside", host: "zk-2", wantID: 3, wantJoin: true, wantLines: 3, wantStale: true, prepare: func(dir string) {
 			mustStamp(t, dir, "uid-1", 3)
-			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+			mustWAL(t, dir, true)
 			if err := os.WriteFile(filepath.Join(dir, "version-2", "removed"), []byte("removed at index 9"), 0o600); err != nil {
 				t.Fatal(err)
 			}
 		}},
 		{name: "another ensemble's volume is moved aside", host: "zk-0", bootstrap: "1", wantID: 1, wantLines: 1, wantStale: true, prepare: func(dir string) {
 			mustStamp(t, dir, "uid-old", 1)
-			mustMkdir(t, filepath.Join(dir, "version-2", "wal"))
+			mustWAL(t, dir, true)
 		}},
 		{name: "hostname without ordinal", host: "zookeeper", wantErr: true},
 		{name: "bad bootstrap file", host: "zk-0", bootstrap: "one", wantErr: true},
@@ -99,6 +113,24 @@ func TestPodMember(t *testing.T) {
 func mustStamp(t *testing.T, dir, ensembleID string, id uint64) {
 	t.Helper()
 	if err := ensemble.CheckStamp(dir, ensembleID, id); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mustWAL creates the member's WAL in dir/version-2, with a hard state in
+// it when written.
+func mustWAL(t *testing.T, dir string, written bool) {
+	t.Helper()
+	w, err := wal.Create(zap.NewNop(), filepath.Join(dir, "version-2", "wal"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if written {
+		if err := w.Save(raftpb.HardState{Term: 2, Vote: 1, Commit: 0}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
 }

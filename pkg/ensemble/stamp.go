@@ -57,8 +57,11 @@ func StaleState(dataDir, ensembleID string, member uint64) string {
 	return ""
 }
 
-// HasState reports whether dataDir holds a member's log (dataDir/version-2/wal).
+// HasState reports whether dataDir holds a member's Raft state (in
+// dataDir/version-2): a snapshot, a hard state or log entries. A WAL that was
+// created but never written to (the member stopped before its first save)
+// holds none: the member starts as new, and must then decide again between
+// bootstrapping and joining, never bootstrap because a file exists.
 func HasState(dataDir string) bool {
-	_, err := os.Stat(filepath.Join(dataDir, "version-2", "wal"))
-	return err == nil
+	return hasRaftState(filepath.Join(dataDir, "version-2"))
 }

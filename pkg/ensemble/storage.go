@@ -82,6 +82,27 @@ func openStorage(dir string, retain int, lg *zap.Logger) (*storage, error) {
 	return s, nil
 }
 
+// hasRaftState reports whether dir holds a snapshot, a hard state or log
+// entries (see HasState). When unsure (an unreadable WAL) it says yes: the
+// caller then restarts from the log, which reports what is wrong.
+func hasRaftState(dir string) bool {
+	snaps, _ := filepath.Glob(filepath.Join(dir, "snap", "*.snap"))
+	if len(snaps) > 0 {
+		return true
+	}
+	walDir := filepath.Join(dir, "wal")
+	if !wal.Exist(walDir) {
+		return false
+	}
+	w, err := wal.OpenForRead(zap.NewNop(), walDir, walpb.Snapshot{})
+	if err != nil {
+		return true
+	}
+	defer w.Close()
+	_, st, ents, err := w.ReadAll()
+	return err != nil || !raft.IsEmptyHardState(st) || len(ents) > 0
+}
+
 // readWAL opens the WAL after walSnap and reads it. A record torn by a crash
 // in the middle of a write (never acknowledged: the write had not been
 // synced) is cut off once, as etcd does.

@@ -3,10 +3,15 @@
 package e2e
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"os/exec"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -56,7 +61,9 @@ func TestE2E(t *testing.T) {
 	t.Run("scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
 	t.Run("rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
 	t.Run("delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
+	t.Run("delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
 	t.Run("operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
+	t.Run("scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
 	t.Run("uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
 	t.Run("install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }
@@ -151,6 +158,7 @@ func available(t *testing.T, ctx context.Context, ns, name string) {
 			}
 		}
 	}
+	podClients(t, ns, name)
 	// Clients through the client Service create, read and watch.
 	svc := &corev1.Service{}
 	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: name + "-client"}, svc); err != nil {
@@ -193,6 +201,52 @@ func available(t *testing.T, ctx context.Context, ns, name string) {
 	if _, _, err := c.Create(cctx, "/session", nil, zkclient.Ephemeral, zkclient.WorldACL(wire.PermAll)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// podClients: clients inside the cluster (zkcli in the server image, run in
+// the members' pods) watch, create and read through the client Service's
+// DNS name and the members' own names.
+func podClients(t *testing.T, ns, name string) {
+	svc := fmt.Sprintf("%s-client.%s.svc.cluster.local:2181", name, ns)
+	var members []string
+	for i := 0; i < 3; i++ {
+		members = append(members, fmt.Sprintf("%s-%d.%s-peers.%s.svc.cluster.local:2181", name, i, name, ns))
+	}
+	zkcli := func(pod string, args ...string) []string {
+		return append([]string{"-n", ns, "exec", pod, "--", "/zkcli"}, args...)
+	}
+	// A watcher in pod 0 through the Service.
+	watcher := exec.Command(k.kubectl, zkcli(name+"-0", "-server", svc, "watch", "-for", "60s", "/in-pod")...)
+	watcher.Env = append(os.Environ(), "KUBECONFIG="+k.kubeconfig)
+	stdout, err := watcher.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var werr bytes.Buffer
+	watcher.Stderr = &werr
+	if err := watcher.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() || lines.Text() != "watching /in-pod" {
+		_ = watcher.Process.Kill()
+		t.Fatalf("watcher in %s-0: %q %s", name, lines.Text(), werr.String())
+	}
+	// A writer in pod 1 through the Service, a reader in pod 2 through the members' names.
+	k.must(t, k.kubectl, zkcli(name+"-1", "-server", svc, "create", "/in-pod", "written-in-a-pod")...)
+	if !lines.Scan() || lines.Text() != "event NodeCreated /in-pod" {
+		_ = watcher.Process.Kill()
+		t.Fatalf("watcher in %s-0 saw %q %s", name, lines.Text(), werr.String())
+	}
+	if err := watcher.Wait(); err != nil {
+		t.Fatalf("watcher: %v %s", err, werr.String())
+	}
+	got := k.must(t, k.kubectl, zkcli(name+"-2", "-server", strings.Join(members, ","), "get", "/in-pod")...)
+	if strings.TrimSpace(got) != "written-in-a-pod" {
+		t.Fatalf("reader in %s-2 got %q", name, got)
+	}
+	where := k.must(t, k.kubectl, zkcli(name+"-2", "-server", svc, "whereami")...)
+	t.Logf("clients in pods: watch in %s-0 fired on a create from %s-1, read back in %s-2 (%s)", name, name, name, strings.TrimSpace(where))
 }
 
 // checkConfigAgrees: /zookeeper/config on every published member lists the
@@ -376,6 +430,84 @@ func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
 	t.Logf("new leader after %s", time.Since(start).Round(100*time.Millisecond))
 	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
 	t.Logf("all 3 ready again after %s", time.Since(start).Round(time.Second))
+	f.waitAllWriting(time.Minute)
+	t.Logf("every client writing again %s after the deletion", time.Since(start).Round(100*time.Millisecond))
+	writes := f.finish(publishedList(t, ns, name))
+	t.Logf("%d acknowledged writes verified; no session expired", writes)
+}
+
+// deleteFollowerVolume: a follower loses its pod and its volume while
+// clients write. Its new pod starts empty under the same id; the member
+// reports that it lost data (the leader counts on entries it had), the
+// operator removes it and adds it back as a learner, and it serves the data.
+func deleteFollowerVolume(t *testing.T, ctx context.Context, ns, name string) {
+	f := startFleet(t, ns, name, 30)
+	z := getZKE(t, ctx, ns, name)
+	var pod string
+	for _, m := range z.Status.Members {
+		if m.Role == "follower" {
+			pod = m.Pod
+		}
+	}
+	if pod == "" {
+		t.Fatalf("no follower in %+v", z.Status.Members)
+	}
+	pvc := &corev1.PersistentVolumeClaim{}
+	if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "data-" + pod}, pvc); err != nil {
+		t.Fatal(err)
+	}
+	oldUID := pvc.UID
+	start := time.Now()
+	k.must(t, k.kubectl, "-n", ns, "delete", "pvc", "data-"+pod, "--wait=false")
+	k.must(t, k.kubectl, "-n", ns, "delete", "pod", pod, "--wait=false")
+	eventually(t, 2*time.Minute, func() error {
+		p := &corev1.PersistentVolumeClaim{}
+		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "data-" + pod}, p); err != nil {
+			return err
+		}
+		if p.UID == oldUID {
+			return fmt.Errorf("volume not replaced yet")
+		}
+		return nil
+	})
+	t.Logf("%s on a new volume after %s", pod, time.Since(start).Round(time.Second))
+	// The operator replaces the member: removal, then learner, then voter.
+	var steps []string
+	eventually(t, 3*time.Minute, func() error {
+		var evs eventsv1.EventList
+		if err := k.c.List(ctx, &evs, client.InNamespace(ns)); err != nil {
+			return err
+		}
+		sort.Slice(evs.Items, func(i, j int) bool { return evs.Items[i].CreationTimestamp.Before(&evs.Items[j].CreationTimestamp) })
+		steps = steps[:0]
+		for _, e := range evs.Items {
+			if e.Regarding.Name == name && !e.CreationTimestamp.Time.Before(start.Truncate(time.Second)) && e.Type == corev1.EventTypeNormal {
+				steps = append(steps, e.Reason)
+			}
+		}
+		if !slices.Contains(steps, "RemoveMember") || !slices.Contains(steps, "Promote") {
+			return fmt.Errorf("steps so far %v", steps)
+		}
+		return nil
+	})
+	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
+	t.Logf("replaced and all 3 ready after %s; steps %v", time.Since(start).Round(time.Second), steps)
+	addr := fmt.Sprintf("%s.%s-peers.%s.svc.cluster.local:2181", pod, name, ns)
+	c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := c.Sync(cctx, "/"); err != nil {
+		t.Fatal(err)
+	}
+	if d, _, err := c.Get(cctx, "/hello"); err != nil || string(d) != "v2" {
+		t.Fatalf("%s on a new volume reads /hello = %q, %v", pod, d, err)
+	}
+	checkConfigAgrees(t, ctx, ns, name)
+	f.waitAllWriting(time.Minute)
 	writes := f.finish(publishedList(t, ns, name))
 	t.Logf("%d acknowledged writes verified; no session expired", writes)
 }
@@ -430,6 +562,59 @@ func operatorCrashes(t *testing.T, ctx context.Context, ns, name string) {
 	waitSettled(t, ctx, ns, name, 3, 5*time.Minute)
 	writes := f.finish(publishedList(t, ns, name))
 	t.Logf("%d acknowledged writes verified; no session expired", writes)
+}
+
+func reuseVolumes(t *testing.T, ctx context.Context, ns, name string) {
+	spec := "  storage:\n    size: 100Mi\n    volumeReclaimPolicy: Retain\n"
+	yaml := strings.Replace(sampleYAML(name, ns, 1, ""), "  storage:\n    size: 100Mi\n", spec, 1)
+	if _, err := k.run(t, yaml, k.kubectl, "apply", "-f", "-"); err != nil {
+		t.Fatal(err)
+	}
+	waitSettled(t, ctx, ns, name, 1, 3*time.Minute)
+	write := func(path string) {
+		c, err := zkclient.Connect(publishedList(t, ns, name), 10*time.Second, zkclient.WithLogger(quiet))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		if _, _, err := c.Create(cctx, path, []byte(path), 0, zkclient.WorldACL(wire.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	readAll := func(paths ...string) {
+		for _, addr := range strings.Split(publishedList(t, ns, name), ",") {
+			c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			if err := c.Sync(cctx, "/"); err != nil {
+				t.Errorf("%s: sync: %v", addr, err)
+			}
+			for _, p := range paths {
+				if d, _, err := c.Get(cctx, p); err != nil || string(d) != p {
+					t.Errorf("%s: %s: %q %v", addr, p, d, err)
+				}
+			}
+			cancel()
+			c.Close()
+		}
+	}
+	write("/one")
+	for i, n := range []int{3, 1, 3} {
+		start := time.Now()
+		scale(t, ns, name, n)
+		waitSettled(t, ctx, ns, name, n, 5*time.Minute)
+		checkConfigAgrees(t, ctx, ns, name)
+		p := fmt.Sprintf("/after-%d", i)
+		write(p)
+		readAll("/one", p)
+		var pvcs corev1.PersistentVolumeClaimList
+		_ = k.c.List(ctx, &pvcs, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/instance": name})
+		t.Logf("scaled to %d in %s; %d volumes kept", n, time.Since(start).Round(time.Second), len(pvcs.Items))
+	}
 }
 
 func uninstall(t *testing.T, ctx context.Context, ns string) {

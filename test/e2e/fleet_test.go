@@ -105,6 +105,30 @@ func (f *fleet) UpdateServerList(connect string) error {
 	return nil
 }
 
+// waitAllWriting waits until every client has had a write acknowledged
+// since the call, and returns how long that took.
+func (f *fleet) waitAllWriting(d time.Duration) time.Duration {
+	f.t.Helper()
+	start := time.Now()
+	before := make([]int64, len(f.acked))
+	for i := range f.acked {
+		before[i] = f.acked[i].Load()
+	}
+	eventually(f.t, d, func() error {
+		stalled := 0
+		for i := range f.acked {
+			if f.acked[i].Load() == before[i] {
+				stalled++
+			}
+		}
+		if stalled > 0 {
+			return fmt.Errorf("%d of %d clients have not written since", stalled, len(f.acked))
+		}
+		return nil
+	})
+	return time.Since(start)
+}
+
 // servers is where each client is connected now.
 func (f *fleet) servers() []string {
 	out := make([]string, len(f.conns))
