@@ -67,7 +67,7 @@ $(CONTROLLER_GEN):
 	mv $(BIN)/controller-gen $(CONTROLLER_GEN)
 
 $(HELM):
-	GOBIN=$(BIN) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	CGO_ENABLED=0 GOBIN=$(BIN) $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION) # static: it also runs in the e2e runner image
 	mv $(BIN)/helm $(HELM)
 	ln -sf $(notdir $(HELM)) $(BIN)/helm
 
@@ -128,7 +128,7 @@ kind-e2e: build tools ## End-to-end suite on a new kind cluster (needs Docker an
 	kind load image-archive bin/images/server.tar --name zkensemble-e2e
 	kind load image-archive bin/images/server-upgrade.tar --name zkensemble-e2e
 	kind load image-archive bin/images/manager.tar --name zkensemble-e2e
-	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name zkensemble-e2e > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG hack/e2e.sh; rc=$$?; kind delete cluster --name zkensemble-e2e; exit $$rc
+	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name zkensemble-e2e > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG E2E_IN_CLUSTER=1 E2E_KIND=zkensemble-e2e hack/e2e.sh; rc=$$?; kind delete cluster --name zkensemble-e2e; exit $$rc
 
 .PHONY: race
 race: ## The packages under the race detector (-short: tests that drive separate server processes, which the detector does not instrument, run once in the main pass).

@@ -197,7 +197,7 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 		pods[id] = membership.Pod{
 			ID:          id,
 			Exists:      pod.DeletionTimestamp.IsZero(),
-			Ready:       podReady(pod),
+			Ready:       podReady(pod) && pod.DeletionTimestamp.IsZero(), // a pod being deleted is on its way out
 			NotReadyFor: notReadyFor(pod),
 			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
 		}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -36,8 +37,12 @@ type cluster struct {
 var k *cluster
 
 func TestMain(m *testing.M) {
+	// On the host, KUBECONFIG names the cluster; in a pod (hack/e2e.sh with
+	// E2E_IN_CLUSTER=1), the service account's in-cluster configuration is
+	// used, by this binary and by the kubectl and helm it runs.
 	kc := os.Getenv("KUBECONFIG")
-	if kc == "" {
+	inCluster := kc == "" && os.Getenv("KUBERNETES_SERVICE_HOST") != ""
+	if kc == "" && !inCluster {
 		fmt.Fprintln(os.Stderr, "e2e: KUBECONFIG must point at the cluster under test (make e2e sets it)")
 		os.Exit(1)
 	}
@@ -49,7 +54,13 @@ func TestMain(m *testing.M) {
 			return d.DialContext(ctx, network, dns)
 		}}
 	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", kc)
+	var cfg *rest.Config
+	var err error
+	if inCluster {
+		cfg, err = rest.InClusterConfig()
+	} else {
+		cfg, err = clientcmd.BuildConfigFromFlags("", kc)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
@@ -62,7 +73,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		os.Exit(1)
 	}
-	root, _ := filepath.Abs("../..")
+	root, _ := filepath.Abs(envOr("E2E_ROOT", "../.."))
 	k = &cluster{
 		kubeconfig: kc, c: c, cs: kubernetes.NewForConfigOrDie(cfg), root: root,
 		kubectl:      envOr("KUBECTL", "kubectl"),

@@ -418,6 +418,7 @@ func podUIDs(t *testing.T, ctx context.Context, ns, name string) map[string]type
 func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
 	f := startFleet(t, ns, name, 30)
 	z := getZKE(t, ctx, ns, name)
+	old := podUIDs(t, ctx, ns, name)
 	start := time.Now()
 	k.must(t, k.kubectl, "-n", ns, "delete", "pod", z.Status.Leader, "--wait=false")
 	eventually(t, time.Minute, func() error {
@@ -428,10 +429,20 @@ func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
 		return nil
 	})
 	t.Logf("new leader after %s", time.Since(start).Round(100*time.Millisecond))
+	f.waitAllWriting(time.Minute)
+	t.Logf("every client had a write acknowledged again %s after the deletion", time.Since(start).Round(100*time.Millisecond))
+	eventually(t, 3*time.Minute, func() error {
+		pod := &corev1.Pod{}
+		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: z.Status.Leader}, pod); err != nil {
+			return err
+		}
+		if pod.UID == old[z.Status.Leader] || !podIsReady(pod) {
+			return fmt.Errorf("%s not back and ready yet", z.Status.Leader)
+		}
+		return nil
+	})
 	waitSettled(t, ctx, ns, name, 3, 3*time.Minute)
 	t.Logf("all 3 ready again after %s", time.Since(start).Round(time.Second))
-	f.waitAllWriting(time.Minute)
-	t.Logf("every client writing again %s after the deletion", time.Since(start).Round(100*time.Millisecond))
 	writes := f.finish(publishedList(t, ns, name))
 	t.Logf("%d acknowledged writes verified; no session expired", writes)
 }
@@ -675,4 +686,13 @@ func kustomizeInstall(t *testing.T, ctx context.Context) {
 	if strings.Contains(out, "zkensembles") {
 		t.Errorf("CRD left behind after kubectl delete -k")
 	}
+}
+
+func podIsReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue && p.DeletionTimestamp == nil
+		}
+	}
+	return false
 }
