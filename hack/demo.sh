@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 LC_DIR=${LC_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/zkensemble/localcluster}
 export LC_DIR
 KUBECTL=${KUBECTL:-$LC_DIR/bin/kubectl}
-[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl)
+[ -x "$KUBECTL" ] || KUBECTL=$(command -v kubectl || true)
 HELM=${HELM:-$PWD/bin/helm}
 SERVER_IMAGE=${SERVER_IMAGE:-docker.io/zkensemble/server:dev}
 MANAGER_IMAGE=${MANAGER_IMAGE:-docker.io/zkensemble/manager:dev}
@@ -22,6 +22,7 @@ else
   hack/localcluster/build.sh
   hack/localcluster/up.sh
   export KUBECONFIG=$LC_DIR/pki/admin.kubeconfig
+  KUBECTL=$LC_DIR/bin/kubectl # built with the cluster; a fresh machine has no other
   say "building and loading the images"
   hack/images.sh
 fi

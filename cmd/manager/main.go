@@ -47,7 +47,7 @@ func run() error {
 	flag.BoolVar(&enableWebhook, "enable-webhook", true, "serve the admission webhook")
 	flag.IntVar(&webhookPort, "webhook-port", 9443, "port of the admission webhook")
 	flag.StringVar(&certDir, "cert-dir", "/tmp/k8s-webhook-server/serving-certs", "directory of the webhook's serving certificate (tls.crt, tls.key)")
-	flag.StringVar(&certManagement, "cert-management", "internal", "internal: the manager creates, rotates and injects its webhook certificate; external: cert-manager (or you) mount it in --cert-dir")
+	flag.StringVar(&certManagement, "cert-management", "internal", "internal: the manager creates, rotates and injects its webhook certificate, and writes it to --cert-dir itself; external: cert-manager (or you) mount it in --cert-dir")
 	flag.StringVar(&webhookService, "webhook-service", "zkensemble-webhook-service", "name of the webhook's Service (for the certificate's DNS name)")
 	flag.StringVar(&webhookConfig, "webhook-config", "zkensemble-validating-webhook-configuration", "name of the ValidatingWebhookConfiguration whose caBundle the manager fills (internal certificates)")
 	flag.StringVar(&certSecret, "cert-secret", "zkensemble-webhook-server-cert", "Secret that holds the internal CA and certificate")
@@ -114,6 +114,9 @@ func run() error {
 				RequireLeaderElection: false,
 			})
 			if err != nil {
+				return err
+			}
+			if err := mgr.Add(&certFiles{reader: mgr.GetAPIReader(), secret: types.NamespacedName{Namespace: namespace, Name: certSecret}, dir: certDir}); err != nil {
 				return err
 			}
 		case "external":

@@ -12,6 +12,7 @@
 // and compaction), storage.go (WAL, snapshot files, purge), readindex.go
 // (Barrier), transport.go (member streams, hello, fault injection),
 // membership.go (learners, promotion, removal, transfer, tombstones),
+// lostlog.go (what a member whose log was lost must not do),
 // reconfig.go (the reconfig opcode), sessions.go (leader-run session
 // expiry, follower touch reports), admin.go (the adminapi handler,
 // readiness), stamp.go (the data directory's identity).

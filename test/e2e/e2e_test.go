@@ -626,6 +626,14 @@ func reuseVolumes(t *testing.T, ctx context.Context, ns, name string) {
 		_ = k.c.List(ctx, &pvcs, client.InNamespace(ns), client.MatchingLabels{"app.kubernetes.io/instance": name})
 		t.Logf("scaled to %d in %s; %d volumes kept", n, time.Since(start).Round(time.Second), len(pvcs.Items))
 	}
+	// Members 2 and 3 came back on their kept volumes, whose logs recorded
+	// their removal: each moved that state aside and joined afresh.
+	for _, pod := range []string{name + "-1", name + "-2"} {
+		out, err := k.run(t, "", k.kubectl, "-n", ns, "exec", pod, "--", "/bin/busybox", "ls", "/data/stale")
+		if err != nil || len(strings.Fields(out)) != 1 {
+			t.Errorf("%s: the stale state it came back with was not moved aside once: %q %v", pod, out, err)
+		}
+	}
 }
 
 func uninstall(t *testing.T, ctx context.Context, ns string) {
