@@ -103,10 +103,10 @@ func TestHelmRenders(t *testing.T) {
 		notWant []string
 	}{
 		{"defaults: in-process certificates", nil,
-			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "secretName: zke-zkensemble-operator-webhook-cert", "zkensemble/server:dev", "--leader-elect=true"},
+			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "--cert-secret=zke-zkensemble-operator-webhook-cert", "emptyDir: {medium: Memory", "zkensemble/server:dev", "--leader-elect=true"},
 			[]string{"cert-manager.io"}},
 		{"cert-manager", []string{"webhook.certManager.enabled=true"},
-			[]string{"kind: Certificate", "cert-manager.io/inject-ca-from", "kind: Issuer", "--cert-management=external"},
+			[]string{"kind: Certificate", "cert-manager.io/inject-ca-from", "kind: Issuer", "--cert-management=external", "secretName: zke-zkensemble-operator-webhook-cert"},
 			[]string{"kind: Secret\n"}},
 		{"no webhook", []string{"webhook.enabled=false"}, []string{"--enable-webhook=false"}, []string{"ValidatingWebhookConfiguration"}},
 	}
