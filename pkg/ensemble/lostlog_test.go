@@ -146,3 +146,31 @@ func TestLostLogIsReplaced(t *testing.T) {
 		t.Fatalf("after the replacement: %v", err)
 	}
 }
+
+// TestLostLeaderLogRecovers: when the leader loses its log, the member that
+// leads next tracks it from nothing (a new leader's progress starts at 0), so
+// its heartbeats claim nothing and it sends the whole log: the member
+// recovers as a voter without a replacement.
+func TestLostLeaderLogRecovers(t *testing.T) {
+	ms := cluster(t, 3, 1000)
+	leader := waitLeader(t, ms)
+	for i := 0; i < 20; i++ {
+		propose(t, leader, "k", string(rune('a'+i)))
+	}
+	waitConverged(t, ms, "k", "t")
+	rejoinEmpty(t, leader)
+	next := waitLeader(t, others(ms, leader))
+	propose(t, next, "after", "loss")
+	waitConverged(t, ms, "after", "loss")
+	if got, _ := leader.sm.get("k"); got != "t" {
+		t.Fatalf("the member that lost its log has k=%q after catching up", got)
+	}
+	if err := leader.node.DataLost(); err != nil {
+		t.Fatal(err)
+	}
+	propose(t, leader, "from", "recovered")
+	waitConverged(t, ms, "from", "recovered")
+	if err := leader.node.Ready(); err != nil {
+		t.Fatalf("the recovered member is not ready: %v", err)
+	}
+}
