@@ -34,6 +34,21 @@ func rejoinEmpty(t *testing.T, m *member) {
 	m.start(t)
 }
 
+// waitHears waits until the leader has heard from the members lately (a
+// removal is refused while the voters left do not form an active quorum).
+func waitHears(t *testing.T, leader *member, ms ...*member) {
+	t.Helper()
+	waitFor(t, "the leader hears from the members", func() bool {
+		st := leader.node.Status()
+		for _, m := range ms {
+			if !st.Progress[m.cfg.ID].RecentActive {
+				return false
+			}
+		}
+		return true
+	})
+}
+
 // readd adds m back as a learner, waits for it to catch up and promotes it.
 func readd(t *testing.T, ctx context.Context, leader, m *member) {
 	t.Helper()
@@ -57,6 +72,7 @@ func TestReaddedMemberProposes(t *testing.T) {
 	leader := waitLeader(t, ms)
 	propose(t, leader, "before", "removal")
 	gone := others(ms, leader)[0]
+	waitHears(t, leader, others(ms, leader)...) // a removal checks the quorum left
 	if err := leader.node.RemoveMember(ctx, gone.cfg.ID); err != nil {
 		t.Fatalf("remove: %v", err)
 	}
@@ -134,6 +150,7 @@ func TestLostLogIsReplaced(t *testing.T) {
 
 	// Replaced: removed, then (as the operator restarts its pod) started
 	// again on an empty directory and added back.
+	waitHears(t, leader, lagging)
 	if err := leader.node.RemoveMember(ctx, lost.cfg.ID); err != nil {
 		t.Fatalf("remove the lost member: %v", err)
 	}
