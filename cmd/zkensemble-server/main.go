@@ -58,6 +58,7 @@ func run(args []string) error {
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
 	podDomain := fs.String("pod-domain", "", "run as a StatefulSet pod reached at <hostname>.<pod-domain>: id from the pod ordinal + 1; an empty volume joins (or bootstraps if listed in --bootstrap-file); stale state is moved aside")
 	bootstrapFile := fs.String("bootstrap-file", "", "with --pod-domain: file listing the member ids that bootstrap a new ensemble")
+	tlsDir := fs.String("tls-dir", "", "with --pod-domain: directory of the member certificates (ca.crt, member-<id>.crt and .key): mutual TLS between members and HTTPS on the admin port")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -109,7 +110,7 @@ func run(args []string) error {
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
 	if cfg.DataDir != "" {
 		mf := memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults,
-			podDomain: *podDomain, bootstrapFile: *bootstrapFile}
+			podDomain: *podDomain, bootstrapFile: *bootstrapFile, tlsDir: *tlsDir}
 		if mf.podDomain != "" {
 			if err := podMember(&cfg, &mf, logger); err != nil {
 				return err

@@ -24,6 +24,7 @@ type memberFlags struct {
 	// Kubernetes pods (see podMember).
 	podDomain     string
 	bootstrapFile string
+	tlsDir        string // member certificates (podlayout names), pod mode
 	hostname      string // tests: instead of os.Hostname
 	listen        string // replication listen address, when not the advertised one
 	peerAddr      func(id uint64) string

@@ -9,14 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
-)
-
-// Member ports inside a pod; the operator renders Services for the same ones.
-const (
-	podQuorumPort   = 2888
-	podElectionPort = 3888
 )
 
 // podMember turns a StatefulSet pod into an ensemble member. Its id is the
@@ -49,7 +45,7 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 	}
 	line := func(member uint64) string {
 		h := fmt.Sprintf("%s-%d.%s", set, member-1, flags.podDomain)
-		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podQuorumPort, podElectionPort, h, cfg.ClientPort)
+		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podlayout.QuorumPort, podlayout.ElectionPort, h, cfg.ClientPort)
 	}
 	if reason := ensemble.StaleState(cfg.DataDir, flags.ensembleID, id); reason != "" {
 		dest, err := moveAside(cfg.DataDir)
@@ -59,12 +55,19 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		logger.Warn("member state is stale: moved aside, starting empty", "reason", reason, "movedTo", dest)
 	}
 	flags.myid = id
-	flags.listen = fmt.Sprintf("0.0.0.0:%d", podQuorumPort)
+	if flags.tlsDir != "" {
+		cfg.QuorumTLS.Files = certs.Files{
+			Cert: filepath.Join(flags.tlsDir, podlayout.MemberCertFile(id)),
+			Key:  filepath.Join(flags.tlsDir, podlayout.MemberKeyFile(id)),
+			CA:   filepath.Join(flags.tlsDir, podlayout.CAFile),
+		}
+	}
+	flags.listen = fmt.Sprintf("0.0.0.0:%d", podlayout.QuorumPort)
 	flags.peerAddr = func(member uint64) string {
 		if member == 0 || member > 255 {
 			return ""
 		}
-		return fmt.Sprintf("%s-%d.%s:%d", set, member-1, flags.podDomain, podQuorumPort)
+		return fmt.Sprintf("%s-%d.%s:%d", set, member-1, flags.podDomain, podlayout.QuorumPort)
 	}
 	cfg.Servers = map[uint64]string{id: line(id)}
 	if ensemble.HasState(cfg.DataDir) {

@@ -37,6 +37,8 @@ type Config struct {
 	SuperDigest       string
 	ExtendedTypes     bool
 	ContainerInterval time.Duration
+	// QuorumTLS is member-to-member TLS (ZooKeeper's sslQuorum keys).
+	QuorumTLS QuorumTLS
 	// Servers are the server.N lines, for the ensemble.
 	Servers map[uint64]string
 	// Extra holds keys this server does not interpret, as ZooKeeper keeps them.
@@ -58,6 +60,7 @@ func DefaultConfig() Config {
 		AdminAddress:      "0.0.0.0",
 		AdminPort:         8080,
 		ContainerInterval: time.Minute,
+		QuorumTLS:         QuorumTLS{HostnameVerification: true},
 		Servers:           map[uint64]string{},
 		Extra:             map[string]string{},
 	}
@@ -223,6 +226,9 @@ func (c *Config) Set(key, value string) error {
 		}
 		c.Servers[id] = value
 	default:
+		if ok, err := c.setSecurity(key, value, boolean); ok {
+			return err
+		}
 		c.Extra[key] = value
 	}
 	return nil
@@ -239,7 +245,7 @@ func (c *Config) Validate() error {
 	if c.MaxBuffer <= 0 {
 		return fmt.Errorf("jute.maxbuffer must be positive")
 	}
-	return nil
+	return c.QuorumTLS.validate()
 }
 
 // ExtraKeys lists the uninterpreted keys, sorted (logged at start).
