@@ -386,33 +386,3 @@ func (n *Node) clearRemoved() {
 	}
 	n.log.Info("ensemble: this member is in the configuration again")
 }
-
-// admitPeer decides whether a peer that introduces itself may talk to this
-// member: a member removed from the configuration is told so.
-func (n *Node) admitPeer(from uint64) error {
-	n.memberMu.Lock()
-	defer n.memberMu.Unlock()
-	if _, ok := n.members[from]; ok {
-		return nil
-	}
-	if i, ok := n.tombstones[from]; ok && n.appliedIndex.Load() >= n.commitIndex.Load() {
-		// Only when this member has applied what it knows committed: a
-		// re-addition of the id may be committed but not yet applied here.
-		return fmt.Errorf("%w: member %d was removed at log index %d", errPeerRemoved, from, i)
-	}
-	return nil
-}
-
-// peerRejected handles a peer's refusal: being told that this member was
-// removed stops it for good.
-func (n *Node) peerRejected(peer uint64, code byte, reason string) {
-	switch code {
-	case rejectRemoved:
-		n.log.Error("ensemble: a peer reports that this member was removed from the configuration; stopping", "peer", peer, "reason", reason)
-		n.removed.Store(true)
-		n.markRemoved()
-		n.fail(fmt.Errorf("%w (member %d says: %s)", ErrRemoved, peer, reason))
-	default:
-		n.log.Error("ensemble: a peer refuses this member", "peer", peer, "reason", reason)
-	}
-}

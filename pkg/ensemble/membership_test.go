@@ -5,14 +5,12 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 func joiner(t *testing.T, id uint64, peers map[uint64]string) *member {
 	t.Helper()
 	m := &member{cfg: Config{ID: id, Peers: peers, Join: true, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
-		SnapshotCount: 1000, PublishConfig: true, EnsembleID: "test", Logger: quietLogger()}}
+		SnapshotCount: 1000, PublishConfig: true, EnsembleID: "test", Secret: testSecret, Logger: quietLogger()}}
 	m.start(t)
 	return m
 }
@@ -110,7 +108,7 @@ func TestGrowAndShrink(t *testing.T) {
 	if n, err := New(first.cfg); !errors.Is(err, ErrRemoved) {
 		if n != nil {
 			n.store.close()
-			n.transport.close()
+			n.transport.Close()
 		}
 		t.Fatalf("restarting the removed first member: %v, want ErrRemoved", err)
 	}
@@ -167,75 +165,11 @@ func TestRemovedMemberComesBack(t *testing.T) {
 	if n, err := New(gone.cfg); !errors.Is(err, ErrRemoved) {
 		if n != nil {
 			n.store.close()
-			n.transport.close()
+			n.transport.Close()
 		}
 		t.Fatalf("restarting a removed member's directory: %v, want ErrRemoved", err)
 	}
 	// The ensemble it left goes on.
 	propose(t, rest[0], "after", "removal")
 	waitConverged(t, rest, "after", "removal")
-}
-
-// TestForeignEnsembleRefused: a member refuses streams from another ensemble
-// and from a dialer that has the wrong member id for its address.
-func TestForeignEnsembleRefused(t *testing.T) {
-	a, err := newTransport(1, "ensemble-a", freeAddr(t), quietLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	got := make(chan string, 10)
-	a.recv = func(_ context.Context, m pb.Message) error { got <- "delivered"; return nil }
-	a.start()
-	t.Cleanup(a.close)
-	for _, tc := range []struct {
-		name     string
-		ensemble string
-		to       uint64
-		code     byte
-	}{
-		{"other ensemble", "ensemble-b", 1, rejectForeign},
-		{"wrong member", "ensemble-a", 7, rejectWrongMember},
-	} {
-		b, err := newTransport(2, tc.ensemble, freeAddr(t), quietLogger())
-		if err != nil {
-			t.Fatal(err)
-		}
-		refused := make(chan byte, 10)
-		b.rejected = func(peer uint64, code byte, reason string) { refused <- code }
-		b.report = func(uint64, pb.Message, error) {}
-		b.recv = func(context.Context, pb.Message) error { return nil }
-		b.start()
-		b.AddPeer(tc.to, a.Addr())
-		b.Send([]pb.Message{{Type: pb.MsgHeartbeat, From: 2, To: tc.to}})
-		select {
-		case code := <-refused:
-			if code != tc.code {
-				t.Errorf("%s: refused with %d, want %d", tc.name, code, tc.code)
-			}
-		case <-time.After(5 * time.Second):
-			t.Errorf("%s: not refused", tc.name)
-		}
-		b.close()
-	}
-	select {
-	case <-got:
-		t.Fatal("a refused stream delivered a message")
-	default:
-	}
-	// The right ensemble and id get through.
-	c, err := newTransport(3, "ensemble-a", freeAddr(t), quietLogger())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.report = func(uint64, pb.Message, error) {}
-	c.recv = func(context.Context, pb.Message) error { return nil }
-	c.start()
-	t.Cleanup(c.close)
-	c.AddPeer(1, a.Addr())
-	c.Send([]pb.Message{{Type: pb.MsgHeartbeat, From: 3, To: 1}})
-	select {
-	case <-got:
-	case <-time.After(5 * time.Second):
-		t.Fatal("a member of the same ensemble was not heard")
-	}
 }

@@ -17,82 +17,9 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 	"go.uber.org/zap"
 
+	"github.com/zkensemble/zkensemble/pkg/ensemble/transport"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
-
-// Config configures a member.
-type Config struct {
-	// ID is the member id (ZooKeeper's myid), 1..255.
-	ID uint64
-	// EnsembleID names the ensemble (the operator passes the ZKEnsemble's
-	// UID). Members introduce themselves with it on every connection and
-	// refuse a peer of another ensemble. Empty skips the check.
-	EnsembleID string
-	// Peers maps every initial member's id to its replication address
-	// (host:port). Peers[ID] is where this member listens.
-	Peers map[uint64]string
-	// PeerAddr, when set, names the replication address of a member that is
-	// in neither Peers nor the log yet (pods: <set>-<id-1>.<domain>:2888), so
-	// a member restarting on a log that predates the current configuration
-	// can still answer the leader.
-	PeerAddr func(id uint64) string
-	// ListenAddr, when set, is where the member listens instead of Peers[ID]
-	// (a pod listens on all interfaces and is reached by its DNS name).
-	ListenAddr string
-	// ClientAddrs are the initial members' client addresses (for /zookeeper/config).
-	ClientAddrs map[uint64]string
-	// PublishConfig keeps /zookeeper/config in step with the membership. Off,
-	// it stays empty, as on a standalone ZooKeeper (an ensemble of one).
-	PublishConfig bool
-	// Join starts a new member with an empty log that waits to be added as a
-	// learner by the leader (Peers lists the members to reach).
-	Join bool
-	// DataDir holds the WAL and snapshots.
-	DataDir string
-	// TickInterval is Raft's logical clock; elections take ElectionTicks of it.
-	TickInterval   time.Duration
-	ElectionTicks  int
-	HeartbeatTicks int
-	// SnapshotCount is how many applied entries trigger a snapshot (ZooKeeper's snapCount).
-	SnapshotCount uint64
-	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
-	// the in-memory log, so a slightly slow follower gets entries, not a
-	// whole snapshot (etcd's default: 5000).
-	SnapshotCatchUpEntries uint64
-	// SnapshotRetain is how many snapshot files (and released WAL segments
-	// beyond the live ones) are kept in DataDir (ZooKeeper's autopurge.snapRetainCount).
-	SnapshotRetain int
-	Logger         *slog.Logger
-}
-
-func (c *Config) setDefaults() {
-	if c.TickInterval == 0 {
-		c.TickInterval = 100 * time.Millisecond
-	}
-	if c.ElectionTicks == 0 {
-		c.ElectionTicks = 10
-	}
-	if c.HeartbeatTicks == 0 {
-		c.HeartbeatTicks = 1
-	}
-	if c.SnapshotCount == 0 {
-		c.SnapshotCount = 100000
-	}
-	if c.SnapshotCatchUpEntries == 0 {
-		c.SnapshotCatchUpEntries = 5000
-	}
-	if c.SnapshotRetain <= 0 {
-		c.SnapshotRetain = 3
-	}
-	if c.Logger == nil {
-		c.Logger = slog.Default()
-	}
-}
-
-// electionTimeout is how long followers wait before campaigning.
-func (c *Config) electionTimeout() time.Duration {
-	return time.Duration(c.ElectionTicks) * c.TickInterval
-}
 
 // Errors a member reports about itself.
 var (
@@ -113,7 +40,7 @@ type Node struct {
 	log       *slog.Logger
 	rn        raft.Node
 	store     *storage
-	transport *Transport
+	transport *transport.Transport
 	sm        sessionserver.StateMachine
 
 	// Owned by the apply goroutine.
@@ -190,13 +117,15 @@ func New(cfg Config) (*Node, error) {
 		reads: readIndexes{waits: map[uint64]chan uint64{}},
 		stop:  make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
-	t, err := newTransport(cfg.ID, cfg.EnsembleID, listen, n.log)
+	t, err := transport.New(transport.Config{
+		ID: cfg.ID, Ensemble: cfg.EnsembleID, Listen: listen,
+		TLS: cfg.TLS, HostnameVerification: cfg.HostnameVerification, Secret: cfg.Secret,
+		MaxFrame: cfg.maxFrame(), Raft: raftPeer{n}, Members: membersPeer{n}, Logger: n.log,
+	})
 	if err != nil {
 		_ = store.close()
 		return nil, err
 	}
-	t.admit = n.admitPeer
-	t.rejected = n.peerRejected
 	n.transport = t
 	return n, nil
 }
@@ -220,7 +149,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		if err != nil {
 			_ = store.close()
-			t.close()
+			t.Close()
 			return fmt.Errorf("ensemble: restoring the snapshot: %w", err)
 		}
 		n.confState = s.Metadata.ConfState
@@ -258,24 +187,10 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		n.rn = raft.StartNode(rc, peers)
 	}
-	t.recv = n.step
-	t.report = func(to uint64, m pb.Message, err error) {
-		if m.Type == pb.MsgSnap {
-			status := raft.SnapshotFinish
-			if err != nil {
-				status = raft.SnapshotFailure
-			}
-			n.rn.ReportSnapshot(to, status)
-		}
-		if err != nil {
-			n.rn.ReportUnreachable(to)
-		}
-	}
 	for id, addr := range cfg.Peers {
 		t.AddPeer(id, addr)
 	}
-	t.resolve = cfg.PeerAddr
-	t.start()
+	t.Start()
 	n.applyc = make(chan *applyJob, 64)
 	applied := make(chan struct{})
 	go func() { defer close(applied); n.applyLoop() }()
@@ -304,7 +219,7 @@ func (n *Node) WaitLeader(ctx context.Context) error {
 }
 
 // Transport exposes the member's transport (tests inject faults through it).
-func (n *Node) Transport() *Transport { return n.transport }
+func (n *Node) Transport() *transport.Transport { return n.transport }
 
 // ID is the member id.
 func (n *Node) ID() uint64 { return n.cfg.ID }

@@ -58,6 +58,14 @@ func (s *kv) Restore(b []byte) error {
 	return json.Unmarshal(b, &s.data)
 }
 
+// CheckForwarded: members forward "key=value" entries; anything else is refused.
+func (s *kv) CheckForwarded(from uint64, data []byte) error {
+	if !bytes.Contains(data, []byte("=")) {
+		return fmt.Errorf("member %d forwarded %q, not key=value", from, data)
+	}
+	return nil
+}
+
 func (s *kv) get(k string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -77,6 +85,10 @@ type member struct {
 	sm   *kv
 }
 
+// testSecret authenticates the test members to one another (a removal is
+// believed only from an authenticated peer).
+var testSecret = []byte("test-ensemble-secret")
+
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 func freeAddr(t testing.TB) string {
@@ -92,7 +104,7 @@ func cluster(t *testing.T, n int, snapCount uint64, opts ...func(*Config)) []*me
 	var ms []*member
 	for i := 1; i <= n; i++ {
 		m := &member{cfg: Config{ID: uint64(i), EnsembleID: "test", Peers: peers, DataDir: t.TempDir(), TickInterval: 20 * time.Millisecond,
-			SnapshotCount: snapCount, PublishConfig: true, Logger: quietLogger()}}
+			SnapshotCount: snapCount, PublishConfig: true, Secret: testSecret, Logger: quietLogger()}}
 		for _, o := range opts {
 			o(&m.cfg)
 		}

@@ -44,7 +44,7 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 		close(n.applyc)
 		<-applied
 		n.rn.Stop()
-		n.transport.close()
+		n.transport.Close()
 		_ = n.store.close()
 		close(n.done)
 		n.applyMu.Lock()

@@ -33,11 +33,12 @@ type reconfigCalls struct {
 // EnableReconfig lets this member serve the reconfig opcode (see Reconfig).
 func (n *Node) EnableReconfig() {
 	n.rcalls.waiting = map[uint64]chan int32{}
-	n.transport.Handle(kindReconfig, func(b []byte) {
+	n.transport.Handle(kindReconfig, func(from uint64, b []byte) {
 		var req reconfigRPC
 		if json.Unmarshal(b, &req) != nil {
 			return
 		}
+		req.From = from // the reply goes to the stream's member, whatever the request says
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
 			defer cancel()
@@ -46,7 +47,7 @@ func (n *Node) EnableReconfig() {
 			n.transport.SendRaw(req.From, kindReconfigReply, out)
 		}()
 	})
-	n.transport.Handle(kindReconfigReply, func(b []byte) {
+	n.transport.Handle(kindReconfigReply, func(_ uint64, b []byte) {
 		var rep reconfigRPC
 		if json.Unmarshal(b, &rep) != nil {
 			return

@@ -122,7 +122,7 @@ func (s *SessionTracker) report() {
 }
 
 // receive applies a follower's report on the leader.
-func (s *SessionTracker) receive(payload []byte) {
+func (s *SessionTracker) receive(_ uint64, payload []byte) {
 	for len(payload) >= 12 {
 		sid := int64(binary.BigEndian.Uint64(payload))
 		to := int32(binary.BigEndian.Uint32(payload[8:]))

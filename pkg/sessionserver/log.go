@@ -25,4 +25,7 @@ type StateMachine interface {
 	Apply(entries []Entry)
 	Snapshot() ([]byte, error)
 	Restore(snapshot []byte) error
+	// CheckForwarded vets a transaction that member from forwarded to the
+	// leader, before it enters the log (the leader refuses what fails it).
+	CheckForwarded(from uint64, data []byte) error
 }
