@@ -74,9 +74,13 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
 		return nil, err
 	}
-	node, err := ensemble.New(ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
-		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
-		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
+		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
+		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger}
+	if err := quorumAuth(cfg, &ec, len(cfg.Servers) > 0, logger); err != nil {
+		return nil, err
+	}
+	node, err := ensemble.New(ec)
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 func TestMembership1to3to5to3to1(t *testing.T) {
 	bin := refzk.BuildOurs(t)
 	ctx := context.Background()
-	opts := refzk.Options{TickTime: 500}
+	opts := refzk.Options{TickTime: 500, PKI: refzk.NewPKI(t, refzk.DefaultEnsembleID)}
 	ports := make([]refzk.MemberPorts, 6)
 	for id := 1; id <= 5; id++ {
 		ports[id] = refzk.AllocMember(t, id)
@@ -96,7 +96,7 @@ func TestMembership1to3to5to3to1(t *testing.T) {
 				listed = append(listed, ports[j])
 			}
 		}
-		servers[id] = refzk.StartOursMember(t, bin, ports[id], listed, refzk.Options{TickTime: 500, Args: []string{"--join"}})
+		servers[id] = refzk.StartOursMember(t, bin, ports[id], listed, refzk.Options{TickTime: 500, PKI: opts.PKI, Args: []string{"--join"}})
 		lead := int(leaderID())
 		start := time.Now()
 		retry(t, fmt.Sprintf("add learner %d", id), func() error {

@@ -12,6 +12,8 @@ import (
 // Ensemble is a ZooKeeper 3.8 quorum on loopback.
 type Ensemble struct {
 	Servers []*Server
+	// PKI is our members' CA (nil for ZooKeeper and insecure ensembles).
+	PKI *PKI
 }
 
 // ConnectString lists every member's client address.
@@ -103,7 +105,10 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 	for i := range ports {
 		ports[i] = AllocMember(t, i+1)
 	}
-	e := &Ensemble{}
+	if o.PKI == nil && !o.InsecureQuorum {
+		o.PKI = NewPKI(t, DefaultEnsembleID)
+	}
+	e := &Ensemble{PKI: o.PKI}
 	for i := range ports {
 		e.Servers = append(e.Servers, StartOursMember(t, bin, ports[i], ports, o))
 	}
@@ -133,7 +138,8 @@ func (p MemberPorts) ServerLine() string {
 }
 
 // StartOursMember starts one member of our binary whose zoo.cfg lists the
-// given members (itself included); o.Args can add --join.
+// given members (itself included); o.Args can add --join. With o.PKI it
+// speaks mutual TLS to its peers.
 func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o Options) *Server {
 	t.Helper()
 	dir := t.TempDir()
@@ -150,6 +156,9 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	delete(cfg, "admin.enableServer")
 	for _, m := range listed {
 		cfg[fmt.Sprintf("server.%d", m.ID)] = m.ServerLine()
+	}
+	if o.PKI != nil {
+		o.PKI.quorumTLS(t, cfg, self.ID)
 	}
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {

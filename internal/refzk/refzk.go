@@ -55,6 +55,11 @@ type Options struct {
 	Extra             map[string]string
 	// Args are extra command-line flags for our binary.
 	Args []string
+	// PKI gives our members certificates (mutual TLS between members, as in
+	// production). StartOursEnsemble makes one when it is nil, unless
+	// InsecureQuorum asks for members that trust whoever connects.
+	PKI            *PKI
+	InsecureQuorum bool
 	// Prefix is put before the server's command line, e.g. {"taskset", "-c",
 	// "1"} to pin the process to a CPU (the wrapper must exec the server, so
 	// Pid stays the server's).

@@ -96,6 +96,7 @@ func TestGrowAndShrink(t *testing.T) {
 		t.Fatalf("transfer: %v", err)
 	}
 	third := ms[2]
+	waitHears(t, third, ms[1]) // the new leader's quorum check counts only members it heard from
 	if err := third.node.RemoveMember(ctx, 1); err != nil {
 		t.Fatalf("remove 1: %v", err)
 	}
@@ -135,6 +136,11 @@ func TestRemovedMemberComesBack(t *testing.T) {
 	waitFor(t, "the leader sees the stopped member inactive", func() bool {
 		return !leader.node.Status().Progress[gone.cfg.ID].RecentActive
 	})
+	for _, m := range ms {
+		if m != gone && m != leader {
+			waitHears(t, leader, m)
+		}
+	}
 	if err := leader.node.RemoveMember(ctx, gone.cfg.ID); err != nil {
 		t.Fatalf("remove: %v", err)
 	}

@@ -30,6 +30,7 @@ import (
 type fakeSet struct {
 	t        *testing.T
 	bin      string
+	pki      *refzk.PKI
 	mu       sync.Mutex
 	replicas int
 	ports    map[uint64]refzk.MemberPorts
@@ -45,7 +46,7 @@ type fakeSet struct {
 
 func newFakeSet(t *testing.T) *fakeSet {
 	_ = t.TempDir() // its removal is registered first, so it runs after the log dump below
-	f := &fakeSet{t: t, bin: refzk.BuildOurs(t), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
+	f := &fakeSet{t: t, bin: refzk.BuildOurs(t), pki: refzk.NewPKI(t, refzk.DefaultEnsembleID), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return
@@ -81,7 +82,7 @@ func (f *fakeSet) startPod(id uint64) {
 		p = refzk.AllocMember(f.t, int(id))
 		f.ports[id] = p
 	}
-	o := refzk.Options{TickTime: 200, FourLetterWords: "*"}
+	o := refzk.Options{TickTime: 200, FourLetterWords: "*", PKI: f.pki}
 	if f.seeded {
 		o.Args = append(o.Args, "--join")
 	}

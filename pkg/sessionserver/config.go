@@ -39,6 +39,9 @@ type Config struct {
 	ContainerInterval time.Duration
 	// QuorumTLS is member-to-member TLS (ZooKeeper's sslQuorum keys).
 	QuorumTLS QuorumTLS
+	// QuorumSecretFile holds a secret the members share and prove to each
+	// other on every stream when TLS is off (quorum.auth.secretFile; development).
+	QuorumSecretFile string
 	// Servers are the server.N lines, for the ensemble.
 	Servers map[uint64]string
 	// Extra holds keys this server does not interpret, as ZooKeeper keeps them.

@@ -62,6 +62,8 @@ func (c *Config) setSecurity(key, value string, boolean func(*bool) error) (ok b
 		}
 	case "ssl.quorum.hostnameVerification":
 		return true, boolean(&q.HostnameVerification)
+	case "quorum.auth.secretFile":
+		c.QuorumSecretFile = value
 	default:
 		return false, nil
 	}
