@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
@@ -116,30 +115,4 @@ func bootstrapIDs(path string) (map[uint64]bool, error) {
 		ids[id] = true
 	}
 	return ids, nil
-}
-
-// moveAside moves the member state out of dataDir into dataDir/stale/<time>,
-// keeping only the newest such copy so a volume cannot fill up with them.
-func moveAside(dataDir string) (string, error) {
-	staleRoot := filepath.Join(dataDir, "stale")
-	if err := os.RemoveAll(staleRoot); err != nil {
-		return "", err
-	}
-	dest := filepath.Join(staleRoot, time.Now().UTC().Format("20060102T150405Z"))
-	if err := os.MkdirAll(dest, 0o750); err != nil {
-		return "", err
-	}
-	entries, err := os.ReadDir(dataDir)
-	if err != nil {
-		return "", err
-	}
-	for _, e := range entries {
-		if e.Name() == "stale" || e.Name() == "lost+found" {
-			continue
-		}
-		if err := os.Rename(filepath.Join(dataDir, e.Name()), filepath.Join(dest, e.Name())); err != nil {
-			return "", err
-		}
-	}
-	return dest, nil
 }
