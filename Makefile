@@ -150,7 +150,10 @@ BENCH_FLAGS ?=
 bench: build ## Side-by-side with ZooKeeper 3.8, quick (under a minute): cmd/zkbench -mode quick; report in $(BENCH_OUT).
 	mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/zkbench -mode quick -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/quick.md -out-json $(BENCH_OUT)/quick.json $(BENCH_FLAGS)
-	cat $(BENCH_OUT)/quick.md
+	# Our 3-member ensemble with member TLS off and on (the operator always turns it on).
+	$(GO) run ./cmd/zkbench -mode quick -targets ours-ensemble,ours-ensemble-tls -phases setData,getData -bin $(BIN)/zkensemble-server \
+		-out-md $(BENCH_OUT)/member-tls.md -out-json $(BENCH_OUT)/member-tls.json $(BENCH_FLAGS)
+	cat $(BENCH_OUT)/quick.md $(BENCH_OUT)/member-tls.md
 
 .PHONY: bench-full
 bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 100k sessions, 1M znodes (about 11 min), with profiles.

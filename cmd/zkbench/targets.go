@@ -65,21 +65,26 @@ const (
 	sysZK         = "zookeeper"
 	depStandalone = "standalone"
 	depEnsemble   = "3-member ensemble"
+	// depEnsembleTLS is our ensemble as the operator runs it: mutual TLS
+	// between members (ZooKeeper's ensemble and depEnsemble run without).
+	depEnsembleTLS = "3-member ensemble, member TLS"
 )
 
 // targetSpec names one system in one deployment.
 type targetSpec struct {
-	Key        string // ours-standalone, zk-standalone, ours-ensemble, zk-ensemble
+	Key        string // ours-standalone, zk-standalone, ours-ensemble, zk-ensemble, ours-ensemble-tls
 	System     string
 	Deployment string
 	Members    int
+	MemberTLS  bool // ours: mutual TLS between members
 }
 
 var allTargets = []targetSpec{
-	{"ours-standalone", sysOurs, depStandalone, 1},
-	{"zk-standalone", sysZK, depStandalone, 1},
-	{"ours-ensemble", sysOurs, depEnsemble, 3},
-	{"zk-ensemble", sysZK, depEnsemble, 3},
+	{"ours-standalone", sysOurs, depStandalone, 1, false},
+	{"zk-standalone", sysZK, depStandalone, 1, false},
+	{"ours-ensemble", sysOurs, depEnsemble, 3, false},
+	{"zk-ensemble", sysZK, depEnsemble, 3, false},
+	{"ours-ensemble-tls", sysOurs, depEnsembleTLS, 3, true},
 }
 
 func parseTargets(s string) ([]targetSpec, error) {
@@ -97,7 +102,7 @@ func parseTargets(s string) ([]targetSpec, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown target %q (want %s)", k, "ours-standalone, zk-standalone, ours-ensemble, zk-ensemble")
+			return nil, fmt.Errorf("unknown target %q (want %s)", k, "ours-standalone, zk-standalone, ours-ensemble, zk-ensemble, ours-ensemble-tls")
 		}
 	}
 	return out, nil
@@ -144,6 +149,7 @@ func (l *launch) start(t *benchT, spec targetSpec) *running {
 		o.Args = append(append([]string(nil), o.Args...), "--pprof", r.pprofAddr)
 		r.servers = []*refzk.Server{refzk.StartOurs(t, l.bin, o)}
 	case spec.System == sysOurs:
+		o.InsecureQuorum = !spec.MemberTLS
 		r.servers = refzk.StartOursEnsemble(t, l.bin, spec.Members, o).Servers
 	case spec.Members == 1:
 		r.servers = []*refzk.Server{refzk.StartStandalone(t, o)}
