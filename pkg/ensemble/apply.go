@@ -79,6 +79,7 @@ func (n *Node) setApplied(i uint64) {
 	n.appliedIndex.Store(i)
 	n.applyCond.Broadcast()
 	n.applyMu.Unlock()
+	n.changes.changed()
 }
 
 // applyCommitted hands committed transactions to the state machine in one

@@ -155,18 +155,12 @@ func (n *Node) proposeConfChange(ctx context.Context, typ pb.ConfChangeType, m M
 	if err := n.rn.ProposeConfChange(ctx, pb.ConfChange{Type: typ, NodeID: m.ID, Context: cctx}); err != nil {
 		return err
 	}
-	for !done() {
-		if !n.IsLeader() {
-			// The change may or may not commit under the next leader.
-			return fmt.Errorf("%w: leadership moved while the change was pending; check the status", ErrNotLeader)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-n.done:
-			return n.closedErr()
-		case <-time.After(n.cfg.TickInterval / 2):
-		}
+	if err := n.waitUntil(ctx, func() bool { return done() || !n.IsLeader() }); err != nil {
+		return err
+	}
+	if !done() {
+		// The change may or may not commit under the next leader.
+		return fmt.Errorf("%w: leadership moved while the change was pending; check the status", ErrNotLeader)
 	}
 	return nil
 }
@@ -266,23 +260,22 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 	if m, ok := n.member(to); !ok || m.Learner {
 		return ErrUnknownMember
 	}
-	n.rn.TransferLeadership(ctx, n.cfg.ID, to)
-	retry := time.Now().Add(n.cfg.electionTimeout())
-	for n.Leader() != to {
-		if time.Now().After(retry) && n.IsLeader() {
-			// Raft aborts a transfer that takes longer than an election timeout.
+	for {
+		// Raft aborts a transfer that takes longer than an election timeout:
+		// ask again after one.
+		if n.IsLeader() {
 			n.rn.TransferLeadership(ctx, n.cfg.ID, to)
-			retry = time.Now().Add(n.cfg.electionTimeout())
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-n.done:
-			return n.closedErr()
-		case <-time.After(n.cfg.TickInterval / 2):
+		tctx, cancel := context.WithTimeout(ctx, n.cfg.electionTimeout())
+		err := n.waitUntil(tctx, func() bool { return n.Leader() == to })
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			return err
 		}
 	}
-	return nil
 }
 
 // StepDown hands leadership to another voter when this member leads and

@@ -11,7 +11,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -69,6 +68,7 @@ type Node struct {
 
 	leader         atomic.Uint64
 	onLeaderChange func(leader uint64)
+	changes        changes
 	stats          loopStats
 
 	stop     chan struct{}
@@ -206,16 +206,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 
 // WaitLeader blocks until the member knows a leader.
 func (n *Node) WaitLeader(ctx context.Context) error {
-	for n.leader.Load() == 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-n.done:
-			return n.closedErr()
-		case <-time.After(n.cfg.TickInterval):
-		}
-	}
-	return nil
+	return n.waitUntil(ctx, func() bool { return n.leader.Load() != 0 })
 }
 
 // Transport exposes the member's transport (tests inject faults through it).
@@ -299,17 +290,17 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 			n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: []pb.Entry{{Data: data}}}})
 			return nil
 		}
-		select {
-		case <-pctx.Done():
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
+		err := n.waitUntil(pctx, func() bool { return n.leader.Load() != 0 || n.removed.Load() })
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case pctx.Err() != nil:
 			st := n.rn.Status()
 			n.log.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
 			return ErrNoLeader
-		case <-n.done:
-			return n.closedErr()
-		case <-time.After(n.cfg.TickInterval):
+		default:
+			return err
 		}
 	}
 }

@@ -66,6 +66,7 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 				if old := n.leader.Swap(rd.Lead); old != rd.Lead && n.onLeaderChange != nil {
 					n.onLeaderChange(rd.Lead)
 				}
+				n.changes.changed()
 			}
 			n.reads.deliver(rd.ReadStates)
 			if rd.Commit > n.commitIndex.Load() {
@@ -116,6 +117,7 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 				n.transport.Send(rd.Messages)
 			}
 			n.rn.Advance()
+			n.changes.changed() // progress, commit: what waiters in membership.go look at
 		}
 	}
 }

@@ -167,12 +167,8 @@ func (n *Node) reconfigHere(ctx context.Context, joining, leaving, newMembers st
 		if observer {
 			continue
 		}
-		for !n.CaughtUp(m.ID) {
-			select {
-			case <-ctx.Done():
-				return wire.ErrNewConfigNoQuorum
-			case <-time.After(50 * time.Millisecond):
-			}
+		if err := n.waitUntil(ctx, func() bool { return n.CaughtUp(m.ID) }); err != nil {
+			return wire.ErrNewConfigNoQuorum
 		}
 		if err := n.Promote(ctx, m.ID); err != nil && !errors.Is(err, ErrNotLearner) {
 			return reconfigCode(err)
