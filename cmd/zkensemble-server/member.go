@@ -76,7 +76,7 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	}
 	node, err := ensemble.New(ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
 		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0,
-		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger})
+		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger})
 	if err != nil {
 		return nil, err
 	}

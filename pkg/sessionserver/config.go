@@ -29,6 +29,7 @@ type Config struct {
 	InitLimit         int
 	SyncLimit         int
 	SnapRetainCount   int
+	SnapCount         int // snapCount: applied transactions between snapshots; 0 → 100000
 	PurgeInterval     int // hours
 	ReconfigEnabled   bool
 	StandaloneEnabled bool
@@ -189,6 +190,8 @@ func (c *Config) Set(key, value string) error {
 		return integer(&c.InitLimit)
 	case key == "syncLimit":
 		return integer(&c.SyncLimit)
+	case key == "snapCount" || key == "zookeeper.snapCount":
+		return integer(&c.SnapCount)
 	case key == "autopurge.snapRetainCount":
 		return integer(&c.SnapRetainCount)
 	case key == "autopurge.purgeInterval":
