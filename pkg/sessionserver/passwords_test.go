@@ -181,4 +181,3 @@ func snapshotWithoutPasswords(t *testing.T, sid int64) []byte {
 	}
 	return buf.Bytes()
 }
-
