@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"path/filepath"
@@ -80,7 +81,7 @@ func TestSessionPasswordsAcrossMembers(t *testing.T) {
 		p := fmt.Sprintf("/pw-%02d", i)
 		retry(t, "write "+p, func() error {
 			_, _, err := c.Create(context.Background(), p, nil, zkclient.Persistent, zkclient.WorldACL(wire.PermAll))
-			if err != nil && err != wire.ErrNodeExists {
+			if err != nil && !errors.Is(err, wire.ErrNodeExists) {
 				return err
 			}
 			return nil

@@ -39,7 +39,7 @@ func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 		s.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
 		return closed
 	}
-	if t.Type == txnSetSecret {
+	if isSecretTxn(t) {
 		s.applySecret(t)
 		return closed
 	}
@@ -66,6 +66,7 @@ func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 	case wire.OpCreateSession:
 		timeout := int32(binary.BigEndian.Uint32(append(t.Body, 0, 0, 0, 0)[:4]))
 		s.sessionTable[t.SID] = timeout
+		s.applySessionPassword(t)
 		s.tracker.AddSession(t.SID, timeout)
 		if p != nil && p.handshake != nil {
 			p.handshake <- true

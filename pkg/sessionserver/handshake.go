@@ -1,7 +1,6 @@
 package sessionserver
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/sessions"
@@ -39,9 +38,7 @@ func (c *conn) handshake(body []byte) bool {
 		sid = s.idGen.Next()
 		done := make(chan bool, 1)
 		seq := s.register(&pendingReq{handshake: done})
-		var to [4]byte
-		binary.BigEndian.PutUint32(to[:], uint32(timeout))
-		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: to[:]}); err != nil {
+		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: createSessionBody(timeout)}); err != nil {
 			s.takePending(seq)
 			s.logger.Info("closing a new connection: its session could not be proposed", "err", err)
 			return false

@@ -1,6 +1,7 @@
 package sessionserver
 
 import (
+	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -8,11 +9,38 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
-// txnSetSecret carries the ensemble's password secret. The first one applied
+// secretTxn carries the ensemble's password secret. The first one applied
 // sets it; later ones (concurrent proposals of other members) are ignored, so
-// every member ends up with the same secret. Like txnSessionOwner it changes
-// no znode and uses no zxid.
-const txnSetSecret int32 = -103
+// every member ends up with the same secret. It changes no znode and uses no
+// zxid. It is encoded as a txnSessionOwner of session 0, which members of the
+// version before secrets apply as a no-op without a zxid: with a new type
+// they would have used a zxid for it, and zxids would differ between members
+// during a rolling upgrade.
+func secretTxn(secret []byte) *txn {
+	return &txn{Type: txnSessionOwner, SID: 0, Time: time.Now().UnixMilli(), Body: secret}
+}
+
+func isSecretTxn(t *txn) bool { return t.Type == txnSessionOwner && t.SID == 0 }
+
+// createdWithSecret marks a createSession whose client was given an HMAC
+// password (a fifth body byte after the timeout). A createSession without it
+// comes from a member of the version before secrets, which gave its client
+// ZooKeeper's password: that session is legacy on every member.
+const createdWithSecret byte = 1
+
+// createSessionBody encodes a createSession's body: the timeout and the mark.
+func createSessionBody(timeout int32) []byte {
+	b := binary.BigEndian.AppendUint32(nil, uint32(timeout))
+	return append(b, createdWithSecret)
+}
+
+// applySessionPassword records, at a createSession's apply, whether the
+// session keeps ZooKeeper's password. Tree write-locked.
+func (s *Server) applySessionPassword(t *txn) {
+	if len(t.Body) < 5 || t.Body[4] != createdWithSecret {
+		s.pw.legacy[t.SID] = struct{}{}
+	}
+}
 
 // passwordState is the replicated part of session passwords: the ensemble's
 // secret and the sessions that existed before it was set, which keep
@@ -29,8 +57,9 @@ func newPasswordState() passwordState {
 	return passwordState{legacy: map[int64]struct{}{}, ready: make(chan struct{})}
 }
 
-// applySecret sets the secret from the first txnSetSecret applied and
-// records the sessions alive at that point as legacy, identically on every member.
+// applySecret sets the secret from the first secretTxn applied and records
+// the sessions alive at that point as legacy (those restored from a snapshot
+// of the version before secrets carry no mark), identically on every member.
 func (s *Server) applySecret(t *txn) {
 	if len(t.Body) != sessions.SecretLen {
 		s.logger.Error("skipping a password secret of the wrong length", "len", len(t.Body))
@@ -130,7 +159,9 @@ func (s *Server) proposeSecret(ready <-chan struct{}) {
 			s.logger.Error("creating the ensemble's password secret", "err", err)
 			return
 		}
-		if err := s.propose(&txn{Type: txnSetSecret, Time: time.Now().UnixMilli(), Origin: s.id, Body: secret}); err != nil {
+		t := secretTxn(secret)
+		t.Origin = s.id
+		if err := s.propose(t); err != nil {
 			s.logger.Warn("proposing the ensemble's password secret", "err", err)
 		}
 		select {
@@ -164,16 +195,25 @@ func decodePasswordState(d *wire.Decoder) ([]byte, map[int64]struct{}, error) {
 		return nil, legacy, nil
 	}
 	v, err := d.ReadInt32()
-	if err != nil || v != passwordSnapshotVersion {
-		return nil, nil, fmt.Errorf("snapshot password state: version %d: %v", v, err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot password state: %w", err)
+	}
+	if v != passwordSnapshotVersion {
+		return nil, nil, fmt.Errorf("snapshot password state: unknown version %d", v)
 	}
 	secret, err := d.ReadBuffer()
-	if err != nil || (secret != nil && len(secret) != sessions.SecretLen) {
-		return nil, nil, fmt.Errorf("snapshot password secret: %d bytes: %v", len(secret), err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot password secret: %w", err)
+	}
+	if secret != nil && len(secret) != sessions.SecretLen {
+		return nil, nil, fmt.Errorf("snapshot password secret: %d bytes, want %d", len(secret), sessions.SecretLen)
 	}
 	n, err := d.ReadInt32()
-	if err != nil || n < 0 || int(n)*8 > d.Remaining() {
-		return nil, nil, fmt.Errorf("snapshot legacy sessions: %d: %v", n, err)
+	if err != nil {
+		return nil, nil, fmt.Errorf("snapshot legacy sessions: %w", err)
+	}
+	if n < 0 || int(n)*8 > d.Remaining() {
+		return nil, nil, fmt.Errorf("snapshot legacy sessions: count %d", n)
 	}
 	for i := int32(0); i < n; i++ {
 		sid, err := d.ReadInt64()

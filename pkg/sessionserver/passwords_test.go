@@ -49,8 +49,8 @@ func TestZooKeeperPasswordTakeover(t *testing.T) {
 	}
 }
 
-// createSessionTxn puts a session in the log directly, as a member without
-// secrets (an older version) would have.
+// createSessionTxn puts a session in the log directly, as a member of the
+// version before secrets would have (no createdWithSecret mark).
 func createSessionTxn(t *testing.T, s *Server, sid int64) {
 	t.Helper()
 	var to [4]byte
@@ -100,6 +100,20 @@ func TestLegacySessionsAndSnapshots(t *testing.T) {
 		}
 	}
 
+	// During a rolling upgrade a member of the old version may still create
+	// sessions after the secret is set: they keep ZooKeeper's password.
+	const late = int64(0x0200000000000042)
+	createSessionTxn(t, s, late)
+	checks = append(checks, struct {
+		name   string
+		sid    int64
+		passwd []byte
+		ok     bool
+	}{"session an old member created after the secret", late, sessions.ZooKeeperPassword(late), true})
+	if r := dialRaw(t, s.Addr()).connect(wire.ConnectRequest{TimeOut: 30000, SessionID: late, Passwd: sessions.ZooKeeperPassword(late)}); r.SessionID != late {
+		t.Fatalf("an old member's session after the secret: %+v", r)
+	}
+
 	snap, err := s.Snapshot()
 	if err != nil {
 		t.Fatal(err)
@@ -140,7 +154,7 @@ func TestFirstSecretWins(t *testing.T) {
 		s := newIdle(t)
 		var entries []Entry
 		for i, secret := range order {
-			entries = append(entries, Entry{Index: uint64(i + 1), Data: (&txn{Type: txnSetSecret, Body: secret}).encode()})
+			entries = append(entries, Entry{Index: uint64(i + 1), Data: secretTxn(secret).encode()})
 		}
 		s.Apply(entries)
 		if !bytes.Equal(s.pw.secret, a) {

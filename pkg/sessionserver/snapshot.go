@@ -43,8 +43,11 @@ func (s *Server) Restore(snapshot []byte) error {
 	counter, err2 := d.ReadInt32()
 	last, err3 := d.ReadInt64()
 	n, err4 := d.ReadInt32()
-	if err := errors.Join(err1, err2, err3, err4); err != nil || n < 0 {
-		return fmt.Errorf("snapshot header: %v", err)
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		return fmt.Errorf("snapshot header: %w", err)
+	}
+	if n < 0 {
+		return fmt.Errorf("snapshot header: %d sessions", n)
 	}
 	table := make(map[int64]int32, n)
 	for i := int32(0); i < n; i++ {
