@@ -76,7 +76,7 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	}
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
 		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
-		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), Logger: logger}
+		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger}
 	if err := quorumAuth(cfg, &ec, len(cfg.Servers) > 0, logger); err != nil {
 		return nil, err
 	}

@@ -58,6 +58,9 @@ type Tree struct {
 type pendingEvent struct {
 	path, parent string
 	kind         int32 // wire.OpCreate, wire.OpDelete, wire.OpSetData
+	// acl and parentACL are the node's and its parent's ACL when the change
+	// was made (a deleted node's as it was), for persistent watchers.
+	acl, parentACL []wire.ACL
 }
 
 // New returns a tree with ZooKeeper's initial nodes.
@@ -135,17 +138,34 @@ func (t *Tree) flush() {
 	for _, ev := range t.pending {
 		switch ev.kind {
 		case wire.OpCreate:
-			t.Watches.TriggerData(ev.path, wire.EventNodeCreated)
-			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil)
+			t.Watches.TriggerData(ev.path, wire.EventNodeCreated, readableBy(ev.acl))
+			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil, readableBy(ev.parentACL))
 		case wire.OpDelete:
-			fired := t.Watches.TriggerData(ev.path, wire.EventNodeDeleted)
-			t.Watches.TriggerChild(ev.path, wire.EventNodeDeleted, fired)
-			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil)
+			fired := t.Watches.TriggerData(ev.path, wire.EventNodeDeleted, readableBy(ev.acl))
+			t.Watches.TriggerChild(ev.path, wire.EventNodeDeleted, fired, readableBy(ev.acl))
+			t.Watches.TriggerChild(ev.parent, wire.EventNodeChildrenChanged, nil, readableBy(ev.parentACL))
 		case wire.OpSetData:
-			t.Watches.TriggerData(ev.path, wire.EventNodeDataChanged)
+			t.Watches.TriggerData(ev.path, wire.EventNodeDataChanged, readableBy(ev.acl))
 		}
 	}
 	t.pending = t.pending[:0]
+}
+
+// Authenticated is a watcher that has proven identities (a client
+// connection); persistent watchers that are not see every event.
+type Authenticated interface {
+	// WatchAuth returns the watcher's identities now. It is called while the
+	// tree is locked, so it must not block.
+	WatchAuth() Auth
+}
+
+// readableBy is the filter of persistent watchers for a node with acl: only
+// those that may READ it hear of its changes (CVE-2024-23944).
+func readableBy(acl []wire.ACL) watches.Filter {
+	return func(w watches.Watcher) bool {
+		a, ok := w.(Authenticated)
+		return !ok || CheckACL(acl, wire.PermRead, a.WatchAuth())
+	}
 }
 
 func isSpecialPath(p string) bool {

@@ -114,7 +114,7 @@ func (t *Tree) insert(path, parentPath, name string, parent, n *node, zxid int64
 		t.acls.release(n.acl)
 		t.dataSize -= int64(len(path) + len(n.data))
 	})
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate, acl: n.acl.acl, parentACL: parent.acl.acl})
 }
 
 func (t *Tree) index(path string, n *node) {
@@ -204,7 +204,7 @@ func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	} else {
 		t.acls.release(n.acl)
 	}
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: n.acl.acl, parentACL: parent.acl.acl})
 }
 
 // SetData applies a setData and returns the node's new stat.
@@ -232,7 +232,7 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 		t.dataSize -= int64(len(n.data) - len(oldData))
 		n.data, n.stat = oldData, oldStat
 	})
-	t.emit(pendingEvent{path: path, kind: wire.OpSetData})
+	t.emit(pendingEvent{path: path, kind: wire.OpSetData, acl: n.acl.acl})
 	return t.statOf(n), wire.ErrOK
 }
 

@@ -14,20 +14,68 @@ func TestPasswordVectors(t *testing.T) {
 		0x0100000a1b2c0000: "3665714e8bcd93350432be484c2c3d03",
 		0xff00000000000001: "054cc74a37327db215e702e20c73f005",
 	} {
-		if got := hex.EncodeToString(Password(int64(sid))); got != want {
-			t.Errorf("Password(%#x) = %s, want %s", sid, got, want)
+		if got := hex.EncodeToString(ZooKeeperPassword(int64(sid))); got != want {
+			t.Errorf("ZooKeeperPassword(%#x) = %s, want %s", sid, got, want)
 		}
 		pw, _ := hex.DecodeString(want)
-		if !CheckPassword(int64(sid), pw) {
-			t.Errorf("CheckPassword(%#x) refused the right password", sid)
+		if !CheckZooKeeperPassword(int64(sid), pw) {
+			t.Errorf("CheckZooKeeperPassword(%#x) refused the right password", sid)
 		}
 		pw[0] ^= 1
-		if CheckPassword(int64(sid), pw) {
-			t.Errorf("CheckPassword(%#x) accepted a wrong password", sid)
+		if CheckZooKeeperPassword(int64(sid), pw) {
+			t.Errorf("CheckZooKeeperPassword(%#x) accepted a wrong password", sid)
 		}
 	}
-	if CheckPassword(0, Password(0)) {
+	if CheckZooKeeperPassword(0, ZooKeeperPassword(0)) {
 		t.Error("session 0 must never validate")
+	}
+}
+
+// TestHMACPassword: the password is HMAC-SHA256(secret, sid)[:16] (RFC 4231's
+// first vector checks the construction), differs per secret and per session,
+// and neither the ZooKeeper password nor another secret's passes.
+func TestHMACPassword(t *testing.T) {
+	key := make([]byte, 20)
+	for i := range key {
+		key[i] = 0x0b
+	}
+	// RFC 4231 test case 1: key 20 bytes of 0x0b, message "Hi There", which is
+	// 8 bytes, so it is the big-endian session id 0x4869205468657265.
+	sid := int64(0x4869205468657265)
+	want := "b0344c61d8db38535ca8afceaf0bf12b" // the first 16 bytes of its HMAC-SHA256
+	if got := hex.EncodeToString(Password(key, sid)); got != want {
+		t.Fatalf("Password = %s, want %s", got, want)
+	}
+	a, err := NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewSecret()
+	if len(a) != SecretLen || string(a) == string(b) {
+		t.Fatalf("secrets %x %x", a, b)
+	}
+	tests := []struct {
+		name   string
+		secret []byte
+		sid    int64
+		passwd []byte
+		ok     bool
+	}{
+		{"own password", a, 0x0100000a7fc60005, Password(a, 0x0100000a7fc60005), true},
+		{"ZooKeeper's password", a, 0x0100000a7fc60005, ZooKeeperPassword(0x0100000a7fc60005), false},
+		{"another secret's", a, 0x0100000a7fc60005, Password(b, 0x0100000a7fc60005), false},
+		{"another session's", a, 0x0100000a7fc60005, Password(a, 0x0100000a7fc60006), false},
+		{"no secret", nil, 0x0100000a7fc60005, Password(nil, 0x0100000a7fc60005), false},
+		{"session 0", a, 0, Password(a, 0), false},
+		{"short", a, 1, Password(a, 1)[:8], false},
+	}
+	for _, tc := range tests {
+		if got := CheckPassword(tc.secret, tc.sid, tc.passwd); got != tc.ok {
+			t.Errorf("%s: CheckPassword = %v, want %v", tc.name, got, tc.ok)
+		}
+		if len(Password(a, tc.sid)) != PasswordLen {
+			t.Errorf("%s: password length", tc.name)
+		}
 	}
 }
 

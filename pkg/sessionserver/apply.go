@@ -1,9 +1,7 @@
 package sessionserver
 
 import (
-	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
@@ -41,6 +39,10 @@ func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 		s.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
 		return closed
 	}
+	if isSecretTxn(t) {
+		s.applySecret(t)
+		return closed
+	}
 	if t.Type == txnSessionOwner {
 		// Not a change of the tree: it uses no zxid, as ZooKeeper's session
 		// revalidation does not.
@@ -64,6 +66,7 @@ func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 	case wire.OpCreateSession:
 		timeout := int32(binary.BigEndian.Uint32(append(t.Body, 0, 0, 0, 0)[:4]))
 		s.sessionTable[t.SID] = timeout
+		s.applySessionPassword(t)
 		s.tracker.AddSession(t.SID, timeout)
 		if p != nil && p.handshake != nil {
 			p.handshake <- true
@@ -117,6 +120,7 @@ func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
 func (s *Server) closeSession(zxid, sid int64) {
 	s.tree.KillSession(zxid, sid)
 	delete(s.sessionTable, sid)
+	delete(s.pw.legacy, sid)
 	s.tracker.RemoveSession(sid)
 }
 
@@ -170,66 +174,4 @@ func (c *conn) finishWrite(sl *slot, frame []byte, closeAfter bool) {
 	c.mu.Lock()
 	c.completeLocked(sl, frame, closeAfter)
 	c.mu.Unlock()
-}
-
-// Snapshot serialises the replicated state: zxid position, sessions, tree.
-func (s *Server) Snapshot() ([]byte, error) {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	var buf bytes.Buffer
-	e := wire.NewEncoder(nil)
-	e.WriteInt64(int64(s.term))
-	e.WriteInt32(int32(s.counter))
-	e.WriteInt64(s.lastZxid.Load())
-	e.WriteInt32(int32(len(s.sessionTable)))
-	for sid, to := range s.sessionTable {
-		e.WriteInt64(sid)
-		e.WriteInt32(to)
-	}
-	buf.Write(wire.AppendFrame(nil, e.Bytes()))
-	if err := s.tree.WriteSnapshot(&buf); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
-}
-
-// Restore replaces the replicated state with a snapshot.
-func (s *Server) Restore(snapshot []byte) error {
-	r := bytes.NewReader(snapshot)
-	head, err := wire.ReadFrame(r, nil, len(snapshot))
-	if err != nil {
-		return fmt.Errorf("snapshot header: %w", err)
-	}
-	d := wire.NewDecoder(head)
-	term, err1 := d.ReadInt64()
-	counter, err2 := d.ReadInt32()
-	last, err3 := d.ReadInt64()
-	n, err4 := d.ReadInt32()
-	if err := errors.Join(err1, err2, err3, err4); err != nil || n < 0 {
-		return fmt.Errorf("snapshot header: %v", err)
-	}
-	table := make(map[int64]int32, n)
-	for i := int32(0); i < n; i++ {
-		sid, err1 := d.ReadInt64()
-		to, err2 := d.ReadInt32()
-		if err := errors.Join(err1, err2); err != nil {
-			return fmt.Errorf("snapshot sessions: %w", err)
-		}
-		table[sid] = to
-	}
-	tree, err := datatree.ReadSnapshot(r)
-	if err != nil {
-		return err
-	}
-	s.tree.Lock()
-	defer s.tree.Unlock()
-	// The watch registry stays: watches belong to live connections.
-	s.tree.Replace(tree)
-	s.term, s.counter = uint64(term), uint32(counter)
-	s.lastZxid.Store(last)
-	s.sessionTable = table
-	for sid, to := range table {
-		s.tracker.AddSession(sid, to)
-	}
-	return nil
 }

@@ -29,6 +29,7 @@ type Config struct {
 	InitLimit         int
 	SyncLimit         int
 	SnapRetainCount   int
+	SnapCount         int // snapCount: applied transactions between snapshots; 0 → 100000
 	PurgeInterval     int // hours
 	ReconfigEnabled   bool
 	StandaloneEnabled bool
@@ -37,6 +38,14 @@ type Config struct {
 	SuperDigest       string
 	ExtendedTypes     bool
 	ContainerInterval time.Duration
+	// Per-client bounds (see limits.go): the bytes of replies and
+	// notifications queued for one connection before the server stops reading
+	// its requests, how long a write to a client may block before the
+	// connection is closed, and the watches one connection may hold.
+	MaxClientOutput    int           // maxClientOutputBytes
+	ClientWriteTimeout time.Duration // clientWriteTimeoutMs
+	MaxWatches         int           // maxWatchesPerSession
+	MaxWatchPathLength int           // maxWatchPathLength (bytes)
 	// QuorumTLS is member-to-member TLS (ZooKeeper's sslQuorum keys).
 	QuorumTLS QuorumTLS
 	// QuorumSecretFile holds a secret the members share and prove to each
@@ -51,21 +60,25 @@ type Config struct {
 // DefaultConfig returns ZooKeeper's defaults.
 func DefaultConfig() Config {
 	return Config{
-		TickTime:          2000,
-		ClientPort:        2181,
-		MaxClientCnxns:    60,
-		FourLetterWords:   map[string]bool{"srvr": true},
-		MaxBuffer:         wire.DefaultMaxBuffer,
-		InitLimit:         10,
-		SyncLimit:         5,
-		SnapRetainCount:   3,
-		StandaloneEnabled: true,
-		AdminAddress:      "0.0.0.0",
-		AdminPort:         8080,
-		ContainerInterval: time.Minute,
-		QuorumTLS:         QuorumTLS{HostnameVerification: true},
-		Servers:           map[uint64]string{},
-		Extra:             map[string]string{},
+		TickTime:           2000,
+		ClientPort:         2181,
+		MaxClientCnxns:     60,
+		FourLetterWords:    map[string]bool{"srvr": true},
+		MaxBuffer:          wire.DefaultMaxBuffer,
+		InitLimit:          10,
+		SyncLimit:          5,
+		SnapRetainCount:    3,
+		StandaloneEnabled:  true,
+		AdminAddress:       "0.0.0.0",
+		AdminPort:          8080,
+		ContainerInterval:  time.Minute,
+		MaxClientOutput:    DefaultMaxClientOutput,
+		ClientWriteTimeout: DefaultClientWriteTimeout,
+		MaxWatches:         DefaultMaxWatches,
+		MaxWatchPathLength: DefaultMaxWatchPathLength,
+		QuorumTLS:          QuorumTLS{HostnameVerification: true},
+		Servers:            map[uint64]string{},
+		Extra:              map[string]string{},
 	}
 }
 
@@ -192,6 +205,20 @@ func (c *Config) Set(key, value string) error {
 		return integer(&c.InitLimit)
 	case key == "syncLimit":
 		return integer(&c.SyncLimit)
+	case key == "maxClientOutputBytes":
+		return integer(&c.MaxClientOutput)
+	case key == "clientWriteTimeoutMs":
+		var ms int
+		if err := integer(&ms); err != nil {
+			return err
+		}
+		c.ClientWriteTimeout = time.Duration(ms) * time.Millisecond
+	case key == "maxWatchesPerSession":
+		return integer(&c.MaxWatches)
+	case key == "maxWatchPathLength":
+		return integer(&c.MaxWatchPathLength)
+	case key == "snapCount" || key == "zookeeper.snapCount":
+		return integer(&c.SnapCount)
 	case key == "autopurge.snapRetainCount":
 		return integer(&c.SnapRetainCount)
 	case key == "autopurge.purgeInterval":
@@ -247,6 +274,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBuffer <= 0 {
 		return fmt.Errorf("jute.maxbuffer must be positive")
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	return c.QuorumTLS.validate()
 }

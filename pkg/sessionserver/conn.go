@@ -24,6 +24,10 @@ const maxOutstanding = 1000
 // heap (6.4 GB for 100k sessions, paged in as the runtime reuses the memory).
 const readBufferSize = 4 << 10
 
+// maxSpare is the largest output buffer a connection keeps for reuse: a
+// burst of large replies does not pin its buffer for the connection's life.
+const maxSpare = 64 << 10
+
 // sessionlessTimeout closes connections that never complete a handshake.
 const sessionlessTimeout = 10 * time.Second
 
@@ -55,6 +59,9 @@ type conn struct {
 	timeout int32
 	auth    datatree.Auth
 	closing bool // the session's close was requested: drop later requests
+	// watchAuth is a copy of auth for persistent watch filtering, which
+	// runs on the apply goroutine.
+	watchAuth atomic.Pointer[datatree.Auth]
 
 	mu         sync.Mutex
 	enc        wire.Encoder // appends to the pending output
@@ -62,10 +69,15 @@ type conn struct {
 	queue      []*slot
 	flushClose bool
 	closed     bool
-	wake       chan struct{}
-	sem        chan struct{}
-	closeOnce  sync.Once
-	done       chan struct{}
+	// inflight is the size of the batch the writer is writing; with
+	// enc.Len() it is what counts against maxClientOutputBytes.
+	inflight int
+	// room, when a reader waits for the output to drain, is closed by the writer.
+	room      chan struct{}
+	wake      chan struct{}
+	sem       chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
 
 	// statistics for cons/stat
 	recved, sent        atomic.Int64
@@ -92,8 +104,19 @@ func newConn(s *Server, nc net.Conn, ip string) *conn {
 	c.minLat.Store(-1)
 	c.lastOp.Store(-100)
 	c.auth.IDs = []wire.Id{{Scheme: "ip", ID: ip}}
+	c.publishAuth()
 	return c
 }
+
+// publishAuth makes the reader's current auth what watch filtering sees.
+func (c *conn) publishAuth() {
+	a := datatree.Auth{IDs: append([]wire.Id(nil), c.auth.IDs...), Super: c.auth.Super}
+	c.watchAuth.Store(&a)
+}
+
+// WatchAuth is the connection's identities, for persistent watch events
+// (datatree.Authenticated).
+func (c *conn) WatchAuth() datatree.Auth { return *c.watchAuth.Load() }
 
 // Process queues a notification (watches.Watcher). It is called with the
 // tree locked, so it only appends to the output.
@@ -166,6 +189,9 @@ func (c *conn) serve() {
 	}
 	c.nc.SetReadDeadline(time.Time{})
 	for {
+		if !c.waitOutputRoom() {
+			return
+		}
 		buf, err = wire.ReadFrame(br, buf, s.cfg.MaxBuffer)
 		if err != nil {
 			c.countBadFrame(err)
@@ -201,9 +227,11 @@ func (c *conn) writeLoop() {
 		out := c.enc.Bytes()
 		closeAfter := c.flushClose
 		c.enc = *wire.NewEncoder(c.spare)
+		c.inflight = len(out)
 		c.mu.Unlock()
 		if len(out) > 0 {
-			c.nc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			// A client that does not read is closed after the deadline.
+			c.nc.SetWriteDeadline(time.Now().Add(c.srv.cfg.ClientWriteTimeout))
 			if _, err := c.nc.Write(out); err != nil {
 				c.close()
 				return
@@ -211,9 +239,20 @@ func (c *conn) writeLoop() {
 			c.srv.metrics.bytesOut.Add(float64(len(out)))
 		}
 		c.mu.Lock()
-		c.spare = out[:0]
+		c.inflight = 0
+		c.spare = nil
+		if cap(out) <= maxSpare {
+			c.spare = out[:0]
+		}
 		pendingMore := c.enc.Len() > 0
+		resume := c.drainedLocked()
 		c.mu.Unlock()
+		if resume {
+			c.resumeReads()
+			c.mu.Lock()
+			pendingMore = c.enc.Len() > 0
+			c.mu.Unlock()
+		}
 		if closeAfter && !pendingMore {
 			c.close()
 			return

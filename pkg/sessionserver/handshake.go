@@ -1,7 +1,6 @@
 package sessionserver
 
 import (
-	"encoding/binary"
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/sessions"
@@ -31,12 +30,15 @@ func (c *conn) handshake(body []byte) bool {
 	valid := false
 	sid := req.SessionID
 	if sid == 0 {
+		// A new session's password needs the ensemble's secret.
+		if !s.awaitSecret(c.done) {
+			s.logger.Info("closing a new connection: the ensemble has no password secret yet")
+			return false
+		}
 		sid = s.idGen.Next()
 		done := make(chan bool, 1)
 		seq := s.register(&pendingReq{handshake: done})
-		var to [4]byte
-		binary.BigEndian.PutUint32(to[:], uint32(timeout))
-		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: to[:]}); err != nil {
+		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: createSessionBody(timeout)}); err != nil {
 			s.takePending(seq)
 			s.logger.Info("closing a new connection: its session could not be proposed", "err", err)
 			return false
@@ -50,7 +52,7 @@ func (c *conn) handshake(body []byte) bool {
 			return false
 		}
 	} else {
-		valid = sessions.CheckPassword(sid, req.Passwd) && s.sessionExists(sid) && s.tracker.Touch(sid, timeout)
+		valid = s.checkSession(sid, req.Passwd) && s.tracker.Touch(sid, timeout)
 	}
 	if !valid {
 		// Expired, unknown or a wrong password: timeOut 0, sessionId 0 and a
@@ -68,7 +70,7 @@ func (c *conn) handshake(body []byte) bool {
 			s.logger.Warn("proposing the session's new owner", "err", err)
 		}
 	}
-	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, sessions.Password(sid)
+	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, s.sessionPassword(sid)
 	c.writeFrame(wire.Marshal(&resp), false)
 	c.sent.Add(1)
 	return true

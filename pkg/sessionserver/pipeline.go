@@ -2,6 +2,7 @@ package sessionserver
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -142,6 +143,14 @@ func (c *conn) runRead(sl *slot) {
 // Called with the tree locked and c.mu held.
 func (c *conn) completeLocked(sl *slot, frame []byte, closeAfter bool) {
 	sl.done, sl.reply, sl.closeAfter = true, frame, closeAfter
+	c.drainQueueLocked()
+}
+
+// drainQueueLocked sends the finished replies at the head of the queue and
+// runs the reads behind them, until a write is still pending or the output
+// is over its cap (the writer resumes once it drains). Called with the tree
+// locked and c.mu held.
+func (c *conn) drainQueueLocked() {
 	for len(c.queue) > 0 {
 		head := c.queue[0]
 		switch {
@@ -156,6 +165,9 @@ func (c *conn) completeLocked(sl *slot, frame []byte, closeAfter bool) {
 				c.flushClose = true
 			}
 		case head.exec != nil:
+			if c.overOutputLocked() && !c.closed {
+				return
+			}
 			c.runRead(head)
 		default:
 			return
@@ -177,14 +189,24 @@ func encodeReply(xid int32, zxid int64, code wire.ErrCode, body wire.Record) []b
 	return e.Bytes()
 }
 
-// reply appends a reply frame to e.
+// reply appends a reply frame to e. A reply larger than maxReply is
+// replaced by a MarshallingError for that request.
 func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Record) {
+	start := e.Len()
+	zxid := c.srv.lastZxid.Load()
 	e.BeginFrame()
-	(&wire.ReplyHeader{Xid: xid, Zxid: c.srv.lastZxid.Load(), Err: int32(code)}).Encode(e)
+	(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(code)}).Encode(e)
 	if code == wire.ErrOK && body != nil {
 		body.Encode(e)
 	}
 	e.EndFrame()
+	if size := e.Len() - start - 4; size > c.srv.maxReply() {
+		c.srv.logger.Warn("refusing a reply larger than jute.maxbuffer", "sessionId", fmt.Sprintf("0x%x", c.sid), "bytes", size, "limit", c.srv.maxReply())
+		e.Truncate(start)
+		e.BeginFrame()
+		(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(wire.ErrMarshallingError)}).Encode(e)
+		e.EndFrame()
+	}
 }
 
 // handleAuth answers setAuth at once (ZooKeeper answers it outside the
@@ -203,6 +225,7 @@ func (c *conn) handleAuth(hdr wire.RequestHeader, body []byte) bool {
 			if c.srv.cfg.SuperDigest != "" && id == c.srv.cfg.SuperDigest {
 				c.auth.Super = true
 			}
+			c.publishAuth()
 			c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
 			return true
 		}

@@ -46,20 +46,41 @@ func (c *conn) watcher(watch bool) watches.Watcher {
 	return nil
 }
 
+// refuseWatch answers a request whose watch the connection may not add.
+func (c *conn) refuseWatch(e *wire.Encoder, sl *slot, watch bool, path string) bool {
+	if !watch {
+		return false
+	}
+	if code := c.watchRefused(path); code != wire.ErrOK {
+		c.reply(e, sl.hdr.Xid, code, nil)
+		return true
+	}
+	return false
+}
+
 func execExists(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathWatchRequest)
+	if c.refuseWatch(e, sl, r.Watch, r.Path) {
+		return
+	}
 	st, code := c.srv.tree.Exists(r.Path, c.watcher(r.Watch))
 	c.reply(e, sl.hdr.Xid, code, &wire.ExistsResponse{Stat: st})
 }
 
 func execGetData(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathWatchRequest)
+	if c.refuseWatch(e, sl, r.Watch, r.Path) {
+		return
+	}
 	data, st, code := c.srv.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
 	c.reply(e, sl.hdr.Xid, code, &wire.GetDataResponse{Data: data, Stat: st})
 }
 
 func execGetChildren(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathWatchRequest)
+	if c.refuseWatch(e, sl, r.Watch, r.Path) {
+		return
+	}
 	children, st, code := c.srv.tree.GetChildren(r.Path, c.auth, c.watcher(r.Watch))
 	if sl.hdr.Type == wire.OpGetChildren2 {
 		c.reply(e, sl.hdr.Xid, code, &wire.GetChildren2Response{Children: children, Stat: st})
@@ -94,7 +115,13 @@ func execMultiRead(c *conn, e *wire.Encoder, sl *slot) {
 		var res wire.MultiResult
 		switch r := op.Req.(type) {
 		case *wire.PathWatchRequest:
-			if op.Type == wire.OpGetData {
+			refused := wire.ErrOK
+			if r.Watch {
+				refused = c.watchRefused(r.Path)
+			}
+			if refused != wire.ErrOK {
+				res = wire.MultiResult{Type: wire.OpError, Err: int32(refused)}
+			} else if op.Type == wire.OpGetData {
 				data, st, code := c.srv.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
 				res = wire.MultiResult{Type: wire.OpGetData, Resp: &wire.GetDataResponse{Data: data, Stat: st}}
 				if code != wire.ErrOK {
@@ -149,6 +176,11 @@ func execSetWatches(c *conn, e *wire.Encoder, sl *slot) {
 		ws = datatree.WatchSet{RelativeZxid: r.RelativeZxid, Data: r.DataWatches, Exist: r.ExistWatches, Child: r.ChildWatches,
 			Persistent: r.PersistentWatches, Recursive: r.PersistentRecursiveWatches}
 	}
+	all := append(append(append(append(append([]string(nil), ws.Data...), ws.Exist...), ws.Child...), ws.Persistent...), ws.Recursive...)
+	if code := c.watchRefused(all...); code != wire.ErrOK {
+		c.reply(e, sl.hdr.Xid, code, nil)
+		return
+	}
 	c.srv.tree.SetWatches(ws, c, c.appendEventLocked)
 	c.reply(e, sl.hdr.Xid, wire.ErrOK, nil)
 }
@@ -158,6 +190,9 @@ func execAddWatch(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.AddWatchRequest)
 	switch r.Mode {
 	case wire.AddWatchPersistent, wire.AddWatchPersistentRecursive:
+		if c.refuseWatch(e, sl, true, r.Path) {
+			return
+		}
 		c.srv.tree.Watches.AddPersistent(r.Path, c, r.Mode == wire.AddWatchPersistentRecursive)
 		c.reply(e, sl.hdr.Xid, wire.ErrOK, &wire.ErrorResponse{Err: 0})
 	default:

@@ -79,6 +79,9 @@ type Server struct {
 	term         uint64
 	counter      uint32
 	lastZxid     atomic.Int64
+	pw           passwordState
+
+	proposingSecret atomic.Bool
 
 	mu      sync.Mutex
 	conns   map[*conn]struct{}
@@ -118,6 +121,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		logger:       slog.Default(),
 		tree:         datatree.New(),
 		sessionTable: map[int64]int32{},
+		pw:           newPasswordState(),
 		conns:        map[*conn]struct{}{},
 		bySID:        map[int64]*conn{},
 		perIP:        map[string]int{},
@@ -360,13 +364,6 @@ func (s *Server) connOf(sid int64) *conn {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.bySID[sid]
-}
-
-func (s *Server) sessionExists(sid int64) bool {
-	s.tree.RLock()
-	_, ok := s.sessionTable[sid]
-	s.tree.RUnlock()
-	return ok
 }
 
 // Sessions lists the sessions this member tracks, for the admin API.

@@ -200,7 +200,7 @@ func TestWatchesAndRestore(t *testing.T) {
 
 func TestHandshake(t *testing.T) {
 	s := startServer(t, func(c *Config) { c.TickTime = 2000 })
-	t.Run("ids, passwords and clamped timeouts", func(t *testing.T) {
+	t.Run("ids, unguessable passwords and clamped timeouts", func(t *testing.T) {
 		for _, tc := range []struct{ req, want int32 }{{1000, 4000}, {100000, 40000}, {30000, 30000}} {
 			r := dialRaw(t, s.Addr())
 			resp := r.newSession(tc.req)
@@ -210,8 +210,8 @@ func TestHandshake(t *testing.T) {
 			if resp.SessionID <= 0 || sessions.ServerOf(resp.SessionID) != 1 {
 				t.Errorf("session id %#x: want positive with server id 1 in the top byte", resp.SessionID)
 			}
-			if !bytes.Equal(resp.Passwd, sessions.Password(resp.SessionID)) {
-				t.Errorf("password is not ZooKeeper's for %#x", resp.SessionID)
+			if len(resp.Passwd) != sessions.PasswordLen || bytes.Equal(resp.Passwd, sessions.ZooKeeperPassword(resp.SessionID)) {
+				t.Errorf("password %x of %#x: want %d bytes, not ZooKeeper's guessable one", resp.Passwd, resp.SessionID, sessions.PasswordLen)
 			}
 		}
 	})

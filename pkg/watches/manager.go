@@ -14,6 +14,12 @@ type Watcher interface {
 	Process(ev wire.WatcherEvent)
 }
 
+// Filter decides whether a watcher that fired only through a persistent or
+// persistent-recursive watch may be told of the event: the server checks the
+// changed node's ACL against the watcher's READ permission (ZooKeeper 3.8.4's
+// fix of CVE-2024-23944). Standard watches are not filtered. Nil lets all through.
+type Filter func(w Watcher) bool
+
 // Mode of a watch registration.
 type Mode uint8
 
@@ -156,10 +162,23 @@ func (m *Manager) AddPersistent(path string, w Watcher, recursive bool) {
 	m.setMode(path, w, Persistent)
 }
 
+// Fired is the watchers a trigger selected; true marks one that fired
+// through a standard (one-shot) watch, false one that fired only through a
+// persistent one (and so is subject to the Filter).
+type Fired map[Watcher]bool
+
+// persistent records w as fired through a persistent watch, unless a
+// standard watch already fired it.
+func (f Fired) persistent(w Watcher) {
+	if _, ok := f[w]; !ok {
+		f[w] = false
+	}
+}
+
 // trigger collects the watchers of path in t (and, when recursive watches
 // exist, of its ancestors), removing fired one-shot registrations
 // (WatchManager.triggerWatch).
-func (m *Manager) trigger(t *table, path string, typ int32, fired map[Watcher]struct{}) {
+func (m *Manager) trigger(t *table, path string, typ int32, fired Fired) {
 	m.collect(t, path, path, typ, fired)
 	if m.recursive == 0 {
 		return
@@ -169,19 +188,19 @@ func (m *Manager) trigger(t *table, path string, typ int32, fired map[Watcher]st
 	}
 }
 
-func (m *Manager) collect(t *table, at, changed string, typ int32, fired map[Watcher]struct{}) {
+func (m *Manager) collect(t *table, at, changed string, typ int32, fired Fired) {
 	ws := t.byPath[at]
 	for w := range ws {
 		switch mode := m.modes[modeKey{w, at}]; {
 		case mode == PersistentRecursive:
 			if typ != wire.EventNodeChildrenChanged {
-				fired[w] = struct{}{}
+				fired.persistent(w)
 			}
 		case at != changed:
 		case mode == Persistent:
-			fired[w] = struct{}{}
+			fired.persistent(w)
 		default:
-			fired[w] = struct{}{}
+			fired[w] = true
 			t.remove(at, w)
 		}
 	}
@@ -195,38 +214,43 @@ type Event struct {
 
 // TriggerData fires data-table watches for path (NodeCreated, NodeDataChanged, NodeDeleted).
 // It returns the watchers notified so a delete can suppress them in the child table.
-func (m *Manager) TriggerData(path string, typ int32) map[Watcher]struct{} {
+// mayRead filters the persistent watchers (see Filter).
+func (m *Manager) TriggerData(path string, typ int32, mayRead Filter) Fired {
 	m.mu.Lock()
 	ws := m.data.byPath[path]
 	if len(ws) == 0 && m.recursive == 0 {
 		m.mu.Unlock()
 		return nil
 	}
-	fired := make(map[Watcher]struct{}, len(ws))
+	fired := make(Fired, len(ws))
 	m.trigger(m.data, path, typ, fired)
 	m.mu.Unlock()
-	deliver(fired, nil, path, typ)
+	deliver(fired, nil, path, typ, mayRead)
 	return fired
 }
 
-// TriggerChild fires child-table watches for path, skipping watchers in suppress.
-func (m *Manager) TriggerChild(path string, typ int32, suppress map[Watcher]struct{}) {
+// TriggerChild fires child-table watches for path, skipping watchers in
+// suppress; mayRead filters the persistent watchers (see Filter).
+func (m *Manager) TriggerChild(path string, typ int32, suppress Fired, mayRead Filter) {
 	m.mu.Lock()
 	ws := m.child.byPath[path]
 	if len(ws) == 0 && m.recursive == 0 {
 		m.mu.Unlock()
 		return
 	}
-	fired := make(map[Watcher]struct{}, len(ws))
+	fired := make(Fired, len(ws))
 	m.trigger(m.child, path, typ, fired)
 	m.mu.Unlock()
-	deliver(fired, suppress, path, typ)
+	deliver(fired, suppress, path, typ, mayRead)
 }
 
-func deliver(fired, suppress map[Watcher]struct{}, path string, typ int32) {
+func deliver(fired, suppress Fired, path string, typ int32, mayRead Filter) {
 	ev := wire.WatcherEvent{Type: typ, State: wire.StateSyncConnected, Path: path}
-	for w := range fired {
+	for w, standard := range fired {
 		if _, skip := suppress[w]; skip {
+			continue
+		}
+		if !standard && mayRead != nil && !mayRead(w) {
 			continue
 		}
 		w.Process(ev)
@@ -274,6 +298,21 @@ func (m *Manager) RemoveWatcher(w Watcher) {
 		}
 	}
 	m.mu.Unlock()
+}
+
+// Watching reports whether w watches path in either table.
+func (m *Manager) Watching(path string, w Watcher) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.data.has(path, w) || m.child.has(path, w)
+}
+
+// CountOf is the number of w's registrations (a persistent watch counts in
+// both tables), for the per-connection cap.
+func (m *Manager) CountOf(w Watcher) int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.data.byWatcher[w]) + len(m.child.byWatcher[w])
 }
 
 // Summary returns the figures `wchs` prints: watching connections, watched paths, watches.

@@ -24,34 +24,34 @@ func TestTriggerRules(t *testing.T) {
 	}{
 		{"one-shot data watch fires once", func(m *Manager, w Watcher) { m.AddData("/a", w) },
 			func(m *Manager) {
-				m.TriggerData("/a", wire.EventNodeDataChanged)
-				m.TriggerData("/a", wire.EventNodeDataChanged)
+				m.TriggerData("/a", wire.EventNodeDataChanged, nil)
+				m.TriggerData("/a", wire.EventNodeDataChanged, nil)
 			},
 			[]string{"3 /a"}},
 		{"persistent watch stays", func(m *Manager, w Watcher) { m.AddPersistent("/a", w, false) },
 			func(m *Manager) {
-				m.TriggerData("/a", wire.EventNodeDataChanged)
-				m.TriggerData("/a", wire.EventNodeDataChanged)
-				m.TriggerChild("/a", wire.EventNodeChildrenChanged, nil)
+				m.TriggerData("/a", wire.EventNodeDataChanged, nil)
+				m.TriggerData("/a", wire.EventNodeDataChanged, nil)
+				m.TriggerChild("/a", wire.EventNodeChildrenChanged, nil, nil)
 			},
 			[]string{"3 /a", "3 /a", "4 /a"}},
 		{"recursive watch sees descendants, never child events", func(m *Manager, w Watcher) { m.AddPersistent("/a", w, true) },
 			func(m *Manager) {
-				m.TriggerData("/a/b/c", wire.EventNodeCreated)
-				m.TriggerChild("/a/b", wire.EventNodeChildrenChanged, nil)
-				m.TriggerData("/ab", wire.EventNodeCreated)
+				m.TriggerData("/a/b/c", wire.EventNodeCreated, nil)
+				m.TriggerChild("/a/b", wire.EventNodeChildrenChanged, nil, nil)
+				m.TriggerData("/ab", wire.EventNodeCreated, nil)
 			},
 			[]string{"1 /a/b/c"}},
 		{"a later registration replaces the mode (3.8)", func(m *Manager, w Watcher) {
 			m.AddPersistent("/p", w, false)
 			m.AddPersistent("/p", w, true)
-		}, func(m *Manager) { m.TriggerChild("/p", wire.EventNodeChildrenChanged, nil) }, nil},
+		}, func(m *Manager) { m.TriggerChild("/p", wire.EventNodeChildrenChanged, nil, nil) }, nil},
 		{"delete suppresses the child table for notified watchers", func(m *Manager, w Watcher) {
 			m.AddData("/d", w)
 			m.AddChild("/d", w)
 		}, func(m *Manager) {
-			fired := m.TriggerData("/d", wire.EventNodeDeleted)
-			m.TriggerChild("/d", wire.EventNodeDeleted, fired)
+			fired := m.TriggerData("/d", wire.EventNodeDeleted, nil)
+			m.TriggerChild("/d", wire.EventNodeDeleted, fired, nil)
 		}, []string{"2 /d"}},
 	}
 	for _, tc := range tests {
@@ -106,6 +106,6 @@ func BenchmarkFanOut10k(b *testing.B) {
 			m.AddData("/hot", w)
 			w.events = w.events[:0]
 		}
-		m.TriggerData("/hot", wire.EventNodeDataChanged)
+		m.TriggerData("/hot", wire.EventNodeDataChanged, nil)
 	}
 }

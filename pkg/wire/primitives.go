@@ -26,6 +26,10 @@ func (e *Encoder) Bytes() []byte { return e.buf }
 // Len returns the number of encoded bytes.
 func (e *Encoder) Len() int { return len(e.buf) }
 
+// Truncate drops everything encoded after the first n bytes (n must not
+// fall inside an open frame).
+func (e *Encoder) Truncate(n int) { e.buf = e.buf[:n] }
+
 // Reset empties the encoder, keeping its buffer.
 func (e *Encoder) Reset() { e.buf = e.buf[:0]; e.frames = e.frames[:0] }
 
