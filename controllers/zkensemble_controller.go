@@ -331,7 +331,7 @@ func (r *Reconciler) ensemble(n names) membership.Ensemble {
 	}
 	return membership.Ensemble{
 		Client: func(id uint64) *adminapi.Client {
-			return adminapi.NewClient(fmt.Sprintf("http://%s:%d", n.host(id), adminPort), r.httpClient)
+			return adminapi.NewClient(fmt.Sprintf("http://%s:%d", n.host(id), adminPort), r.httpClient, adminapi.Credentials{})
 		},
 		Addresses: func(id uint64) (string, string) {
 			return fmt.Sprintf("%s:%d", n.host(id), quorumPort), fmt.Sprintf("%s:%d", n.host(id), clientPort)

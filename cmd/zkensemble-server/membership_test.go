@@ -28,7 +28,7 @@ func TestMembership1to3to5to3to1(t *testing.T) {
 	}
 	servers := make([]*refzk.Server, 6)
 	servers[1] = refzk.StartOursMember(t, bin, ports[1], ports[1:2], opts)
-	admin := func(id int) *adminapi.Client { return adminapi.NewClient("http://"+servers[id].AdminAddr, nil) }
+	admin := func(id int) *adminapi.Client { return servers[id].AdminClient() }
 	retry(t, "member 1 serves", func() error {
 		st, err := admin(1).Status(ctx)
 		if err != nil {

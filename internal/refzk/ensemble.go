@@ -151,13 +151,14 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	for _, m := range listed {
 		cfg[fmt.Sprintf("server.%d", m.ID)] = m.ServerLine()
 	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
+		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin), t: t, logPath: filepath.Join(dir, "server.log")}
+	o.adminSecurity(t, dir, self.ID, cfg, s)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
-		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin),
-		t:         t, argv: append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...), logPath: filepath.Join(dir, "server.log")}
+	s.argv = append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...)
 	s.startNoWait()
 	return s
 }

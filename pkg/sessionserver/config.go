@@ -39,6 +39,12 @@ type Config struct {
 	ContainerInterval time.Duration
 	// QuorumTLS is member-to-member TLS (ZooKeeper's sslQuorum keys).
 	QuorumTLS QuorumTLS
+	// AdminTokenFile holds the bearer token of the admin API (admin.tokenFile).
+	AdminTokenFile string
+	// ProbeAddress and ProbePort serve /healthz, /readyz and /metrics in plain
+	// HTTP without credentials (metricsProvider.httpHost/httpPort); -1: off.
+	ProbeAddress string
+	ProbePort    int
 	// Servers are the server.N lines, for the ensemble.
 	Servers map[uint64]string
 	// Extra holds keys this server does not interpret, as ZooKeeper keeps them.
@@ -61,6 +67,8 @@ func DefaultConfig() Config {
 		AdminPort:         8080,
 		ContainerInterval: time.Minute,
 		QuorumTLS:         QuorumTLS{HostnameVerification: true},
+		ProbeAddress:      "0.0.0.0",
+		ProbePort:         -1,
 		Servers:           map[uint64]string{},
 		Extra:             map[string]string{},
 	}
