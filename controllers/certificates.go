@@ -201,6 +201,7 @@ func (p *pass) ensureCertificates(ctx context.Context) (*certs.CA, error) {
 	if err != nil {
 		return nil, err
 	}
+	p.certIDs = n
 	return ca, p.ensureMemberCerts(ctx, ca, n)
 }
 

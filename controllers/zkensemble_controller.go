@@ -156,6 +156,7 @@ type pass struct {
 	pods     map[uint64]*corev1.Pod
 	replicas int32
 	ca       *certs.CA
+	certIDs  uint64 // members 1..certIDs have certificates
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
@@ -277,7 +278,7 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 		p.replicas = int32(s.Replicas)
 		// Each pod's certificate is in place before the pod (normally
 		// already: the pass began with the certificates up to the spec).
-		err = p.ensureMemberCerts(ctx, p.ca, uint64(max(s.Replicas, 1)))
+		err = p.ensureMemberCerts(ctx, p.ca, max(p.certIDs, uint64(s.Replicas)))
 		if err == nil {
 			err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
 		}

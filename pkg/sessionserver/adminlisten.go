@@ -68,7 +68,8 @@ func (s *Server) listenHTTP(name, address string, port int, h http.Handler, tlsC
 	if err != nil {
 		return nil, fmt.Errorf("%s port: %w", name, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10,
 		// Failed handshakes of scanners are not worth a line each at info level.
 		ErrorLog: slog.NewLogLogger(s.logger.Handler(), slog.LevelDebug)}
 	serveLn := ln
