@@ -151,8 +151,12 @@ func TestAdminAPIRefusesStrangers(t *testing.T) {
 		return err
 	})
 	retry(t, "the follower leads", func() error {
-		if st, err := op.Status(context.Background()); err != nil || st.LeaderID != follower {
-			return fmt.Errorf("leader %v %v", st, err)
+		st, err := op.Status(context.Background())
+		if err != nil {
+			return err
+		}
+		if st.LeaderID != follower {
+			return fmt.Errorf("leader %d", st.LeaderID)
 		}
 		return nil
 	})

@@ -52,7 +52,7 @@ func (s *Server) startAdmin() error {
 		ln, err := s.listenHTTP("probe", s.cfg.ProbeAddress, s.cfg.ProbePort, s.probeHandler(), nil)
 		if err != nil {
 			if s.admin != nil {
-				s.admin.Close()
+				_ = s.admin.Close()
 			}
 			return err
 		}

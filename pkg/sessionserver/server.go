@@ -173,7 +173,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.ln = ln
 	if err := s.startAdmin(); err != nil {
-		ln.Close()
+		_ = ln.Close()
 		return err
 	}
 	if s.ownTracker != nil {
@@ -216,7 +216,7 @@ func (s *Server) Close() error {
 		s.admin.Close()
 	}
 	if s.probe != nil {
-		s.probe.Close()
+		_ = s.probe.Close()
 	}
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))
