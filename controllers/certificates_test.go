@@ -16,6 +16,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -63,6 +64,34 @@ func hasMembers(n uint64) func(_, s *corev1.Secret) error {
 		}
 		return nil
 	}
+}
+
+// update reads obj again, changes it and writes it, again when the
+// controller wrote it in between (a status update conflicts too).
+func update(t *testing.T, obj client.Object, mutate func()) {
+	t.Helper()
+	c := testEnv.client
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		mutate()
+		return c.Update(context.Background(), obj)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// stsScaled reads the StatefulSet once a step has set its replicas.
+func stsScaled(ctx context.Context, key types.NamespacedName, sts *appsv1.StatefulSet) error {
+	if err := testEnv.client.Get(ctx, key, sts); err != nil {
+		return err
+	}
+	if ptr.Deref(sts.Spec.Replicas, 0) == 0 {
+		return fmt.Errorf("StatefulSet %s at 0 replicas", key.Name)
+	}
+	return nil
 }
 
 func createZKE(t *testing.T, zke *zkv1.ZKEnsemble) {
@@ -119,7 +148,7 @@ func TestMemberCertificates(t *testing.T) {
 	}
 
 	sts := &appsv1.StatefulSet{}
-	eventually(t, 20*time.Second, func() error { return c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "tls"}, sts) })
+	eventually(t, 20*time.Second, func() error { return stsScaled(ctx, types.NamespacedName{Namespace: ns, Name: "tls"}, sts) })
 	if r := ptr.Deref(sts.Spec.Replicas, 0); r != 1 {
 		t.Fatalf("StatefulSet at %d replicas", r)
 	}
@@ -146,13 +175,7 @@ func TestMemberCertificates(t *testing.T) {
 
 	// A scale-up: the new members' certificates come first (no pod runs
 	// under envtest, so the StatefulSet stays at the bootstrap member).
-	if err := c.Get(ctx, client.ObjectKeyFromObject(zke), zke); err != nil {
-		t.Fatal(err)
-	}
-	zke.Spec.Replicas = 5
-	if err := c.Update(ctx, zke); err != nil {
-		t.Fatal(err)
-	}
+	update(t, zke, func() { zke.Spec.Replicas = 5 })
 	_, tlsSecret = secrets(t, zke, hasMembers(5))
 	if err := c.Get(ctx, client.ObjectKeyFromObject(sts), sts); err != nil || ptr.Deref(sts.Spec.Replicas, 0) != 1 {
 		t.Fatalf("StatefulSet: %v %v", sts.Spec.Replicas, err)
@@ -160,13 +183,12 @@ func TestMemberCertificates(t *testing.T) {
 
 	// A lost key is issued again; the other certificates stay as they are.
 	kept := map[string][]byte{}
-	for k, v := range tlsSecret.Data {
-		kept[k] = v
-	}
-	delete(tlsSecret.Data, podlayout.MemberKeyFile(4))
-	if err := c.Update(ctx, tlsSecret); err != nil {
-		t.Fatal(err)
-	}
+	update(t, tlsSecret, func() {
+		for k, v := range tlsSecret.Data {
+			kept[k] = v
+		}
+		delete(tlsSecret.Data, podlayout.MemberKeyFile(4))
+	})
 	_, tlsSecret = secrets(t, zke, hasMembers(5))
 	for k, v := range kept {
 		if changed := !bytes.Equal(tlsSecret.Data[k], v); changed != strings.HasPrefix(k, "member-4.") {
@@ -179,7 +201,6 @@ func TestMemberCertificates(t *testing.T) {
 // one of another CA and one naming another member are each issued again.
 func TestCertificateRenewal(t *testing.T) {
 	ns := namespace(t)
-	ctx := context.Background()
 	zke := newZKE(ns, "renew")
 	createZKE(t, zke)
 	caSecret, tlsSecret := secrets(t, zke, hasMembers(3))
@@ -199,12 +220,11 @@ func TestCertificateRenewal(t *testing.T) {
 		}
 		tlsSecret.Data[podlayout.MemberCertFile(id)], tlsSecret.Data[podlayout.MemberKeyFile(id)] = l.CertPEM, l.KeyPEM
 	}
-	put(1, ca, 9, memberValidity) // names member 9
-	put(2, ca, 2, time.Minute)    // near its end: 1 of its 6 minutes left (issued 5 minutes back-dated)
-	put(3, other, 3, time.Hour)   // another CA
-	if err := testEnv.client.Update(ctx, tlsSecret); err != nil {
-		t.Fatal(err)
-	}
+	update(t, tlsSecret, func() {
+		put(1, ca, 9, memberValidity) // names member 9
+		put(2, ca, 2, time.Minute)    // near its end: 1 of its 6 minutes left (issued 5 minutes back-dated)
+		put(3, other, 3, time.Hour)   // another CA
+	})
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
 	secrets(t, zke, func(_, s *corev1.Secret) error {
@@ -238,11 +258,8 @@ func TestBrokenCASecret(t *testing.T) {
 	zke := newZKE(ns, "broken")
 	createZKE(t, zke)
 	caSecret, _ := secrets(t, zke, hasMembers(3))
-	key := caSecret.Data[podlayout.CAKeyKey]
-	delete(caSecret.Data, podlayout.CAKeyKey)
-	if err := c.Update(ctx, caSecret); err != nil {
-		t.Fatal(err)
-	}
+	key, cert := caSecret.Data[podlayout.CAKeyKey], caSecret.Data[podlayout.CACertKey]
+	update(t, caSecret, func() { delete(caSecret.Data, podlayout.CAKeyKey) })
 	degraded := func(want bool) func() error {
 		return func() error {
 			got := &zkv1.ZKEnsemble{}
@@ -277,12 +294,9 @@ func TestBrokenCASecret(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKeyFromObject(caSecret), now); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := now.Data[podlayout.CAKeyKey]; ok || !bytes.Equal(now.Data[podlayout.CACertKey], caSecret.Data[podlayout.CACertKey]) {
+	if _, ok := now.Data[podlayout.CAKeyKey]; ok || !bytes.Equal(now.Data[podlayout.CACertKey], cert) {
 		t.Fatal("the operator replaced the broken CA")
 	}
-	now.Data[podlayout.CAKeyKey] = key
-	if err := c.Update(ctx, now); err != nil {
-		t.Fatal(err)
-	}
+	update(t, now, func() { now.Data[podlayout.CAKeyKey] = key })
 	eventually(t, 20*time.Second, degraded(false))
 }
