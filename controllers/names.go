@@ -4,18 +4,12 @@ import (
 	"fmt"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
-// Ports of every member; the server binary's pod mode uses the same.
+// Ports, mounts and Secret names of a member pod are podlayout's (the
+// server's pod mode reads the same).
 const (
-	clientPort   = 2181
-	quorumPort   = 2888
-	electionPort = 3888
-	adminPort    = 8080
-
-	dataDir   = "/data"
-	configDir = "/etc/zkensemble"
-
 	// fieldOwner is the server-side apply field manager of the rendered objects;
 	// publishOwner owns the published server list, which changes at other times.
 	fieldOwner   = "zkensemble-operator"
@@ -43,6 +37,8 @@ func (n names) client() string      { return n.zke.Name + "-client" }
 func (n names) config() string      { return n.zke.Name + "-config" }
 func (n names) servers() string     { return n.zke.Name + "-servers" }
 func (n names) pdb() string         { return n.zke.Name }
+func (n names) caSecret() string    { return podlayout.CASecret(n.zke.Name) }
+func (n names) tlsSecret() string   { return podlayout.TLSSecret(n.zke.Name) }
 
 // pod is the name of member id's pod (StatefulSet ordinal id-1).
 func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, id-1) }
@@ -50,6 +46,14 @@ func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, i
 // host is the stable DNS name of member id.
 func (n names) host(id uint64) string {
 	return fmt.Sprintf("%s.%s.%s.svc.%s", n.pod(id), n.peers(), n.zke.Namespace, clusterDomain)
+}
+
+// hosts are every name member id's pod answers to in the cluster, for its
+// certificate: the full name first, then the shorter forms search paths
+// resolve.
+func (n names) hosts(id uint64) []string {
+	short := fmt.Sprintf("%s.%s", n.pod(id), n.peers())
+	return []string{n.host(id), short + "." + n.zke.Namespace + ".svc", short + "." + n.zke.Namespace, short}
 }
 
 // clusterDomain is the cluster's DNS domain; the manager's flag sets it.

@@ -12,6 +12,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // render builds the objects a ZKEnsemble owns, as complete desired states
@@ -45,10 +46,11 @@ func (r render) image() string {
 
 func memberPorts() []corev1.ServicePort {
 	return []corev1.ServicePort{
-		{Name: "client", Port: clientPort, TargetPort: intstr.FromString("client")},
-		{Name: "quorum", Port: quorumPort, TargetPort: intstr.FromString("quorum")},
-		{Name: "election", Port: electionPort, TargetPort: intstr.FromString("election")},
-		{Name: "admin", Port: adminPort, TargetPort: intstr.FromString("admin")},
+		{Name: "client", Port: podlayout.ClientPort, TargetPort: intstr.FromString("client")},
+		{Name: "quorum", Port: podlayout.QuorumPort, TargetPort: intstr.FromString("quorum")},
+		{Name: "election", Port: podlayout.ElectionPort, TargetPort: intstr.FromString("election")},
+		{Name: "admin", Port: podlayout.AdminPort, TargetPort: intstr.FromString("admin")},
+		{Name: "probe", Port: podlayout.ProbePort, TargetPort: intstr.FromString("probe")},
 	}
 }
 
@@ -71,7 +73,7 @@ func (r render) clientService() *corev1.Service {
 	cs := r.zke.Spec.ClientService
 	port := cs.Port
 	if port == 0 {
-		port = clientPort
+		port = podlayout.ClientPort
 	}
 	typ := cs.Type
 	if typ == "" {
@@ -98,7 +100,7 @@ func (r render) configMap(bootstrap bool) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
 		ObjectMeta: r.meta(r.n.config()),
-		Data:       map[string]string{"zoo.cfg": renderZooCfg(&r.zke.Spec), "bootstrap": boot},
+		Data:       map[string]string{podlayout.ZooCfg: renderZooCfg(&r.zke.Spec), podlayout.BootstrapFile: boot},
 	}
 }
 
@@ -134,7 +136,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 	annotations[configHashAnnotation] = configHash(renderZooCfg(spec))
 	if spec.Metrics.Enabled {
 		annotations["prometheus.io/scrape"] = "true"
-		annotations["prometheus.io/port"] = fmt.Sprint(adminPort)
+		annotations["prometheus.io/port"] = fmt.Sprint(podlayout.ProbePort)
 		annotations["prometheus.io/path"] = "/metrics"
 	}
 	size := resource.MustParse("1Gi")
@@ -148,24 +150,28 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 	pullPolicy := r.pullPolicy()
 	probe := func(path string, period int32) *corev1.Probe {
 		return &corev1.Probe{
-			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("admin")}},
+			ProbeHandler:  corev1.ProbeHandler{HTTPGet: &corev1.HTTPGetAction{Path: path, Port: intstr.FromString("probe")}},
 			PeriodSeconds: period, TimeoutSeconds: 2, FailureThreshold: 3,
 		}
 	}
 	container := corev1.Container{
 		Name: "server", Image: r.image(), ImagePullPolicy: pullPolicy,
 		Args: []string{
-			configDir + "/zoo.cfg",
-			"--pod-domain=" + fmt.Sprintf("%s.$(POD_NAMESPACE).svc.%s", r.n.peers(), clusterDomain),
-			"--bootstrap-file=" + configDir + "/bootstrap",
-			"--ensemble-id=" + string(r.zke.UID),
+			podlayout.ConfigDir + "/" + podlayout.ZooCfg,
+			"--" + podlayout.FlagPodDomain + "=" + fmt.Sprintf("%s.$(POD_NAMESPACE).svc.%s", r.n.peers(), clusterDomain),
+			"--" + podlayout.FlagBootstrapFile + "=" + podlayout.ConfigDir + "/" + podlayout.BootstrapFile,
+			"--" + podlayout.FlagEnsembleID + "=" + string(r.zke.UID),
+			// Member certificates (certificates.go): mutual TLS between
+			// members, HTTPS on the admin port to the operator only.
+			"--" + podlayout.FlagTLSDir + "=" + podlayout.TLSDir,
 		},
 		Env: []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}},
 		Ports: []corev1.ContainerPort{
-			{Name: "client", ContainerPort: clientPort},
-			{Name: "quorum", ContainerPort: quorumPort},
-			{Name: "election", ContainerPort: electionPort},
-			{Name: "admin", ContainerPort: adminPort},
+			{Name: "client", ContainerPort: podlayout.ClientPort},
+			{Name: "quorum", ContainerPort: podlayout.QuorumPort},
+			{Name: "election", ContainerPort: podlayout.ElectionPort},
+			{Name: "admin", ContainerPort: podlayout.AdminPort},
+			{Name: "probe", ContainerPort: podlayout.ProbePort},
 		},
 		// Ready: in the configuration and caught up (a ReadIndex round).
 		ReadinessProbe: probe("/readyz", 2),
@@ -173,8 +179,9 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 		LivenessProbe: probe("/healthz", 10),
 		Resources:     spec.Resources,
 		VolumeMounts: []corev1.VolumeMount{
-			{Name: "data", MountPath: dataDir},
-			{Name: "config", MountPath: configDir, ReadOnly: true},
+			{Name: "data", MountPath: podlayout.DataDir},
+			{Name: "config", MountPath: podlayout.ConfigDir, ReadOnly: true},
+			{Name: "tls", MountPath: podlayout.TLSDir, ReadOnly: true},
 		},
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
@@ -208,9 +215,16 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 						RunAsUser: ptr.To(int64(65532)), RunAsGroup: ptr.To(int64(65532)), FSGroup: ptr.To(int64(65532)),
 						RunAsNonRoot: ptr.To(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
-					Volumes: []corev1.Volume{{Name: "config", VolumeSource: corev1.VolumeSource{
-						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.n.config()}},
-					}}},
+					Volumes: []corev1.Volume{
+						{Name: "config", VolumeSource: corev1.VolumeSource{
+							ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.n.config()}},
+						}},
+						// Every pod mounts all members' certificates and picks its own by id;
+						// readable by the server's group (fsGroup) only.
+						{Name: "tls", VolumeSource: corev1.VolumeSource{
+							Secret: &corev1.SecretVolumeSource{SecretName: r.n.tlsSecret(), DefaultMode: ptr.To(int32(0o440))},
+						}},
+					},
 				},
 			},
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
@@ -234,7 +248,7 @@ func (r render) volumePermissions() corev1.Container {
 	return corev1.Container{
 		Name: "volume-permissions", Image: r.image(), ImagePullPolicy: r.pullPolicy(),
 		Command:      []string{"/bin/busybox", "sh", "-c", `[ "$(/bin/busybox stat -c %u:%g /data)" = 65532:65532 ] || /bin/busybox chown -R 65532:65532 /data`},
-		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: dataDir}},
+		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: podlayout.DataDir}},
 		SecurityContext: &corev1.SecurityContext{
 			RunAsUser: ptr.To(int64(0)), RunAsNonRoot: ptr.To(false), AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"CHOWN"}},

@@ -104,6 +104,7 @@ func startEnv() (*env, error) {
 	wio := &te.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
+		Cache:   CacheOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: wio.LocalServingHost, Port: wio.LocalServingPort, CertDir: wio.LocalServingCertDir,
@@ -115,7 +116,7 @@ func startEnv() (*env, error) {
 	if err := zkwebhook.Setup(mgr); err != nil {
 		return nil, err
 	}
-	rec := &Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: "zkensemble/server:test",
+	rec := &Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: "zkensemble/server:test",
 		// No pods run under envtest: member addresses resolve nowhere.
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return nil, fmt.Errorf("no member at %s under envtest", addr)

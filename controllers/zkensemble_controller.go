@@ -10,9 +10,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -28,6 +28,7 @@ import (
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
+	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
 
@@ -45,8 +46,12 @@ type Reconciler struct {
 	// non-nil error stops the reconcile there (e2e tests crash the manager
 	// between membership steps with it).
 	Failpoint func(action membership.Action) error
+	// APIReader reads Secrets the cache does not hold (it holds only the
+	// operator's own, see CacheOptions); nil reads from the cache only.
+	APIReader client.Reader
 
-	httpClient *http.Client
+	adminMu sync.Mutex
+	admins  map[types.NamespacedName]*ensembleAdmin
 }
 
 // +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles,verbs=get;list;watch;update;patch
@@ -54,6 +59,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles/finalizers,verbs=update
 // +kubebuilder:rbac:groups=apps,resources=statefulsets,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups="",resources=services;configmaps,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
@@ -64,13 +70,31 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	logger := log.FromContext(ctx)
 	zke := &zkv1.ZKEnsemble{}
 	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.forgetAdmin(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !zke.DeletionTimestamp.IsZero() {
+		r.forgetAdmin(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
 	rd := newRender(zke, r.ServerImage)
 	st := &pass{r: r, zke: zke, rd: rd, n: rd.n}
+
+	// Certificates first: a member's exists before its pod does.
+	ca, err := st.ensureCertificates(ctx)
+	if isCASecretError(err) {
+		// Not retried in a tight loop: a person has to fix the Secret (its
+		// change wakes us), and a new CA would cut the members off.
+		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "CASecretInvalid", "Certificates", "%v", err)
+		_ = st.fail(ctx, "CASecretInvalid", err)
+		return ctrl.Result{RequeueAfter: 5 * time.Minute}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, st.fail(ctx, "CertificatesFailed", err)
+	}
+	st.ca = ca
 
 	if err := st.applyObjects(ctx); err != nil {
 		return ctrl.Result{}, st.fail(ctx, "RenderFailed", err)
@@ -131,6 +155,8 @@ type pass struct {
 	servers  *corev1.ConfigMap
 	pods     map[uint64]*corev1.Pod
 	replicas int32
+	ca       *certs.CA
+	certIDs  uint64 // members 1..certIDs have certificates
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
@@ -202,7 +228,10 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
 		}
 	}
-	ens := p.r.ensemble(p.n)
+	ens, err := p.ensemble()
+	if err != nil {
+		return membership.Observation{}, err
+	}
 	pods, leader := ens.Observe(ctx, pods)
 	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
 	if p.servers != nil {
@@ -247,7 +276,12 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 		return nil
 	case membership.SetReplicas:
 		p.replicas = int32(s.Replicas)
-		err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
+		// Each pod's certificate is in place before the pod (normally
+		// already: the pass began with the certificates up to the spec).
+		err = p.ensureMemberCerts(ctx, p.ca, max(p.certIDs, uint64(s.Replicas)))
+		if err == nil {
+			err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
+		}
 		if err == nil {
 			err = p.applyPDB(ctx)
 		}
@@ -266,7 +300,11 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 		if oerr != nil || obs.Leader == nil {
 			return fmt.Errorf("no leader to carry out %s", s.Action)
 		}
-		err = p.r.ensemble(p.n).Execute(actx, s, obs.Leader.ID)
+		ens, eerr := p.ensemble()
+		if eerr != nil {
+			return eerr
+		}
+		err = ens.Execute(actx, s, obs.Leader.ID)
 		if pod, ok := p.pods[s.Member]; err == nil && s.Replace && ok {
 			// A new pod starts at once; the old one may sit in a crash loop's back-off.
 			err = client.IgnoreNotFound(p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}))
@@ -319,26 +357,6 @@ func (p *pass) applyPDB(ctx context.Context) error {
 	return p.apply(ctx, pdb, fieldOwner)
 }
 
-// ensemble reaches the members' admin APIs by their pod DNS names.
-func (r *Reconciler) ensemble(n names) membership.Ensemble {
-	if r.httpClient == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		if r.DialContext != nil {
-			tr.DialContext = r.DialContext
-		}
-		tr.MaxIdleConnsPerHost = 2
-		r.httpClient = &http.Client{Transport: tr, Timeout: 45 * time.Second}
-	}
-	return membership.Ensemble{
-		Client: func(id uint64) *adminapi.Client {
-			return adminapi.NewClient(fmt.Sprintf("http://%s:%d", n.host(id), adminPort), r.httpClient)
-		},
-		Addresses: func(id uint64) (string, string) {
-			return fmt.Sprintf("%s:%d", n.host(id), quorumPort), fmt.Sprintf("%s:%d", n.host(id), clientPort)
-		},
-	}
-}
-
 // SetupWithManager registers the controller: ZKEnsembles, the objects they
 // own, and their pods (readiness changes drive membership steps).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
@@ -348,6 +366,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		Owns(&corev1.Secret{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []ctrl.Request {
 			inst := o.GetLabels()["app.kubernetes.io/instance"]
 			if o.GetLabels()["app.kubernetes.io/managed-by"] != "zkensemble-operator" || inst == "" {

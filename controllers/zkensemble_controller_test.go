@@ -49,7 +49,8 @@ func TestRenderedObjects(t *testing.T) {
 	}
 	key := func(name string) types.NamespacedName { return types.NamespacedName{Namespace: ns, Name: name} }
 	sts := &appsv1.StatefulSet{}
-	eventually(t, 20*time.Second, func() error { return c.Get(ctx, key("demo"), sts) })
+	// The first pass creates it at 0 and its step sets the replicas.
+	eventually(t, 20*time.Second, func() error { return stsScaled(ctx, key("demo"), sts) })
 	if got := ptr.Deref(sts.Spec.Replicas, -1); got != 1 {
 		t.Errorf("StatefulSet starts with %d replicas; want 1 (one member bootstraps, the rest join one by one)", got)
 	}
@@ -133,13 +134,7 @@ func TestConfigChangeRollsPods(t *testing.T) {
 	key := types.NamespacedName{Namespace: ns, Name: "roll"}
 	eventually(t, 20*time.Second, func() error { return c.Get(ctx, key, sts) })
 	before := sts.Spec.Template.Annotations[configHashAnnotation]
-	if err := c.Get(ctx, key, zke); err != nil {
-		t.Fatal(err)
-	}
-	zke.Spec.TickTime = 1000
-	if err := c.Update(ctx, zke); err != nil {
-		t.Fatal(err)
-	}
+	update(t, zke, func() { zke.Spec.TickTime = 1000 })
 	eventually(t, 20*time.Second, func() error {
 		if err := c.Get(ctx, key, sts); err != nil {
 			return err

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // renderZooCfg is the static server configuration every member gets. The
@@ -16,10 +17,10 @@ import (
 func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 	minT, maxT := spec.SessionTimeouts()
 	kv := map[string]string{
-		"dataDir":             dataDir,
-		"clientPort":          fmt.Sprint(clientPort),
+		"dataDir":             podlayout.DataDir,
+		"clientPort":          fmt.Sprint(podlayout.ClientPort),
 		"admin.serverAddress": "0.0.0.0",
-		"admin.serverPort":    fmt.Sprint(adminPort),
+		"admin.serverPort":    fmt.Sprint(podlayout.AdminPort),
 		"tickTime":            fmt.Sprint(spec.TickTime),
 		"minSessionTimeout":   fmt.Sprint(minT),
 		"maxSessionTimeout":   fmt.Sprint(maxT),
@@ -30,6 +31,9 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 		"autopurge.snapRetainCount": fmt.Sprint(orDefault(spec.SnapshotRetention, 3)),
 		"4lw.commands.whitelist":    fourLetterWords(spec.FourLetterWords),
 		"reconfigEnabled":           "false",
+		// Probes and Prometheus read this plain port; the admin port speaks
+		// HTTPS to the operator's certificate only.
+		"metricsProvider.httpPort": fmt.Sprint(podlayout.ProbePort),
 	}
 	for k, v := range spec.ExtraConfig {
 		if !zkv1.IsOwnedConfigKey(k) {
@@ -51,8 +55,10 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 
 func fourLetterWords(words []string) string {
 	if len(words) == 0 {
-		// ZooKeeper 3.8's default plus what probes and operators use.
-		return "srvr,stat,ruok,mntr,conf,envi,cons,wchs,dirs,isro"
+		// What the operator, probes and people use, without the words that
+		// print session ids or client addresses (cons, stat, dump, wchc,
+		// wchp): anyone who reaches the client port reads these.
+		return "srvr,ruok,mntr,conf,envi,wchs,dirs,isro"
 	}
 	return strings.Join(words, ",")
 }

@@ -60,7 +60,10 @@ type ZKEnsembleSpec struct {
 	// +kubebuilder:validation:Minimum=3
 	// +optional
 	SnapshotRetention *int32 `json:"snapshotRetention,omitempty"`
-	// FourLetterWords is the 4lw.commands.whitelist ("*" for all).
+	// FourLetterWords is the 4lw.commands.whitelist ("*" for all). The default,
+	// srvr,ruok,mntr,conf,envi,wchs,dirs,isro, leaves out the words that print
+	// session ids or client addresses (cons, stat, dump, wchc, wchp): anyone
+	// who reaches the client port can send them.
 	// +optional
 	FourLetterWords []string `json:"fourLetterWords,omitempty"`
 	// ExtraConfig adds zoo.cfg keys the operator does not own.

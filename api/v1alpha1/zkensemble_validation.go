@@ -95,10 +95,13 @@ func IsOwnedConfigKey(key string) bool {
 		"admin.serverPort", "admin.serverAddress", "admin.enableServer",
 		"tickTime", "minSessionTimeout", "maxSessionTimeout", "initLimit", "syncLimit", "maxClientCnxns",
 		"autopurge.snapRetainCount", "4lw.commands.whitelist",
-		"standaloneEnabled", "reconfigEnabled", "dynamicConfigFile":
+		"standaloneEnabled", "reconfigEnabled", "dynamicConfigFile",
+		// Security: member TLS, the admin API's credentials, the probe port.
+		"sslQuorum", "admin.tokenFile", "metricsProvider.httpPort", "metricsProvider.httpHost":
 		return true
 	}
-	return strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.")
+	return strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.") ||
+		strings.HasPrefix(key, "ssl.quorum.")
 }
 
 func quantityEqual(a, b *resource.Quantity) bool {

@@ -69,6 +69,7 @@ func run() error {
 	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
+		Cache:                  controllers.CacheOptions(),
 		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
@@ -79,7 +80,7 @@ func run() error {
 		return err
 	}
 	controllers.SetClusterDomain(clusterDomain)
-	rec := &controllers.Reconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage}
+	rec := &controllers.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage}
 	if crashAfter != "" {
 		crash := map[membership.Action]bool{}
 		for _, a := range strings.Split(crashAfter, ",") {

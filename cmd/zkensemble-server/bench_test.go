@@ -12,7 +12,6 @@ import (
 	"github.com/go-zookeeper/zk"
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
-	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
@@ -122,7 +121,7 @@ func BenchmarkExpiryStorm(b *testing.B) {
 	}
 	wg.Wait()
 	leader := ens.Leader()
-	st, err := adminapi.NewClient("http://"+leader.AdminAddr, nil).Status(ctx)
+	st, err := leader.AdminClient().Status(ctx)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -146,7 +145,7 @@ func BenchmarkExpiryStorm(b *testing.B) {
 		time.Sleep(20 * time.Millisecond) // poll interval
 	}
 	elapsed := time.Since(start)
-	st, _ = adminapi.NewClient("http://"+leader.AdminAddr, nil).Status(ctx)
+	st, _ = leader.AdminClient().Status(ctx)
 	b.ReportMetric(elapsed.Seconds(), "s-until-all-gone")
 	b.ReportMetric(float64(st.AppliedIndex-before), "log-entries")
 	b.Logf("%d sessions (timeout 10 s, tick 1 s) with an ephemeral each dropped at once: all ephemerals gone after %v; %d log entries used",

@@ -129,12 +129,15 @@ func TestLinearizableUnderFailures(t *testing.T) {
 	}
 
 	post := func(s *refzk.Server, path string) {
-		resp, err := http.Post("http://"+s.AdminAddr+path, "text/plain", nil)
+		resp, err := s.AdminClient().Do(ctx, http.MethodPost, path, nil)
 		if err != nil {
 			t.Errorf("fault injection %s on %s: %v", path, s.Addr, err)
 			return
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("fault injection %s on %s: %s", path, s.Addr, resp.Status)
+		}
 	}
 	at := func(d time.Duration) { time.Sleep(time.Until(stop.Add(-duration).Add(d))) } // the fault schedule
 	at(2 * time.Second)

@@ -25,6 +25,7 @@ var flagKeys = []string{
 	"dataLogDir", "maxClientCnxns", "4lw.commands.whitelist", "jute.maxbuffer", "initLimit", "syncLimit",
 	"autopurge.snapRetainCount", "autopurge.purgeInterval", "reconfigEnabled", "standaloneEnabled",
 	"admin.serverAddress", "admin.serverPort", "superDigest", "extendedTypesEnabled", "znode.container.checkIntervalMs",
+	"admin.tokenFile", "metricsProvider.httpHost", "metricsProvider.httpPort",
 }
 
 func main() {
@@ -107,7 +108,7 @@ func run(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	opts := []sessionserver.Option{sessionserver.WithLogger(logger)}
+	opts := []sessionserver.Option{sessionserver.WithLogger(logger), sessionserver.WithEnsembleID(*ensembleID)}
 	if cfg.DataDir != "" {
 		mf := memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults,
 			podDomain: *podDomain, bootstrapFile: *bootstrapFile, tlsDir: *tlsDir}

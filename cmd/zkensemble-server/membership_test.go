@@ -21,14 +21,14 @@ import (
 func TestMembership1to3to5to3to1(t *testing.T) {
 	bin := refzk.BuildOurs(t)
 	ctx := context.Background()
-	opts := refzk.Options{TickTime: 500, PKI: refzk.NewPKI(t, refzk.DefaultEnsembleID)}
+	opts := refzk.Options{TickTime: 500, PKI: refzk.NewPKI(t)}
 	ports := make([]refzk.MemberPorts, 6)
 	for id := 1; id <= 5; id++ {
 		ports[id] = refzk.AllocMember(t, id)
 	}
 	servers := make([]*refzk.Server, 6)
 	servers[1] = refzk.StartOursMember(t, bin, ports[1], ports[1:2], opts)
-	admin := func(id int) *adminapi.Client { return adminapi.NewClient("http://"+servers[id].AdminAddr, nil) }
+	admin := func(id int) *adminapi.Client { return servers[id].AdminClient() }
 	retry(t, "member 1 serves", func() error {
 		st, err := admin(1).Status(ctx)
 		if err != nil {

@@ -61,6 +61,9 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 			CA:   filepath.Join(flags.tlsDir, podlayout.CAFile),
 		}
 	}
+	if cfg.ProbePort < 0 {
+		cfg.ProbePort = podlayout.ProbePort // the kubelet's probes and Prometheus, without credentials
+	}
 	flags.listen = fmt.Sprintf("0.0.0.0:%d", podlayout.QuorumPort)
 	flags.peerAddr = func(member uint64) string {
 		if member == 0 || member > 255 {

@@ -18,7 +18,7 @@ import (
 // join/leave, /zookeeper/config following, its watch firing.
 func TestReconfigOpcode(t *testing.T) {
 	bin := refzk.BuildOurs(t)
-	opts := refzk.Options{TickTime: 500, ReconfigEnabled: true, SuperDigest: datatree.DigestID("super", "test"), PKI: refzk.NewPKI(t, refzk.DefaultEnsembleID)}
+	opts := refzk.Options{TickTime: 500, ReconfigEnabled: true, SuperDigest: datatree.DigestID("super", "test"), PKI: refzk.NewPKI(t)}
 	ports := []refzk.MemberPorts{{}, refzk.AllocMember(t, 1), refzk.AllocMember(t, 2), refzk.AllocMember(t, 3), refzk.AllocMember(t, 4)}
 	var servers []*refzk.Server
 	for id := 1; id <= 3; id++ {

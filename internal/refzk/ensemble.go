@@ -106,7 +106,7 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 		ports[i] = AllocMember(t, i+1)
 	}
 	if o.PKI == nil && !o.InsecureQuorum {
-		o.PKI = NewPKI(t, DefaultEnsembleID)
+		o.PKI = NewPKI(t)
 	}
 	e := &Ensemble{PKI: o.PKI}
 	for i := range ports {
@@ -157,16 +157,14 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	for _, m := range listed {
 		cfg[fmt.Sprintf("server.%d", m.ID)] = m.ServerLine()
 	}
-	if o.PKI != nil {
-		o.PKI.quorumTLS(t, cfg, self.ID)
-	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
+		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin), t: t, logPath: filepath.Join(dir, "server.log")}
+	o.adminSecurity(t, dir, self.ID, cfg, s)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
-		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin),
-		t:         t, argv: append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...), logPath: filepath.Join(dir, "server.log")}
+	s.argv = append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...)
 	s.startNoWait()
 	return s
 }

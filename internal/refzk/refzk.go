@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
 )
 
 // Paths of Debian's zookeeper package.
@@ -55,10 +57,14 @@ type Options struct {
 	Extra             map[string]string
 	// Args are extra command-line flags for our binary.
 	Args []string
-	// PKI gives our members certificates (mutual TLS between members, as in
-	// production). StartOursEnsemble makes one when it is nil, unless
-	// InsecureQuorum asks for members that trust whoever connects.
+	// PKI, when set, gives each of our servers a member certificate of its
+	// CA (mutual TLS between members, HTTPS on the admin port, the tests as
+	// the operator); else our servers take AdminToken (a random one when
+	// empty) as the admin API's bearer token. See Server.AdminClient.
+	// StartOursEnsemble makes a PKI when it is nil, unless InsecureQuorum asks
+	// for members that trust whoever reaches their quorum port.
 	PKI            *PKI
+	AdminToken     string
 	InsecureQuorum bool
 	// Prefix is put before the server's command line, e.g. {"taskset", "-c",
 	// "1"} to pin the process to a CPU (the wrapper must exec the server, so
@@ -84,6 +90,9 @@ type Server struct {
 	Kind       string // "zookeeper" or "zkensemble"
 	// AdminAddr is our binary's admin HTTP address ("" for ZooKeeper).
 	AdminAddr string
+	// Admin are the credentials of its protected endpoints (AdminClient).
+	Admin       adminapi.Credentials
+	adminScheme string
 
 	t       T
 	argv    []string
@@ -218,13 +227,14 @@ func StartOurs(t T, bin string, o Options) *Server {
 	if o.SuperDigest != "" {
 		cfg["superDigest"] = o.SuperDigest
 	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
+		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort), t: t, logPath: filepath.Join(dir, "server.log")}
+	o.adminSecurity(t, dir, 1, cfg, s)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
-		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort),
-		t:         t, argv: append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...), logPath: filepath.Join(dir, "server.log")}
+	s.argv = append(append(append([]string(nil), o.Prefix...), bin, cfgPath), o.Args...)
 	s.start()
 	return s
 }

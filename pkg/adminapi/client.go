@@ -3,6 +3,7 @@ package adminapi
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,18 +11,57 @@ import (
 	"strings"
 )
 
-// Client calls one member's admin API.
-type Client struct {
-	base string
-	hc   *http.Client
+// Credentials authenticate a client to a member's protected endpoints
+// (every /v1/ path, the views that show sessions or client addresses).
+type Credentials struct {
+	// TLS is the configuration for https:// members: the roots that verify
+	// the member, and the client certificate (the operator's identity, see
+	// certs.OperatorClient).
+	TLS *tls.Config
+	// Token is sent as a bearer token: the member's admin.tokenFile, for
+	// development without certificates.
+	Token string
 }
 
-// NewClient returns a client for baseURL ("http://host:port"); hc nil means http.DefaultClient.
-func NewClient(baseURL string, hc *http.Client) *Client {
+// HTTPClient returns an HTTP client that presents c.TLS, with its own
+// connection pool.
+func (c Credentials) HTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = c.TLS
+	return &http.Client{Transport: tr}
+}
+
+// Client calls one member's admin API.
+type Client struct {
+	base  string
+	hc    *http.Client
+	token string
+}
+
+// NewClient returns a client for baseURL ("https://host:port", or http://
+// where the member has no certificates). hc carries the TLS configuration
+// (Credentials.HTTPClient makes one); nil means creds.HTTPClient().
+func NewClient(baseURL string, hc *http.Client, creds Credentials) *Client {
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = creds.HTTPClient()
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), hc: hc}
+	return &Client{base: strings.TrimRight(baseURL, "/"), hc: hc, token: creds.Token}
+}
+
+// Do sends an authenticated request for path (e.g. "/commands/cons"); the
+// caller closes the response body.
+func (c *Client) Do(ctx context.Context, method, path string, body io.Reader) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, body)
+	if err != nil {
+		return nil, err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return c.hc.Do(req)
 }
 
 func (e *Error) Error() string {
@@ -40,12 +80,7 @@ func (c *Client) call(ctx context.Context, method, path string, body any) (*Stat
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.hc.Do(req)
+	resp, err := c.Do(ctx, method, path, rd)
 	if err != nil {
 		return nil, err
 	}

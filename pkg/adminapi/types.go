@@ -70,14 +70,23 @@ type TransferLeadershipRequest struct {
 
 // Error is the JSON body of every non-2xx answer.
 type Error struct {
-	// Code is a stable machine-readable reason, e.g. "NotLeader", "NoQuorum", "NotCaughtUp", "UnknownMember".
+	// Code is a stable machine-readable reason, e.g. "NotLeader", "NoQuorum", "NotCaughtUp", "UnknownMember",
+	// or CodeUnauthorized / CodeForbidden.
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	// LeaderID is set with NotLeader so callers can retry against the leader.
 	LeaderID uint64 `json:"leaderID,omitempty"`
 }
 
-// HTTP endpoints, all JSON:
+// Codes of the answers to requests without the credentials a protected
+// endpoint needs: 401 with no credentials, 403 with wrong ones (or when the
+// member has no credentials configured at all).
+const (
+	CodeUnauthorized = "Unauthorized"
+	CodeForbidden    = "Forbidden"
+)
+
+// HTTP endpoints, all JSON, all protected (see Credentials):
 //
 //	GET    /v1/status                     → Status
 //	POST   /v1/members                    AddLearnerRequest → Status   (leader only)
@@ -86,7 +95,8 @@ type Error struct {
 //	POST   /v1/leader/transfer            TransferLeadershipRequest → Status (leader only)
 //
 // Liveness is GET /healthz (the process answers) and readiness GET /readyz (a voter or learner of the current
-// configuration, caught up), served on the same admin listener.
+// configuration, caught up), served without credentials on the admin listener and on the plain probe
+// listener (metricsProvider.httpPort) with /metrics.
 const (
 	PathStatus   = "/v1/status"
 	PathMembers  = "/v1/members"

@@ -14,7 +14,7 @@ func adminClient(t *testing.T, m *member) *adminapi.Client {
 	t.Helper()
 	srv := httptest.NewServer(m.node.AdminHandler(AdminInfo{EnsembleID: "test"}))
 	t.Cleanup(srv.Close)
-	return adminapi.NewClient(srv.URL, srv.Client())
+	return adminapi.NewClient(srv.URL, srv.Client(), adminapi.Credentials{})
 }
 
 func wantAdminError(t *testing.T, what string, err error, code string) *adminapi.Error {

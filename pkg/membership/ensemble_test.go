@@ -3,7 +3,6 @@ package membership
 import (
 	"context"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -26,7 +25,10 @@ import (
 // fakeSet plays the StatefulSet and the kubelet for real member processes
 // on loopback: SetReplicas starts and stops members, each pod's volume is a
 // fresh directory, and member id k is reached at "member-k.test:8080"
-// through the injected dialer, as the operator reaches pod DNS names.
+// through the injected dialer, as the operator reaches pod DNS names. Every
+// member has a certificate of the set's CA naming member-k.test, and the
+// planner reaches them as the operator does: HTTPS, verifying the name and
+// the member identity, presenting the operator's certificate.
 type fakeSet struct {
 	t        *testing.T
 	bin      string
@@ -46,7 +48,8 @@ type fakeSet struct {
 
 func newFakeSet(t *testing.T) *fakeSet {
 	_ = t.TempDir() // its removal is registered first, so it runs after the log dump below
-	f := &fakeSet{t: t, bin: refzk.BuildOurs(t), pki: refzk.NewPKI(t, refzk.DefaultEnsembleID), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
+	f := &fakeSet{t: t, bin: refzk.BuildOurs(t), pki: refzk.NewPKI(t), ports: map[uint64]refzk.MemberPorts{}, procs: map[uint64]*refzk.Server{}, revision: map[uint64]int{}}
+	f.pki.DNSNames = func(id int) []string { return []string{fmt.Sprintf("member-%d.test", id)} }
 	t.Cleanup(func() {
 		if !t.Failed() {
 			return
@@ -138,7 +141,7 @@ func (f *fakeSet) pods(ctx context.Context, hc *http.Client) map[uint64]Pod {
 	}
 	f.mu.Unlock()
 	for id, p := range pods {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://member-%d.test:8080/readyz", id), nil)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("https://member-%d.test:8080/readyz", id), nil)
 		if resp, err := hc.Do(req); err == nil {
 			p.Ready = resp.StatusCode == http.StatusOK
 			_ = resp.Body.Close()
@@ -148,10 +151,11 @@ func (f *fakeSet) pods(ctx context.Context, hc *http.Client) map[uint64]Pod {
 	return pods
 }
 
-// dialer maps member-k.test to member k's admin port on loopback.
+// dialer maps member-k.test to member k's admin port on loopback, and
+// presents the operator's certificate.
 func (f *fakeSet) dialer() *http.Client {
 	var d net.Dialer
-	return &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return &http.Client{Timeout: 40 * time.Second, Transport: &http.Transport{TLSClientConfig: f.pki.Operator(f.t).TLS, DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 		host, _, _ := net.SplitHostPort(addr)
 		id, err := strconv.Atoi(strings.TrimSuffix(strings.TrimPrefix(host, "member-"), ".test"))
 		f.mu.Lock()
@@ -167,7 +171,7 @@ func (f *fakeSet) dialer() *http.Client {
 func (f *fakeSet) ensemble(hc *http.Client) Ensemble {
 	return Ensemble{
 		Client: func(id uint64) *adminapi.Client {
-			return adminapi.NewClient(fmt.Sprintf("http://member-%d.test:8080", id), hc)
+			return adminapi.NewClient(fmt.Sprintf("https://member-%d.test:8080", id), hc, adminapi.Credentials{})
 		},
 		Addresses: func(id uint64) (string, string) {
 			f.mu.Lock()
@@ -270,10 +274,8 @@ func (f *fakeSet) publish(leader *adminapi.Status) {
 			for _, p := range f.procs {
 				if p.Addr == addr {
 					f.t.Logf("%s log:\n%s", addr, p.Log())
-					if resp, err := http.Get("http://" + p.AdminAddr + "/v1/status"); err == nil {
-						b, _ := io.ReadAll(resp.Body)
-						resp.Body.Close()
-						f.t.Logf("status: %s", b)
+					if st, err := p.AdminClient().Status(context.Background()); err == nil {
+						f.t.Logf("status: %+v", st)
 					}
 				}
 			}

@@ -10,9 +10,26 @@ import (
 )
 
 // adminHandler serves health, readiness, metrics, ZooKeeper AdminServer-style
-// command JSON and our own JSON views.
+// command JSON and our own JSON views (behind adminAuth, see adminauth.go).
 func (s *Server) adminHandler() http.Handler {
 	mux := http.NewServeMux()
+	s.probeRoutes(mux)
+	mux.HandleFunc("/commands/", s.serveCommand)
+	mux.HandleFunc("/v1/sessions", s.serveSessions)
+	for _, m := range s.adminExtra {
+		mux.Handle(m.prefix, m.h)
+	}
+	return mux
+}
+
+// probeHandler serves only what the kubelet and Prometheus read.
+func (s *Server) probeHandler() http.Handler {
+	mux := http.NewServeMux()
+	s.probeRoutes(mux)
+	return mux
+}
+
+func (s *Server) probeRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintln(w, "ok")
 	})
@@ -24,12 +41,6 @@ func (s *Server) adminHandler() http.Handler {
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/commands/", s.serveCommand)
-	mux.HandleFunc("/v1/sessions", s.serveSessions)
-	for _, m := range s.adminExtra {
-		mux.Handle(m.prefix, m.h)
-	}
-	return mux
 }
 
 func (s *Server) readiness() error {

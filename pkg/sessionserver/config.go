@@ -51,6 +51,12 @@ type Config struct {
 	// QuorumSecretFile holds a secret the members share and prove to each
 	// other on every stream when TLS is off (quorum.auth.secretFile; development).
 	QuorumSecretFile string
+	// AdminTokenFile holds the bearer token of the admin API (admin.tokenFile).
+	AdminTokenFile string
+	// ProbeAddress and ProbePort serve /healthz, /readyz and /metrics in plain
+	// HTTP without credentials (metricsProvider.httpHost/httpPort); -1: off.
+	ProbeAddress string
+	ProbePort    int
 	// Servers are the server.N lines, for the ensemble.
 	Servers map[uint64]string
 	// Extra holds keys this server does not interpret, as ZooKeeper keeps them.
@@ -77,6 +83,8 @@ func DefaultConfig() Config {
 		MaxWatches:         DefaultMaxWatches,
 		MaxWatchPathLength: DefaultMaxWatchPathLength,
 		QuorumTLS:          QuorumTLS{HostnameVerification: true},
+		ProbeAddress:       "0.0.0.0",
+		ProbePort:          -1,
 		Servers:            map[uint64]string{},
 		Extra:              map[string]string{},
 	}

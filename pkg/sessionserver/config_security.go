@@ -2,6 +2,7 @@ package sessionserver
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/zkensemble/zkensemble/pkg/certs"
@@ -40,6 +41,21 @@ func (q QuorumTLS) validate() error {
 
 // setSecurity applies the security keys; ok is false for other keys.
 func (c *Config) setSecurity(key, value string, boolean func(*bool) error) (ok bool, err error) {
+	switch key {
+	case "admin.tokenFile":
+		c.AdminTokenFile = value
+		return true, nil
+	case "metricsProvider.httpHost":
+		c.ProbeAddress = value
+		return true, nil
+	case "metricsProvider.httpPort":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < -1 || n > 65535 {
+			return true, fmt.Errorf("%s: %q is not a port", key, value)
+		}
+		c.ProbePort = n
+		return true, nil
+	}
 	q := &c.QuorumTLS
 	pemOnly := func() error {
 		if !strings.EqualFold(value, "PEM") {

@@ -3,6 +3,13 @@
 // applies ordered transactions, plus zoo.cfg parsing, the four-letter words,
 // the admin HTTP listener and Prometheus metrics.
 //
+// The admin listener serves a few public endpoints (probes, metrics, the
+// AdminServer commands that print no session ids or client addresses) and
+// guards everything else (adminauth.go): HTTPS with the operator's client
+// certificate when the member has certificates, or a bearer token from
+// admin.tokenFile; with neither, those endpoints are off. A plain probe
+// listener (metricsProvider.httpPort) serves /healthz, /readyz and /metrics.
+//
 // Data flows one way: a connection decodes a request; a read executes at once
 // (behind the connection's pending writes), a write becomes a transaction that
 // is proposed to a Log; every member applies committed transactions in order

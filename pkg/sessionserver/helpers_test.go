@@ -13,7 +13,7 @@ import (
 )
 
 // startServer runs an in-process standalone server on loopback with a short tick.
-func startServer(t testing.TB, mutate func(*Config)) *Server {
+func startServer(t testing.TB, mutate func(*Config), opts ...Option) *Server {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.TickTime = 200
@@ -26,7 +26,7 @@ func startServer(t testing.TB, mutate func(*Config)) *Server {
 	if mutate != nil {
 		mutate(&cfg)
 	}
-	s, err := New(cfg, WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	s, err := New(cfg, append([]Option{WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil)))}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

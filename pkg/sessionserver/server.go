@@ -101,6 +101,13 @@ type Server struct {
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 	closed  atomic.Bool
+
+	// adminTLS: the admin port speaks HTTPS; ensembleID names the operator
+	// it takes (adminlisten.go); probe is the plain listener for probes.
+	adminTLS   bool
+	ensembleID string
+	probeLn    net.Listener
+	probe      *http.Server
 }
 
 // pendingReq is a request of this member waiting for its transaction to apply.
@@ -169,21 +176,9 @@ func (s *Server) Start(ctx context.Context) error {
 		return fmt.Errorf("client port: %w", err)
 	}
 	s.ln = ln
-	if s.cfg.AdminPort >= 0 {
-		aln, err := net.Listen("tcp", net.JoinHostPort(s.cfg.AdminAddress, strconv.Itoa(s.cfg.AdminPort)))
-		if err != nil {
-			ln.Close()
-			return fmt.Errorf("admin port: %w", err)
-		}
-		s.adminLn = aln
-		s.admin = &http.Server{Handler: s.adminHandler(), ReadHeaderTimeout: 10 * time.Second}
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			if err := s.admin.Serve(aln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				s.logger.Error("admin listener", "err", err)
-			}
-		}()
+	if err := s.startAdmin(); err != nil {
+		_ = ln.Close()
+		return err
 	}
 	if s.ownTracker != nil {
 		s.wg.Add(1)
@@ -195,7 +190,7 @@ func (s *Server) Start(ctx context.Context) error {
 	}
 	s.wg.Add(1)
 	go s.acceptLoop()
-	s.logger.Info("serving", "client", ln.Addr().String(), "admin", s.AdminAddr(), "serverId", s.id)
+	s.logger.Info("serving", "client", ln.Addr().String(), "admin", s.AdminURL(), "probes", s.ProbeAddr(), "serverId", s.id)
 	return nil
 }
 
@@ -223,6 +218,9 @@ func (s *Server) Close() error {
 	}
 	if s.admin != nil {
 		s.admin.Close()
+	}
+	if s.probe != nil {
+		_ = s.probe.Close()
 	}
 	s.mu.Lock()
 	conns := make([]*conn, 0, len(s.conns))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-zookeeper/zk"
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/sessions"
 	"github.com/zkensemble/zkensemble/pkg/wire"
@@ -481,7 +483,10 @@ func TestMaxClientCnxns(t *testing.T) {
 }
 
 func TestAdminEndpoints(t *testing.T) {
-	s := startServer(t, nil)
+	tokenPath := filepath.Join(t.TempDir(), "token")
+	writeToken(t, tokenPath, "0123456789abcdef")
+	s := startServer(t, func(c *Config) { c.AdminTokenFile = tokenPath })
+	admin := adminapi.NewClient(s.AdminURL(), nil, adminapi.Credentials{Token: "0123456789abcdef"})
 	c, _ := connectGoZK(t, s.Addr(), 4*time.Second)
 	for path, want := range map[string]string{
 		"/healthz":          "ok",
@@ -492,7 +497,7 @@ func TestAdminEndpoints(t *testing.T) {
 		"/commands/monitor": `"znode_count":5`,
 		"/metrics":          "zkensemble_sessions 1",
 	} {
-		resp, err := http.Get("http://" + s.AdminAddr() + path)
+		resp, err := admin.Do(t.Context(), http.MethodGet, path, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
