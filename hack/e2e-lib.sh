@@ -76,7 +76,9 @@ e2e_take_over() {
   if [ -z "$releases" ] && [ -z "$zkes" ] && [ $kustomized = 0 ]; then
     return 0
   fi
-  local found="releases: ${releases:-none}; kubectl apply -k install: $([ $kustomized = 1 ] && echo yes || echo no); ZKEnsembles: ${zkes:-none}"
+  local found kust=no
+  [ $kustomized = 0 ] || kust=yes
+  found="releases: ${releases:-none}; kubectl apply -k install: $kust; ZKEnsembles: ${zkes:-none}"
   found=${found//$'\n'/, }
   if [ $e2e_local = 0 ] && [ "${E2E_TAKE_OVER:-0}" != 1 ]; then
     echo "e2e: the cluster runs the operator already ($found). The suite uninstalls it and deletes its CRD, and with it every ZKEnsemble." >&2
@@ -101,7 +103,7 @@ e2e_take_over() {
   [ -z "$zkes" ] || "$KUBECTL" delete zke --all -A --wait=true --timeout=3m
   if [ -f "$e2e_saved/releases" ]; then
     while read -r name ns; do
-      "$HELM" uninstall "$name" --namespace "$ns" --wait >/dev/null
+      "$HELM" uninstall "$name" --namespace "$ns" --wait </dev/null >/dev/null
     done <"$e2e_saved/releases"
   fi
   [ $kustomized = 0 ] || "$KUBECTL" delete -k config/default --ignore-not-found --wait=true --timeout=3m >/dev/null
@@ -134,7 +136,7 @@ e2e_reinstall() {
   if [ -f "$dir/releases" ]; then
     while read -r name ns; do
       "$HELM" upgrade --install "$name" charts/zkensemble-operator --namespace "$ns" --create-namespace \
-        -f "$dir/values.$name.$ns.yaml" --wait --timeout 3m >/dev/null || return 1
+        -f "$dir/values.$name.$ns.yaml" --wait --timeout 3m </dev/null >/dev/null || return 1
       echo "e2e: release $name in $ns installed again"
     done <"$dir/releases"
   fi

@@ -7,7 +7,7 @@
 # Usage: hack/e2e-repeat.sh [N]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 source hack/e2e-lib.sh
 n=${1:-10}
 [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "usage: $0 [N]  (N: how many runs, at least 1)" >&2; exit 2; }

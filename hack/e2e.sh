@@ -12,7 +12,7 @@
 # cluster). hack/e2e-repeat.sh runs it several times on one cluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=e2e-lib.sh
+# shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
 source hack/e2e-lib.sh
 start=$SECONDS
 finish() {
