@@ -98,6 +98,7 @@ func TestGrowAndShrink(t *testing.T) {
 		t.Fatalf("transfer: %v", err)
 	}
 	third := ms[2]
+	waitHears(t, third, ms[1]) // a removal checks the quorum left: the new leader must have heard from 2
 	if err := third.node.RemoveMember(ctx, 1); err != nil {
 		t.Fatalf("remove 1: %v", err)
 	}
