@@ -118,8 +118,13 @@ test: deps fmt-check vet verify-generated tools envtest-assets ## Run every test
 	$(MAKE) e2e
 
 .PHONY: e2e
-e2e: build tools ## End-to-end suite: on KUBECONFIG's cluster if it answers, else on the local cluster (brought up, then down).
+e2e: build tools ## End-to-end suite: on KUBECONFIG's cluster if it answers, else on the local cluster (left running if it was; else brought up, then down).
 	hack/e2e.sh
+
+N ?= 10
+.PHONY: e2e-repeat
+e2e-repeat: build tools ## The end-to-end suite N times (default 10) on one cluster; prints each run's time and the pass count.
+	hack/e2e-repeat.sh $(N)
 
 .PHONY: kind-e2e
 kind-e2e: build tools ## End-to-end suite on a new kind cluster (needs Docker and kind).
@@ -194,4 +199,4 @@ cluster-smoke: ## Smoke-check the running local cluster (StatefulSet with volume
 
 .PHONY: help
 help: ## Show this help.
-	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z0-9_-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)

@@ -3,6 +3,11 @@
 // that a pod can talk to the ensemble: kubectl exec <pod> -- /zkcli ls /.
 // Each invocation is one session and one command; its output is one line
 // per result, for scripts and tests to read.
+//
+// A member answers reads from what it has applied, so a fresh session on a
+// follower may not yet see a write another client just had acknowledged
+// (ZooKeeper promises the same). -sync sends ZooKeeper's sync first, in the
+// same session, so the command sees every write acknowledged before it.
 package main
 
 import (
@@ -18,7 +23,11 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
 
-const usage = `usage: zkcli [-server host:port,...] [-timeout 10s] COMMAND [ARGS]
+const usage = `usage: zkcli [-server host:port,...] [-timeout 10s] [-sync] COMMAND [ARGS]
+
+  -sync                      sync the connected server with the leader before
+                             the command, so it sees every write acknowledged
+                             to any client before zkcli started
 
 commands:
   ls PATH                    children of PATH, one per line
@@ -45,6 +54,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() { fmt.Fprint(stderr, usage) }
 	server := fs.String("server", "localhost:2181", "connect string: host:port[,host:port...][/chroot]")
 	timeout := fs.Duration("timeout", 10*time.Second, "session timeout, and the bound on each request")
+	syncFirst := fs.Bool("sync", false, "sync the connected server with the leader before the command")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -67,6 +77,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	defer c.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
 	defer cancel()
+	if *syncFirst {
+		// The session's requests are answered in order: the command runs
+		// after the sync, on a server caught up with the leader.
+		if err := c.Sync(ctx, "/"); err != nil {
+			fmt.Fprintf(stderr, "zkcli: sync before %s: %v\n", fs.Arg(0), err)
+			return 1
+		}
+	}
 	if err := cmd(ctx, c, cmdArgs, stdout); err != nil {
 		var u usageError
 		if errors.As(err, &u) {

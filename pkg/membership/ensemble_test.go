@@ -242,7 +242,7 @@ func (f *fakeSet) converge(ctx context.Context, desired int, expect ...Action) [
 }
 
 // publish records the committed voters as the client list, after checking
-// that every voter's /zookeeper/config says the same.
+// that every voter's /zookeeper/config, read after a sync, says the same.
 func (f *fakeSet) publish(leader *adminapi.Status) {
 	var ids []uint64
 	var servers []string
@@ -261,7 +261,11 @@ func (f *fakeSet) publish(leader *adminapi.Status) {
 			if c, _, err = zk.Connect([]string{addr}, 5*time.Second, zk.WithLogger(quiet{})); err != nil {
 				f.t.Fatal(err)
 			}
-			data, _, err = c.Get("/zookeeper/config")
+			// sync, then read (ZooKeeper's idiom): a follower may not have
+			// applied the change the leader reports committed yet.
+			if _, err = c.Sync("/zookeeper/config"); err == nil {
+				data, _, err = c.Get("/zookeeper/config")
+			}
 			c.Close()
 			if err == nil || time.Now().After(deadline) {
 				break

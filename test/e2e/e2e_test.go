@@ -37,35 +37,27 @@ func TestE2E(t *testing.T) {
 	ns := fmt.Sprintf("e2e-%d", rand.IntN(100000))
 	ctx := context.Background()
 	start := time.Now()
-	t.Run("install with Helm", func(t *testing.T) {
+	scenario(t, "install with Helm", func(t *testing.T) {
 		k.helmInstall(t)
 		t.Logf("operator ready %s after start", time.Since(start).Round(time.Second))
 		k.must(t, k.kubectl, "create", "namespace", ns)
 	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			out, _ := k.run(t, "", k.kubectl, "-n", operatorNS, "logs", "deploy/zke-zkensemble-operator", "--tail=80")
-			t.Logf("operator log:\n%s", out)
-			out, _ = k.run(t, "", k.kubectl, "-n", ns, "get", "zke,pods,pvc,events", "-o", "wide")
-			t.Logf("namespace %s:\n%s", ns, out)
-		}
-	})
 	if t.Failed() {
 		return
 	}
-	t.Run("invalid specs are rejected with the webhook's message", func(t *testing.T) { invalidSpecs(t, ns) })
-	t.Run("three members become Available and serve clients", func(t *testing.T) { available(t, ctx, ns, "e2e") })
+	scenario(t, "invalid specs are rejected with the webhook's message", func(t *testing.T) { invalidSpecs(t, ns) })
+	scenario(t, "three members become Available and serve clients", func(t *testing.T) { available(t, ctx, ns, "e2e") })
 	if t.Failed() {
 		return
 	}
-	t.Run("scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
-	t.Run("rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
-	t.Run("delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
-	t.Run("delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
-	t.Run("operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
-	t.Run("scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
-	t.Run("uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
-	t.Run("install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
+	scenario(t, "scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
+	scenario(t, "rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
+	scenario(t, "delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
+	scenario(t, "delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
+	scenario(t, "operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
+	scenario(t, "scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
+	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
+	scenario(t, "install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }
 
 func getZKE(t *testing.T, ctx context.Context, ns, name string) *zkv1.ZKEnsemble {
@@ -179,6 +171,11 @@ func available(t *testing.T, ctx context.Context, ns, name string) {
 	if _, _, err := c.Create(cctx, "/hello", []byte("v1"), 0, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
 		t.Fatal(err)
 	}
+	// w may be on another member, which need not have applied c's create
+	// yet: sync first (ZooKeeper's idiom for reading another client's write).
+	if err := w.Sync(cctx, "/hello"); err != nil {
+		t.Fatal(err)
+	}
 	_, _, ch, err := w.GetW(cctx, "/hello")
 	if err != nil {
 		t.Fatal(err)
@@ -241,7 +238,8 @@ func podClients(t *testing.T, ns, name string) {
 	if err := watcher.Wait(); err != nil {
 		t.Fatalf("watcher: %v %s", err, werr.String())
 	}
-	got := k.must(t, k.kubectl, zkcli(name+"-2", "-server", strings.Join(members, ","), "get", "/in-pod")...)
+	// A fresh session on maybe another member: -sync, so it has the create.
+	got := k.must(t, k.kubectl, zkcli(name+"-2", "-server", strings.Join(members, ","), "-sync", "get", "/in-pod")...)
 	if strings.TrimSpace(got) != "written-in-a-pod" {
 		t.Fatalf("reader in %s-2 got %q", name, got)
 	}
@@ -249,8 +247,9 @@ func podClients(t *testing.T, ns, name string) {
 	t.Logf("clients in pods: watch in %s-0 fired on a create from %s-1, read back in %s-2 (%s)", name, name, name, strings.TrimSpace(where))
 }
 
-// checkConfigAgrees: /zookeeper/config on every published member lists the
-// published members, at the published version, and each has its pod.
+// checkConfigAgrees: /zookeeper/config on every published member, read after
+// a sync, lists the published members, at the published version, and each
+// has its pod.
 func checkConfigAgrees(t *testing.T, ctx context.Context, ns, name string) {
 	t.Helper()
 	cm := &corev1.ConfigMap{}
@@ -265,8 +264,14 @@ func checkConfigAgrees(t *testing.T, ctx context.Context, ns, name string) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// sync, then getConfig (ZooKeeper's idiom): the member has applied
+		// every configuration change committed before.
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		data, _, _, err := c.GetConfig(cctx)
+		err = c.Sync(cctx, "/zookeeper/config")
+		var data []byte
+		if err == nil {
+			data, _, _, err = c.GetConfig(cctx)
+		}
 		cancel()
 		c.Close()
 		if err != nil {

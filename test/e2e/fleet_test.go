@@ -139,7 +139,7 @@ func (f *fleet) servers() []string {
 }
 
 // finish stops writing and checks that every acknowledged write is there,
-// read back by a fresh session, and that no session expired.
+// read back by a fresh session after a sync, and that no session expired.
 func (f *fleet) finish(connect string) (writes int64) {
 	f.t.Helper()
 	close(f.stop)
@@ -153,10 +153,16 @@ func (f *fleet) finish(connect string) (writes int64) {
 		f.t.Fatal(err)
 	}
 	defer check.Close()
+	// The writers' members may be ahead of the one check is on.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := check.Sync(ctx, "/fleet"); err != nil {
+		f.t.Fatal(err)
+	}
 	for i := range f.conns {
 		n := f.acked[i].Load()
 		writes += n
-		kids, _, err := check.Children(context.Background(), fmt.Sprintf("/fleet/c%03d", i))
+		kids, _, err := check.Children(ctx, fmt.Sprintf("/fleet/c%03d", i))
 		if err != nil {
 			f.t.Fatal(err)
 		}
