@@ -46,13 +46,13 @@ func diagnose(t *testing.T) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "member pod %s/%s (phase %s, ready %v, restarts %d)\n", p.Namespace, p.Name, p.Status.Phase, podIsReady(&p), restarts(&p))
 		if p.Status.Phase == corev1.PodRunning {
-			probe := fmt.Sprintf("echo srvr | /bin/busybox nc -w 3 127.0.0.1 %d; echo '--- admin /v1/status:'; /bin/busybox timeout 5 /bin/busybox wget -q -O- http://127.0.0.1:%d/v1/status",
-				podlayout.ClientPort, podlayout.AdminPort)
+			probe := fmt.Sprintf("echo srvr | /bin/busybox nc -w 3 127.0.0.1 %d", podlayout.ClientPort)
 			out, err := k.run(t, "", k.kubectl, "-n", p.Namespace, "exec", p.Name, "--", "/bin/busybox", "sh", "-c", probe)
 			fmt.Fprintf(&b, "--- srvr:\n%s", out)
 			if err != nil {
 				fmt.Fprintf(&b, "(%v)\n", err)
 			}
+			fmt.Fprintf(&b, "--- admin /v1/status (with the operator's certificate):\n%s\n", adminStatus(ctx, p.Namespace, p.Labels["app.kubernetes.io/instance"], p.Name))
 		}
 		out, err := k.run(t, "", k.kubectl, "-n", p.Namespace, "logs", p.Name, "--tail=40")
 		fmt.Fprintf(&b, "\n--- log (last 40 lines):\n%s", out)

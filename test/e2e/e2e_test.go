@@ -50,6 +50,7 @@ func TestE2E(t *testing.T) {
 	if t.Failed() {
 		return
 	}
+	scenario(t, "the admin API refuses callers without the operator's certificate", func(t *testing.T) { adminRefusesStrangers(t, ctx, ns, "e2e") })
 	scenario(t, "scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
 	scenario(t, "rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
 	scenario(t, "delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
