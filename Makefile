@@ -111,7 +111,7 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 ##@ Test
 
 .PHONY: test
-test: deps fmt-check vet verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
+test: deps fmt-check vet lint verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)

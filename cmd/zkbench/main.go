@@ -143,7 +143,7 @@ func run() error {
 		for _, f := range strings.Split(*scale, ",") {
 			n, err := strconv.Atoi(strings.TrimSpace(f))
 			if err != nil {
-				return fmt.Errorf("-scale: %v", err)
+				return fmt.Errorf("-scale: %w", err)
 			}
 			cfg.scaleLevels = append(cfg.scaleLevels, n)
 		}
@@ -165,7 +165,7 @@ func run() error {
 		if err != nil {
 			return err
 		}
-		defer os.RemoveAll(d)
+		defer func() { _ = os.RemoveAll(d) }()
 		base = d
 	}
 	l := &launch{bin: *bin}
@@ -199,7 +199,9 @@ func run() error {
 	if *gomaxprocs > 0 {
 		// Only Go programs read it: ZooKeeper's JVM ignores it, and the load
 		// generator's own GOMAXPROCS was fixed when it started.
-		os.Setenv("GOMAXPROCS", strconv.Itoa(*gomaxprocs))
+		if err := os.Setenv("GOMAXPROCS", strconv.Itoa(*gomaxprocs)); err != nil {
+			return err
+		}
 		procsNote = fmt.Sprintf("Our server's GOMAXPROCS: set to %d (environment), whatever CPUs it is pinned to.", *gomaxprocs)
 	}
 	rep.Setup = append(rep.Setup, procsNote)

@@ -143,7 +143,7 @@ func pinSelf(cpu int) error {
 		}
 		_, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, uintptr(tid), unsafe.Sizeof(mask), uintptr(unsafe.Pointer(&mask)))
 		if e != 0 {
-			return fmt.Errorf("sched_setaffinity(%d): %v", tid, e)
+			return fmt.Errorf("sched_setaffinity(%d): %w", tid, e)
 		}
 	}
 	return nil
@@ -153,7 +153,7 @@ func pinSelf(cpu int) error {
 // inherit it) and returns the new soft limit.
 func raiseNofile() uint64 {
 	var lim syscall.Rlimit
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) // on failure lim stays zero
 	for _, want := range []uint64{1 << 20, 1 << 19, 300000, lim.Max} {
 		if want < lim.Cur {
 			continue
@@ -162,7 +162,7 @@ func raiseNofile() uint64 {
 			return want
 		}
 	}
-	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	_ = syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim) // on failure lim stays zero
 	return lim.Cur
 }
 

@@ -61,7 +61,7 @@ func rawConnect(addr string, timeout time.Duration, onWatch func(wire.WatcherEve
 	var resp wire.ConnectResponse
 	if err := resp.Decode(wire.NewDecoder(buf)); err != nil || resp.SessionID == 0 {
 		nc.Close()
-		return nil, fmt.Errorf("handshake refused (%v)", err)
+		return nil, fmt.Errorf("handshake refused (%w)", err)
 	}
 	nc.SetDeadline(time.Time{})
 	s := &rawSession{nc: nc, sid: resp.SessionID, timeout: time.Duration(resp.TimeOut) * time.Millisecond,

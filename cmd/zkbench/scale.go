@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -45,11 +46,11 @@ func liveHeap(r *running) (int64, error) {
 	}
 	pid := strconv.Itoa(r.servers[0].Pid())
 	if out, err := exec.Command("jcmd", pid, "GC.run").CombinedOutput(); err != nil {
-		return 0, fmt.Errorf("jcmd GC.run: %v: %s", err, out)
+		return 0, fmt.Errorf("jcmd GC.run: %w: %s", err, out)
 	}
 	out, err := exec.Command("jcmd", pid, "GC.heap_info").CombinedOutput()
 	if err != nil {
-		return 0, fmt.Errorf("jcmd GC.heap_info: %v: %s", err, out)
+		return 0, fmt.Errorf("jcmd GC.heap_info: %w: %s", err, out)
 	}
 	var sum int64
 	for _, m := range regexp.MustCompile(`(?m)(?:generation|heap)\s+total \d+K, used (\d+)K`).FindAllSubmatch(out, -1) {
@@ -196,7 +197,7 @@ func znodeMemory(r *running, cfg *config, add func(Result)) error {
 	for i := 0; i < parents; i++ {
 		paths = append(paths, fmt.Sprintf("/m/b%04d", i))
 	}
-	if _, err := cs[0].Create("/m", nil, 0, acl); err != nil && err != zk.ErrNodeExists {
+	if _, err := cs[0].Create("/m", nil, 0, acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		return err
 	}
 	if err := parallelCreate(cs, paths[1:], nil); err != nil {

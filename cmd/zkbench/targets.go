@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -169,7 +170,7 @@ func (l *launch) start(t *benchT, spec targetSpec) *running {
 			if err == nil {
 				_, err = c.Create(fmt.Sprintf("/ready-%d", i), nil, 0, zk.WorldACL(zk.PermAll))
 				c.Close()
-				if err == nil || err == zk.ErrNodeExists {
+				if err == nil || errors.Is(err, zk.ErrNodeExists) {
 					break
 				}
 			}

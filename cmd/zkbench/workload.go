@@ -157,7 +157,7 @@ func newWorkload(r *running, cfg *config) (*workload, error) {
 	acl := zk.WorldACL(zk.PermAll)
 	c := wl.conns[0]
 	for _, p := range []string{"/bench", "/bench/pool", "/bench/kids", "/bench/eph", "/bench/fan", "/storm"} {
-		if _, err := c.Create(p, nil, 0, acl); err != nil && err != zk.ErrNodeExists {
+		if _, err := c.Create(p, nil, 0, acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 			wl.close()
 			return nil, fmt.Errorf("create %s: %w", p, err)
 		}
@@ -194,7 +194,7 @@ func parallelCreate(conns []*zk.Conn, paths []string, data []byte) error {
 				if i >= len(paths) {
 					return
 				}
-				if _, err := c.Create(paths[i], data, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+				if _, err := c.Create(paths[i], data, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 					mu.Lock()
 					if first == nil {
 						first = fmt.Errorf("create %s: %w", paths[i], err)

@@ -29,7 +29,7 @@ func run(addr string) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	path, _, err := c.Create(ctx, "/demo-", []byte("hello from the demo"), zkclient.EphemeralSequential, zkclient.WorldACL(wire.PermAll))

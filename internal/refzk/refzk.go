@@ -76,7 +76,7 @@ type Options struct {
 func Available() error {
 	for _, p := range []string{ZooKeeperJar, Java} {
 		if _, err := os.Stat(p); err != nil {
-			return fmt.Errorf("Apache ZooKeeper is not installed (%s missing; run hack/install-deps.sh)", p)
+			return fmt.Errorf("apache ZooKeeper is not installed (%s missing; run hack/install-deps.sh)", p)
 		}
 	}
 	return nil
@@ -263,7 +263,7 @@ func BuildOurs(t T) string {
 		cmd := exec.Command("go", "build", "-o", buildOnce.path, "./cmd/zkensemble-server")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
+			buildOnce.err = fmt.Errorf("go build: %w\n%s", err, out)
 		}
 	})
 	if buildOnce.err != nil {
@@ -313,7 +313,7 @@ func (s *Server) startNoWait() {
 		s.t.Fatalf("start %s: %v", s.Kind, err)
 	}
 	exited := make(chan struct{})
-	go func() { cmd.Wait(); logf.Close(); close(exited) }()
+	go func() { _ = cmd.Wait(); _ = logf.Close(); close(exited) }()
 	s.mu.Lock()
 	s.cmd, s.exited = cmd, exited
 	s.mu.Unlock()
@@ -351,7 +351,7 @@ func (s *Server) waitServing(d time.Duration) error {
 		last = err
 		time.Sleep(50 * time.Millisecond) // polling interval while the process starts
 	}
-	return fmt.Errorf("timeout: %v", last)
+	return fmt.Errorf("timeout: %w", last)
 }
 
 // Log returns what the server wrote so far.
@@ -383,11 +383,11 @@ func (s *Server) signal(sig syscall.Signal) {
 	if cmd == nil {
 		return
 	}
-	syscall.Kill(-cmd.Process.Pid, sig)
+	_ = syscall.Kill(-cmd.Process.Pid, sig) // the group may be gone already
 	select {
 	case <-exited:
 	case <-time.After(15 * time.Second):
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		<-exited
 	}
 }

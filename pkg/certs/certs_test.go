@@ -85,7 +85,7 @@ func (p *pki) leaf(name string, ca *CA, id Identity, dns ...string) Files {
 
 // handshake runs one TLS handshake between the two configurations and
 // returns the server's and the client's errors.
-func handshake(t *testing.T, server, client *tls.Config) (srvErr, cliErr error, peer *x509.Certificate) {
+func handshake(t *testing.T, server, client *tls.Config) (peer *x509.Certificate, srvErr, cliErr error) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -122,14 +122,14 @@ func handshake(t *testing.T, server, client *tls.Config) (srvErr, cliErr error, 
 	}
 	tc.Close()
 	<-done
-	return srvErr, cliErr, peer
+	return peer, srvErr, cliErr
 }
 
 func memberCheck(ens string, id uint64) CheckIdentity {
 	return func(c *x509.Certificate) error {
 		got, ok, err := IdentityOf(c)
 		if err != nil || !ok || got != Member(ens, id) {
-			return fmt.Errorf("not member %d of %s (%+v %v)", id, ens, got, err)
+			return fmt.Errorf("not member %d of %s (%+v %w)", id, ens, got, err)
 		}
 		return nil
 	}
@@ -164,7 +164,7 @@ func TestMutualTLS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			se, ce, peer := handshake(t, srv, cli)
+			peer, se, ce := handshake(t, srv, cli)
 			if refused := se != nil || ce != nil; refused != tc.wantRefused {
 				t.Fatalf("server %v, client %v; want refused=%v", se, ce, tc.wantRefused)
 			}
@@ -178,11 +178,11 @@ func TestMutualTLS(t *testing.T) {
 	t.Run("no client certificate", func(t *testing.T) {
 		srv, _ := m1.ServerConfig(true, nil)
 		cli := &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the attacker's side
-		if se, ce, _ := handshake(t, srv, cli); se == nil && ce == nil {
+		if _, se, ce := handshake(t, srv, cli); se == nil && ce == nil {
 			t.Fatal("a client without a certificate was accepted")
 		}
 		opt, _ := m1.ServerConfig(false, nil)
-		if se, ce, peer := handshake(t, opt, cli); se != nil || ce != nil || peer != nil {
+		if peer, se, ce := handshake(t, opt, cli); se != nil || ce != nil || peer != nil {
 			t.Fatalf("optional client certificate: %v %v %v", se, ce, peer)
 		}
 	})
@@ -202,7 +202,7 @@ func TestRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if se, ce, _ := handshake(t, srv, cli); se != nil || ce != nil {
+	if _, se, ce := handshake(t, srv, cli); se != nil || ce != nil {
 		t.Fatal(se, ce)
 	}
 	// A new CA: the bundle trusts both while the leaves are replaced.
@@ -212,17 +212,17 @@ func TestRotation(t *testing.T) {
 	}
 	p.write("ca.crt", append(append([]byte{}, p.ca.CertPEM...), next.CertPEM...))
 	p.leaf("m2", next, Member("ens", 2))
-	if se, ce, _ := handshake(t, srv, cli); se != nil || ce != nil {
+	if _, se, ce := handshake(t, srv, cli); se != nil || ce != nil {
 		t.Fatalf("after m2 moved to the new CA: %v %v", se, ce)
 	}
 	// The old CA leaves the bundle: m1's old leaf is no longer trusted ...
 	p.write("ca.crt", next.CertPEM)
-	if se, ce, _ := handshake(t, srv, cli); ce == nil && se == nil {
+	if _, se, ce := handshake(t, srv, cli); ce == nil && se == nil {
 		t.Fatal("a leaf of a CA no longer in the bundle was trusted")
 	}
 	// ... until it is replaced too.
 	p.leaf("m1", next, Member("ens", 1))
-	if se, ce, _ := handshake(t, srv, cli); se != nil || ce != nil {
+	if _, se, ce := handshake(t, srv, cli); se != nil || ce != nil {
 		t.Fatalf("after both moved: %v %v", se, ce)
 	}
 }

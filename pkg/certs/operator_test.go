@@ -41,7 +41,7 @@ func TestOperatorClient(t *testing.T) {
 			}
 			cli := op.TLSConfig()
 			cli.ServerName = tc.serverName
-			se, ce, peer := handshake(t, srv, cli)
+			peer, se, ce := handshake(t, srv, cli)
 			if refused := se != nil || ce != nil; refused != tc.wantRefused {
 				t.Fatalf("server %v, client %v; want refused=%v", se, ce, tc.wantRefused)
 			}
@@ -66,7 +66,7 @@ func TestOperatorClient(t *testing.T) {
 			t.Fatal(err)
 		}
 		cli.VerifyConnection = nil // the attacker trusts anything
-		se, ce, peer := handshake(t, srv, cli)
+		peer, se, ce := handshake(t, srv, cli)
 		if se != nil || ce != nil || peer == nil {
 			t.Fatalf("handshake: %v %v %v", se, ce, peer)
 		}

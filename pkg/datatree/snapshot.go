@@ -78,7 +78,7 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 	br := bufio.NewReaderSize(r, 64<<10)
 	magic := make([]byte, len(snapshotMagic))
 	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != snapshotMagic {
-		return nil, fmt.Errorf("datatree: not a snapshot (%v)", err)
+		return nil, fmt.Errorf("datatree: not a snapshot (%w)", err)
 	}
 	t := &Tree{
 		nodes:      map[string]*node{},

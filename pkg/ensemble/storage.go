@@ -98,7 +98,7 @@ func hasRaftState(dir string) bool {
 	if err != nil {
 		return true
 	}
-	defer w.Close()
+	defer func() { _ = w.Close() }()
 	_, st, ents, err := w.ReadAll()
 	return err != nil || !raft.IsEmptyHardState(st) || len(ents) > 0
 }

@@ -2,6 +2,7 @@ package membership
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -333,7 +334,7 @@ func startWriter(t *testing.T, addr string) *writer {
 			}
 		}
 	}()
-	if _, err := c.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil && err != zk.ErrNodeExists {
+	if _, err := c.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil && !errors.Is(err, zk.ErrNodeExists) {
 		t.Fatal(err)
 	}
 	go func() {
@@ -347,7 +348,7 @@ func startWriter(t *testing.T, addr string) *writer {
 			if _, err := c.Create(fmt.Sprintf("/w/%08d", i), []byte("x"), 0, zk.WorldACL(zk.PermAll)); err != nil {
 				// Not acknowledged: retried under the next number, never counted.
 				i--
-				if err == zk.ErrNodeExists {
+				if errors.Is(err, zk.ErrNodeExists) {
 					i++
 				}
 				time.Sleep(20 * time.Millisecond) // pause before retrying an unacknowledged write

@@ -152,7 +152,9 @@ func Plan(o Observation) Step {
 
 	// A learner is a scale-up under way: finish it, or undo it if the spec
 	// no longer wants it.
-	for _, l := range learners {
+	// One learner at a time: the first decides the step.
+	if len(learners) > 0 {
+		l := learners[0]
 		if int(l.ID) > o.Desired {
 			return Step{Action: RemoveMember, Member: l.ID, Reason: fmt.Sprintf("learner %d is beyond the %d members wanted", l.ID, o.Desired)}
 		}

@@ -155,7 +155,7 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(out)
+	_ = json.NewEncoder(w).Encode(out) // the client went away
 }
 
 // SessionView is one session in /v1/sessions.
@@ -179,5 +179,5 @@ func (s *Server) serveSessions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, v)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.lastZxid.Load()), "sessions": out})
+	_ = json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.lastZxid.Load()), "sessions": out})
 }

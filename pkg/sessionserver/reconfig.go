@@ -31,7 +31,7 @@ func (c *conn) reconfigAsync(sl *slot) {
 	go func() {
 		ctx, cancel := context.WithTimeout(s.ctxOrBackground(), reconfigTimeout)
 		defer cancel()
-		code := wire.ErrOK
+		var code wire.ErrCode
 		switch {
 		case !super:
 			code = wire.ErrNoAuth

@@ -217,7 +217,7 @@ func (s *Server) Close() error {
 		s.ln.Close()
 	}
 	if s.admin != nil {
-		s.admin.Close()
+		_ = s.admin.Close()
 	}
 	if s.probe != nil {
 		_ = s.probe.Close()

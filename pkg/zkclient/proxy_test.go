@@ -72,9 +72,3 @@ func (p *proxy) setRefuse(r bool) {
 	p.refuse = r
 	p.mu.Unlock()
 }
-
-func (p *proxy) acceptCount() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.accepts
-}

@@ -40,7 +40,6 @@ func (w *PersistentWatch) Events() <-chan Event { return w.q.out }
 // server paths (chroot included).
 type watchRegistry struct {
 	mu         sync.Mutex
-	chroot     func(string) string
 	oneShot    [3]map[string][]*watchSpec
 	persistent map[string][]*PersistentWatch
 	recursive  map[string][]*PersistentWatch

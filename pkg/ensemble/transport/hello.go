@@ -81,21 +81,6 @@ const (
 	proofLen          = sha256.Size
 )
 
-// challenge is the acceptor's answer to a hello when a secret is shared.
-func writeChallenge(w io.Writer, nonce [32]byte, p []byte) error {
-	_, err := w.Write(append(nonce[:], p...))
-	return err
-}
-
-func readChallenge(r io.Reader) (nonce [32]byte, p []byte, err error) {
-	b := make([]byte, 32+proofLen)
-	if _, err = io.ReadFull(r, b); err != nil {
-		return nonce, nil, err
-	}
-	copy(nonce[:], b)
-	return nonce, b[32:], nil
-}
-
 func readProof(r io.Reader) ([]byte, error) {
 	b := make([]byte, proofLen)
 	_, err := io.ReadFull(r, b)

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -195,5 +194,3 @@ func (r *recorder) none(t *testing.T, what string) {
 	default:
 	}
 }
-
-var errTimeout = errors.New("timed out")
