@@ -149,7 +149,7 @@ func (s *Server) verify(msg []byte) ([]byte, error) {
 
 // digestKey holds what RFC 2831's response value is computed from.
 type digestKey struct {
-	user, realm, password string
+	user, realm, password  string
 	nonce, cnonce, authzid string
 	utf8                   bool // charset=utf-8 was given
 }
