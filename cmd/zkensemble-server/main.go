@@ -26,6 +26,7 @@ var flagKeys = []string{
 	"autopurge.snapRetainCount", "autopurge.purgeInterval", "reconfigEnabled", "standaloneEnabled",
 	"admin.serverAddress", "admin.serverPort", "superDigest", "extendedTypesEnabled", "znode.container.checkIntervalMs",
 	"admin.tokenFile", "metricsProvider.httpHost", "metricsProvider.httpPort",
+	"secureClientPort", "secureClientPortAddress", "jaasLoginConfig", "sasl.usersDir",
 }
 
 func main() {

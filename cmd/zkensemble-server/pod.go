@@ -44,7 +44,7 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 	}
 	line := func(member uint64) string {
 		h := fmt.Sprintf("%s-%d.%s", set, member-1, flags.podDomain)
-		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podlayout.QuorumPort, podlayout.ElectionPort, h, cfg.ClientPort)
+		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podlayout.QuorumPort, podlayout.ElectionPort, h, cfg.PublishedClientPort())
 	}
 	if reason := ensemble.StaleState(cfg.DataDir, flags.ensembleID, id); reason != "" {
 		dest, err := moveAside(cfg.DataDir)
@@ -60,6 +60,10 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 			Key:  filepath.Join(flags.tlsDir, podlayout.MemberKeyFile(id)),
 			CA:   filepath.Join(flags.tlsDir, podlayout.CAFile),
 		}
+		// The secure client port serves the member's own certificate unless
+		// zoo.cfg names a keystore (the operator adds the client Service's
+		// names to it).
+		cfg.Client.PodFiles = cfg.QuorumTLS.Files
 	}
 	if cfg.ProbePort < 0 {
 		cfg.ProbePort = podlayout.ProbePort // the kubelet's probes and Prometheus, without credentials

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/zkensemble/zkensemble/pkg/wire"
+	"github.com/zkensemble/zkensemble/pkg/x500"
 )
 
 // Well-known ACL lists (ZooDefs.Ids).
@@ -17,7 +18,8 @@ var (
 )
 
 // Auth is what a request's connection has proven: its ids (always ip:<addr>,
-// plus digest ids from setAuth) and whether one of them is the super digest.
+// plus digest ids from setAuth, sasl ids from a SASL exchange, x509 ids from
+// a client certificate) and whether one of them makes it the super user.
 type Auth struct {
 	IDs   []wire.Id
 	Super bool
@@ -46,8 +48,14 @@ func CheckACL(acl []wire.ACL, perm int32, auth Auth) bool {
 				continue
 			}
 			switch id.Scheme {
-			case "digest":
+			case "digest", "x509":
 				if id.ID == a.ID.ID {
+					return true
+				}
+			case "sasl":
+				// SASLAuthenticationProvider.matches: the sasl user "super"
+				// matches every sasl ACL.
+				if id.ID == a.ID.ID || id.ID == "super" {
 					return true
 				}
 			case "ip":
@@ -90,6 +98,16 @@ func ipMatches(addr, aclExpr string) bool {
 	return ip.Mask(mask).Equal(want.Mask(mask))
 }
 
+// validKerberosName is SASLAuthenticationProvider.isValid: KerberosName's
+// pattern name[/host]@realm, or a name without @.
+func validKerberosName(id string) bool {
+	if !strings.Contains(id, "@") {
+		return true
+	}
+	name, realm, _ := strings.Cut(id, "@")
+	return !strings.ContainsAny(realm, "/@") && strings.Count(name, "/") <= 1
+}
+
 func validIPExpr(expr string) bool {
 	host, bits, hasBits := strings.Cut(expr, "/")
 	ip := net.ParseIP(host)
@@ -107,10 +125,16 @@ func validIPExpr(expr string) bool {
 	return true
 }
 
+// Providers are the authentication providers registered beside digest and
+// ip (authProvider.N): ACLs of their schemes are accepted only then.
+type Providers struct {
+	SASL, X509 bool
+}
+
 // FixupACL is PrepRequestProcessor.fixupACL: de-duplicate, expand the auth
 // scheme to the connection's authenticated ids, and reject what no provider
 // accepts.
-func FixupACL(acl []wire.ACL, auth Auth) ([]wire.ACL, wire.ErrCode) {
+func FixupACL(acl []wire.ACL, auth Auth, p Providers) ([]wire.ACL, wire.ErrCode) {
 	if len(acl) == 0 {
 		return nil, wire.ErrInvalidACL
 	}
@@ -133,7 +157,8 @@ func FixupACL(acl []wire.ACL, auth Auth) ([]wire.ACL, wire.ErrCode) {
 		case "auth":
 			found := false
 			for _, id := range auth.IDs {
-				if id.Scheme == "digest" { // the only authenticated scheme we provide (ip is not)
+				// Providers whose isAuthenticated is true (not ip; super has none).
+				if id.Scheme == "digest" || (id.Scheme == "sasl" && p.SASL) || (id.Scheme == "x509" && p.X509) {
 					found = true
 					add(wire.ACL{Perms: a.Perms, ID: id})
 				}
@@ -148,6 +173,16 @@ func FixupACL(acl []wire.ACL, auth Auth) ([]wire.ACL, wire.ErrCode) {
 			add(a)
 		case "ip":
 			if !validIPExpr(a.ID.ID) {
+				return nil, wire.ErrInvalidACL
+			}
+			add(a)
+		case "sasl":
+			if !p.SASL || !validKerberosName(a.ID.ID) {
+				return nil, wire.ErrInvalidACL
+			}
+			add(a)
+		case "x509":
+			if !p.X509 || !x500.Valid(a.ID.ID) {
 				return nil, wire.ErrInvalidACL
 			}
 			add(a)

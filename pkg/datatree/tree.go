@@ -49,6 +49,9 @@ type Tree struct {
 
 	// ExtendedTypes enables TTL nodes (zookeeper.extendedTypesEnabled).
 	ExtendedTypes bool
+	// Providers are the registered authentication providers whose ACL
+	// schemes are accepted (authProvider.N).
+	Providers Providers
 
 	pending []pendingEvent // events of the write in progress (deferred inside multi)
 	undoLog undoLog

@@ -261,7 +261,7 @@ func TestACLs(t *testing.T) {
 	if DigestID("super", "test") != "super:D/InIHSb7yEEbrWz8b9l71RjZJU=" {
 		t.Errorf("digest of super:test is %s", DigestID("super", "test"))
 	}
-	fixed, code := FixupACL([]wire.ACL{{Perms: 31, ID: wire.Id{Scheme: "auth"}}, OpenACLUnsafe[0], OpenACLUnsafe[0]}, alice)
+	fixed, code := FixupACL([]wire.ACL{{Perms: 31, ID: wire.Id{Scheme: "auth"}}, OpenACLUnsafe[0], OpenACLUnsafe[0]}, alice, Providers{})
 	if code != wire.ErrOK || len(fixed) != 2 || fixed[0].ID.Scheme != "digest" {
 		t.Fatalf("fixup %+v %v", fixed, code)
 	}

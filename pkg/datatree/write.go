@@ -49,7 +49,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if slash == -1 || strings.IndexByte(path, 0) != -1 {
 		return "", wire.Stat{}, wire.ErrBadArguments
 	}
-	acl, code := FixupACL(op.ACL, auth)
+	acl, code := FixupACL(op.ACL, auth, t.Providers)
 	if code != wire.ErrOK {
 		return "", wire.Stat{}, code
 	}
@@ -241,7 +241,7 @@ func (t *Tree) SetACL(auth Auth, path string, acl []wire.ACL, version int32) (wi
 	if !ValidPath(path) {
 		return wire.Stat{}, wire.ErrBadArguments
 	}
-	fixed, code := FixupACL(acl, auth)
+	fixed, code := FixupACL(acl, auth, t.Providers)
 	if code != wire.ErrOK {
 		return wire.Stat{}, code
 	}

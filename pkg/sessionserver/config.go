@@ -48,6 +48,12 @@ type Config struct {
 	MaxWatchPathLength int           // maxWatchPathLength (bytes)
 	// QuorumTLS is member-to-member TLS (ZooKeeper's sslQuorum keys).
 	QuorumTLS QuorumTLS
+	// Client is TLS and authentication on the client port
+	// (config_clientsec.go). ClientPort -1 serves no plain port.
+	Client ClientSecurity
+	// clientPortSet: clientPort was given (unset, the plain port is off when
+	// secureClientPort is on, as in ZooKeeper).
+	clientPortSet bool
 	// QuorumSecretFile holds a secret the members share and prove to each
 	// other on every stream when TLS is off (quorum.auth.secretFile; development).
 	QuorumSecretFile string
@@ -83,6 +89,7 @@ func DefaultConfig() Config {
 		MaxWatches:         DefaultMaxWatches,
 		MaxWatchPathLength: DefaultMaxWatchPathLength,
 		QuorumTLS:          QuorumTLS{HostnameVerification: true},
+		Client:             defaultClientSecurity(),
 		ProbeAddress:       "0.0.0.0",
 		ProbePort:          -1,
 		Servers:            map[uint64]string{},
@@ -188,7 +195,13 @@ func (c *Config) Set(key, value string) error {
 	case key == "maxSessionTimeout":
 		return num(&c.MaxSessionTimeout)
 	case key == "clientPort":
-		return integer(&c.ClientPort)
+		c.clientPortSet = true
+		if err := integer(&c.ClientPort); err != nil {
+			return err
+		}
+		if c.ClientPort == 0 { // ZooKeeper: 0 is unset
+			c.ClientPort = -1
+		}
 	case key == "clientPortAddress":
 		c.ClientPortAddress = value
 	case key == "dataDir":
@@ -267,6 +280,9 @@ func (c *Config) Set(key, value string) error {
 		if ok, err := c.setSecurity(key, value, boolean); ok {
 			return err
 		}
+		if ok, err := c.setClientSecurity(key, value, boolean); ok {
+			return err
+		}
 		c.Extra[key] = value
 	}
 	return nil
@@ -286,7 +302,32 @@ func (c *Config) Validate() error {
 	if err := c.validateLimits(); err != nil {
 		return err
 	}
+	c.ClientPort = c.plainClientPort()
+	if c.ClientPort < 0 && c.Client.SecureClientPort < 0 {
+		return fmt.Errorf("no client port: set clientPort or secureClientPort")
+	}
+	if err := c.Client.validate(); err != nil {
+		return err
+	}
 	return c.QuorumTLS.validate()
+}
+
+// plainClientPort is the plain port to serve, -1 for none: without
+// clientPort in zoo.cfg, ZooKeeper serves only the secure port when there is one.
+func (c *Config) plainClientPort() int {
+	if c.Client.SecureClientPort >= 0 && !c.clientPortSet && c.ClientPort == DefaultConfig().ClientPort {
+		return -1
+	}
+	return c.ClientPort
+}
+
+// PublishedClientPort is the client port a member's server line names: the
+// plain port, or the secure one when it is the only one served.
+func (c *Config) PublishedClientPort() int {
+	if p := c.plainClientPort(); p >= 0 {
+		return p
+	}
+	return c.Client.SecureClientPort
 }
 
 // ExtraKeys lists the uninterpreted keys, sorted (logged at start).

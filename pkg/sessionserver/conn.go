@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/sasl"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
@@ -59,6 +60,7 @@ type conn struct {
 	timeout int32
 	auth    datatree.Auth
 	closing bool // the session's close was requested: drop later requests
+	sasl    *sasl.Server // the SASL exchange, once the client starts one
 	// watchAuth is a copy of auth for persistent watch filtering, which
 	// runs on the apply goroutine.
 	watchAuth atomic.Pointer[datatree.Auth]
@@ -167,6 +169,9 @@ func (c *conn) serve() {
 	s := c.srv
 	go c.writeLoop()
 	defer c.finish()
+	if !c.startTLS() {
+		return
+	}
 	br := bufio.NewReaderSize(c.nc, readBufferSize)
 	c.nc.SetReadDeadline(time.Now().Add(sessionlessTimeout))
 	n, err := wire.ReadFrameLength(br)

@@ -236,8 +236,8 @@ func (s *Server) monitor() []kv {
 
 func (s *Server) confText() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "clientPort=%d\n", s.cfg.ClientPort)
-	b.WriteString("secureClientPort=-1\n")
+	fmt.Fprintf(&b, "clientPort=%d\n", listenerPort(s.ln))
+	fmt.Fprintf(&b, "secureClientPort=%d\n", listenerPort(s.secureLn))
 	fmt.Fprintf(&b, "dataDir=%s\n", s.cfg.DataDir)
 	fmt.Fprintf(&b, "dataDirSize=%d\n", dirSize(s.cfg.DataDir))
 	logDir := s.cfg.DataLogDir

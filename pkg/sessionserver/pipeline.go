@@ -32,7 +32,13 @@ func (c *conn) handleRequest(frame []byte) bool {
 	if op == wire.OpAuth {
 		return c.handleAuth(hdr, d.Rest())
 	}
-	if !wire.IsValidOp(op) || op == wire.OpCheck || op == wire.OpSASL {
+	if op == wire.OpSASL {
+		return c.handleSASL(hdr, d.Rest())
+	}
+	if !c.enforceAuth(hdr) {
+		return false
+	}
+	if !wire.IsValidOp(op) || op == wire.OpCheck {
 		// Request.isValid: an unknown op (or one that is only valid inside a
 		// multi) gets Unimplemented with zxid -1, then the connection closes.
 		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: int32(wire.ErrUnimplemented)}), true)
@@ -210,27 +216,49 @@ func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Re
 }
 
 // handleAuth answers setAuth at once (ZooKeeper answers it outside the
-// pipeline), with zxid 0. A failure closes the connection.
+// pipeline), with zxid 0. A failure closes the connection. The sasl and
+// x509 schemes cannot be claimed this way: sasl ids come from a SASL
+// exchange, x509 ids from the certificate of the TLS handshake (addauth x509
+// succeeds only on a connection that has one, as ZooKeeper's provider).
 func (c *conn) handleAuth(hdr wire.RequestHeader, body []byte) bool {
 	var ap wire.AuthPacket
 	if err := ap.Decode(wire.NewDecoder(body)); err != nil {
 		c.srv.metrics.malformed.Inc()
 		return false
 	}
-	if ap.Scheme == "digest" {
-		user, pw, ok := strings.Cut(string(ap.Auth), ":")
-		if ok {
+	ok := false
+	switch ap.Scheme {
+	case "digest":
+		user, pw, found := strings.Cut(string(ap.Auth), ":")
+		if found {
 			id := datatree.DigestID(user, pw)
-			c.auth.IDs = append(c.auth.IDs, wire.Id{Scheme: "digest", ID: id})
 			if c.srv.cfg.SuperDigest != "" && id == c.srv.cfg.SuperDigest {
+				c.addAuthID(wire.Id{Scheme: "super", ID: ""})
 				c.auth.Super = true
 			}
-			c.publishAuth()
-			c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
-			return true
+			c.addAuthID(wire.Id{Scheme: "digest", ID: id})
+			ok = true
 		}
+	case "ip":
+		ok = true // the connection's address, which it has already
+	case "x509":
+		ok = c.srv.cfg.Client.X509Provider && c.hasScheme("x509")
+	}
+	if ok {
+		c.publishAuth()
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
+		return true
 	}
 	c.srv.metrics.authFailed.Inc()
 	c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: int32(wire.ErrAuthFailed)}), true)
+	return false
+}
+
+func (c *conn) hasScheme(scheme string) bool {
+	for _, id := range c.auth.IDs {
+		if id.Scheme == scheme {
+			return true
+		}
+	}
 	return false
 }

@@ -2,17 +2,18 @@ package sessionserver
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/sasl"
 	"github.com/zkensemble/zkensemble/pkg/sessions"
 )
 
@@ -91,8 +92,13 @@ type Server struct {
 	seq     atomic.Uint64
 	nextCnx atomic.Uint64
 
-	ln      net.Listener
+	ln      net.Listener // plain client port; nil when off
 	adminLn net.Listener
+	// secureLn serves TLS clients with secureTLS (clienttls.go); saslUsers
+	// authenticate SASL clients (clientauth.go). Nil when off.
+	secureLn  net.Listener
+	secureTLS *tls.Config
+	saslUsers sasl.Users
 	admin   *http.Server
 	metrics *metrics
 	stats   serverStats
@@ -135,6 +141,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		pending:      map[uint64]*pendingReq{},
 	}
 	s.tree.ExtendedTypes = cfg.ExtendedTypes
+	s.tree.Providers = datatree.Providers{SASL: cfg.Client.SASLProvider, X509: cfg.Client.X509Provider}
 	for _, o := range opts {
 		o(s)
 	}
@@ -142,6 +149,11 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		return nil, fmt.Errorf("server id %d out of range 1..255", s.id)
 	}
 	s.idGen = sessions.NewIDGenerator(uint8(s.id))
+	users, err := saslUsersOf(cfg.Client)
+	if err != nil {
+		return nil, err
+	}
+	s.saslUsers = users
 	s.metrics = newMetrics(s)
 	if s.tracker == nil {
 		s.ownTracker = sessions.NewTracker(cfg.TickTime, s.expireSessions)
@@ -170,14 +182,11 @@ func (s *Server) LastZxid() int64 { return s.lastZxid.Load() }
 func (s *Server) Start(ctx context.Context) error {
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.started = time.Now()
-	addr := net.JoinHostPort(s.cfg.ClientPortAddress, strconv.Itoa(s.cfg.ClientPort))
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("client port: %w", err)
+	if err := s.openClientListeners(); err != nil {
+		return err
 	}
-	s.ln = ln
 	if err := s.startAdmin(); err != nil {
-		_ = ln.Close()
+		s.closeClientListeners()
 		return err
 	}
 	if s.ownTracker != nil {
@@ -188,14 +197,23 @@ func (s *Server) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.runContainerManager(s.ctx) }()
 	}
-	s.wg.Add(1)
-	go s.acceptLoop()
-	s.logger.Info("serving", "client", ln.Addr().String(), "admin", s.AdminURL(), "probes", s.ProbeAddr(), "serverId", s.id)
+	for _, ln := range []net.Listener{s.ln, s.secureLn} {
+		if ln != nil {
+			s.wg.Add(1)
+			go s.acceptLoop(ln, ln == s.secureLn)
+		}
+	}
+	s.logger.Info("serving", "client", s.Addr(), "secureClient", s.SecureAddr(), "admin", s.AdminURL(), "probes", s.ProbeAddr(), "serverId", s.id)
 	return nil
 }
 
-// Addr is the client listener's address.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// Addr is the plain client listener's address ("" when only the secure port is served).
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
 
 // AdminAddr is the admin listener's address, or "" when disabled.
 func (s *Server) AdminAddr() string {
@@ -213,9 +231,7 @@ func (s *Server) Close() error {
 	if s.cancel != nil {
 		s.cancel()
 	}
-	if s.ln != nil {
-		s.ln.Close()
-	}
+	s.closeClientListeners()
 	if s.admin != nil {
 		_ = s.admin.Close()
 	}
@@ -244,10 +260,10 @@ func (s *Server) Close() error {
 	return nil
 }
 
-func (s *Server) acceptLoop() {
+func (s *Server) acceptLoop(ln net.Listener, secure bool) {
 	defer s.wg.Done()
 	for {
-		nc, err := s.ln.Accept()
+		nc, err := ln.Accept()
 		if err != nil {
 			if s.closed.Load() {
 				return
@@ -269,6 +285,9 @@ func (s *Server) acceptLoop() {
 			continue
 		}
 		s.perIP[ip]++
+		if secure { // the handshake runs on the connection's goroutine (startTLS)
+			nc = tls.Server(nc, s.secureTLS)
+		}
 		c := newConn(s, nc, ip)
 		s.conns[c] = struct{}{}
 		s.mu.Unlock()
