@@ -100,6 +100,26 @@ type Leaf struct {
 // Issue makes a certificate for id, valid for validity, for both ends of a
 // TLS connection (members dial and accept), naming dnsNames and ips as well.
 func (ca *CA) Issue(id Identity, dnsNames []string, ips []net.IP, validity time.Duration) (*Leaf, error) {
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: commonName(id), Organization: []string{"zkensemble"}},
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    dnsNames,
+		IPAddresses: ips,
+	}
+	if id.Ensemble != "" {
+		tmpl.URIs = append(tmpl.URIs, id.URI())
+	}
+	return ca.sign(tmpl, validity)
+}
+
+// IssueClient makes a client certificate for a ZooKeeper client whose
+// subject is its x509 id (ZooKeeper's X509AuthenticationProvider).
+func (ca *CA) IssueClient(subject pkix.Name, validity time.Duration) (*Leaf, error) {
+	return ca.sign(&x509.Certificate{Subject: subject, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}, validity)
+}
+
+// sign completes tmpl (a new key, serial, validity) and signs it.
+func (ca *CA) sign(tmpl *x509.Certificate, validity time.Duration) (*Leaf, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, err
@@ -109,19 +129,8 @@ func (ca *CA) Issue(id Identity, dnsNames []string, ips []net.IP, validity time.
 	if notAfter.After(ca.Cert.NotAfter) {
 		notAfter = ca.Cert.NotAfter
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: commonName(id), Organization: []string{"zkensemble"}},
-		NotBefore:    now.Add(-clockSkew),
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		DNSNames:     dnsNames,
-		IPAddresses:  ips,
-	}
-	if id.Ensemble != "" {
-		tmpl.URIs = append(tmpl.URIs, id.URI())
-	}
+	tmpl.SerialNumber, tmpl.NotBefore, tmpl.NotAfter = serial(), now.Add(-clockSkew), notAfter
+	tmpl.KeyUsage = x509.KeyUsageDigitalSignature
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
 	if err != nil {
 		return nil, err
