@@ -59,7 +59,7 @@ type conn struct {
 	sid     int64
 	timeout int32
 	auth    datatree.Auth
-	closing bool // the session's close was requested: drop later requests
+	closing bool         // the session's close was requested: drop later requests
 	sasl    *sasl.Server // the SASL exchange, once the client starts one
 	// watchAuth is a copy of auth for persistent watch filtering, which
 	// runs on the apply goroutine.

@@ -99,14 +99,14 @@ type Server struct {
 	secureLn  net.Listener
 	secureTLS *tls.Config
 	saslUsers sasl.Users
-	admin   *http.Server
-	metrics *metrics
-	stats   serverStats
-	started time.Time
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	closed  atomic.Bool
+	admin     *http.Server
+	metrics   *metrics
+	stats     serverStats
+	started   time.Time
+	ctx       context.Context
+	cancel    context.CancelFunc
+	wg        sync.WaitGroup
+	closed    atomic.Bool
 
 	// adminTLS: the admin port speaks HTTPS; ensembleID names the operator
 	// it takes (adminlisten.go); probe is the plain listener for probes.
