@@ -61,7 +61,7 @@ func StartEnsemble(t T, n int, o Options) *Ensemble {
 		if err := writeCfg(cfgPath, cfg); err != nil {
 			t.Fatalf("%v", err)
 		}
-		argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
+		argv := append([]string{Java, "-cp", Classpath()}, o.jvmArgs()...)
 		argv = append(argv, "org.apache.zookeeper.server.quorum.QuorumPeerMain", cfgPath)
 		argv = append(append([]string(nil), o.Prefix...), argv...)
 		s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", ps[i].client), ClientPort: ps[i].client, DataDir: data, Kind: "zookeeper",

@@ -32,6 +32,14 @@ const (
 	Java         = "/usr/bin/java"
 )
 
+// NettyCodecJar is a Netty jar ZooKeeper's Netty connection factory (its
+// TLS) needs that Debian's zookeeper.jar manifest leaves out.
+const NettyCodecJar = "/usr/share/java/netty-codec.jar"
+
+// Classpath is ZooKeeper's class path: its configuration, the jar (whose
+// manifest names the rest) and Netty's codec.
+func Classpath() string { return ConfDir + ":" + ZooKeeperJar + ":" + NettyCodecJar }
+
 // T is what the launcher needs from a test; testing.TB satisfies it, and a
 // benchmark program can supply its own.
 type T interface {
@@ -66,6 +74,8 @@ type Options struct {
 	PKI            *PKI
 	AdminToken     string
 	InsecureQuorum bool
+	// Client is TLS and authentication on the client port (clientsec.go).
+	Client *ClientSecurity
 	// Prefix is put before the server's command line, e.g. {"taskset", "-c",
 	// "1"} to pin the process to a CPU (the wrapper must exec the server, so
 	// Pid stays the server's).
@@ -88,6 +98,9 @@ type Server struct {
 	ClientPort int
 	DataDir    string
 	Kind       string // "zookeeper" or "zkensemble"
+	// SecureAddr is the secure client port's address ("" when off).
+	SecureAddr string
+	SecurePort int
 	// AdminAddr is our binary's admin HTTP address ("" for ZooKeeper).
 	AdminAddr string
 	// Admin are the credentials of its protected endpoints (AdminClient).
@@ -198,15 +211,20 @@ func StartStandalone(t T, o Options) *Server {
 	}
 	dir := t.TempDir()
 	port := FreePort(t)
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zookeeper",
+		t: t, logPath: filepath.Join(dir, "server.log")}
+	cfg := o.zooCfg(filepath.Join(dir, "data"), port)
+	jaas := o.Client.apply(t, dir, cfg, s)
 	cfgPath := filepath.Join(dir, "zoo.cfg")
-	if err := writeCfg(cfgPath, o.zooCfg(filepath.Join(dir, "data"), port)); err != nil {
+	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)
 	}
-	argv := append([]string{Java, "-cp", ConfDir + ":" + ZooKeeperJar}, o.jvmArgs()...)
+	argv := append([]string{Java, "-cp", Classpath()}, o.jvmArgs()...)
+	if jaas != "" {
+		argv = append(argv, "-Djava.security.auth.login.config="+jaas)
+	}
 	argv = append(argv, "org.apache.zookeeper.server.ZooKeeperServerMain", cfgPath)
-	argv = append(append([]string(nil), o.Prefix...), argv...)
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zookeeper",
-		t: t, argv: argv, logPath: filepath.Join(dir, "server.log")}
+	s.argv = append(append([]string(nil), o.Prefix...), argv...)
 	s.start()
 	return s
 }
@@ -230,6 +248,9 @@ func StartOurs(t T, bin string, o Options) *Server {
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort), t: t, logPath: filepath.Join(dir, "server.log")}
 	o.adminSecurity(t, dir, 1, cfg, s)
+	if jaas := o.Client.apply(t, dir, cfg, s); jaas != "" {
+		cfg["jaasLoginConfig"] = jaas
+	}
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)

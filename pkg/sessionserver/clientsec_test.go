@@ -269,7 +269,7 @@ func TestSASLDigestMD5(t *testing.T) {
 	if code := a.saslLogin("alice", "alice-pw"); code != 0 {
 		t.Fatalf("login: %d", code)
 	}
-	if got := ids(a.whoAmI()); got != "ip:127.0.0.1 sasl:alice" {
+	if got := ids(a.whoAmI()); got != "sasl:alice ip:127.0.0.1" {
 		t.Fatalf("whoAmI = %s", got)
 	}
 	acl := []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "sasl", ID: "alice"}}}

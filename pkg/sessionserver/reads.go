@@ -144,7 +144,7 @@ func execMultiRead(c *conn, e *wire.Encoder, sl *slot) {
 
 func execWhoAmI(c *conn, e *wire.Encoder, sl *slot) {
 	info := make([]wire.ClientInfo, 0, len(c.auth.IDs))
-	for _, id := range c.auth.IDs {
+	for _, id := range javaSetOrder(c.auth.IDs) {
 		user := id.ID
 		if id.Scheme == "digest" {
 			user, _, _ = cut(id.ID, ':')

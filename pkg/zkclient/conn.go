@@ -3,6 +3,7 @@ package zkclient
 import (
 	"bufio"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -50,13 +51,16 @@ func WithRand(r *rand.Rand) Option { return func(c *Conn) { c.rnd = r } }
 
 // Conn is a ZooKeeper session. It is safe for concurrent use.
 type Conn struct {
-	log     *slog.Logger
-	dial    func(ctx context.Context, addr string) (net.Conn, error)
-	backoff time.Duration
-	jitter  time.Duration
-	rnd     *rand.Rand
-	chroot  string
-	timeout time.Duration // requested
+	log  *slog.Logger
+	dial func(ctx context.Context, addr string) (net.Conn, error)
+	// tlsCfg and saslUser/saslPassword: security.go.
+	tlsCfg                 *tls.Config
+	saslUser, saslPassword string
+	backoff                time.Duration
+	jitter                 time.Duration
+	rnd                    *rand.Rand
+	chroot                 string
+	timeout                time.Duration // requested
 
 	hmu   sync.Mutex // guards hosts
 	hosts *HostProvider
@@ -131,6 +135,9 @@ func Connect(connectString string, sessionTimeout time.Duration, opts ...Option)
 	}
 	for _, o := range opts {
 		o(c)
+	}
+	if c.tlsCfg != nil {
+		c.dial = tlsDialer(c.tlsCfg, c.dial)
 	}
 	c.hosts = NewHostProvider(hosts, c.rnd)
 	c.watches.init()
@@ -288,6 +295,11 @@ func (c *Conn) session(addr string, numHosts int) error {
 	br := bufio.NewReaderSize(nc, 64<<10)
 	if err := c.handshake(nc, br, connectTimeout); err != nil {
 		return err
+	}
+	if c.saslUser != "" {
+		if err := c.saslLogin(nc, br, connectTimeout); err != nil {
+			return err
+		}
 	}
 	c.hmu.Lock()
 	c.hosts.OnConnected()
