@@ -29,6 +29,7 @@ var commands = map[string]command{
 	"config":   config,
 	"watch":    watch,
 	"whereami": whereami,
+	"whoami":   whoami,
 }
 
 func onePath(args []string) (string, error) {

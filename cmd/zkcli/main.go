@@ -23,7 +23,7 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
 
-const usage = `usage: zkcli [-server host:port,...] [-timeout 10s] [-sync] COMMAND [ARGS]
+const usage = `usage: zkcli [-server host:port,...] [-timeout 10s] [-sync] [TLS and SASL flags] COMMAND [ARGS]
 
   -sync                      sync the connected server with the leader before
                              the command, so it sees every write acknowledged
@@ -42,7 +42,8 @@ commands:
   watch [-for 30s] PATH      set a data watch on PATH, print "watching PATH",
                              then wait for one event and print it
   whereami                   the session id and the server it is connected to
-`
+  whoami                     the session's authenticated ids, one scheme:id a line
+` + securityUsage
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
@@ -55,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	server := fs.String("server", "localhost:2181", "connect string: host:port[,host:port...][/chroot]")
 	timeout := fs.Duration("timeout", 10*time.Second, "session timeout, and the bound on each request")
 	syncFirst := fs.Bool("sync", false, "sync the connected server with the leader before the command")
+	sec := addSecurityFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -69,7 +71,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cmdArgs := fs.Args()[1:]
-	c, err := zkclient.Connect(*server, *timeout, zkclient.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	opts, err := sec.options()
+	if err != nil {
+		fmt.Fprintf(stderr, "zkcli: %v\n", err)
+		return 2
+	}
+	opts = append(opts, zkclient.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	c, err := zkclient.Connect(*server, *timeout, opts...)
 	if err != nil {
 		fmt.Fprintf(stderr, "zkcli: connect %s: %v\n", *server, err)
 		return 1
