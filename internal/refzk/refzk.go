@@ -32,13 +32,13 @@ const (
 	Java         = "/usr/bin/java"
 )
 
-// NettyCodecJar is a Netty jar ZooKeeper's Netty connection factory (its
-// TLS) needs that Debian's zookeeper.jar manifest leaves out.
-const NettyCodecJar = "/usr/share/java/netty-codec.jar"
+// NettyJars are the Netty jars ZooKeeper's Netty server and client (its
+// TLS) need that Debian's zookeeper.jar manifest leaves out.
+const NettyJars = "/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar"
 
 // Classpath is ZooKeeper's class path: its configuration, the jar (whose
-// manifest names the rest) and Netty's codec.
-func Classpath() string { return ConfDir + ":" + ZooKeeperJar + ":" + NettyCodecJar }
+// manifest names the rest) and the missing Netty jars.
+func Classpath() string { return ConfDir + ":" + ZooKeeperJar + ":" + NettyJars }
 
 // T is what the launcher needs from a test; testing.TB satisfies it, and a
 // benchmark program can supply its own.
