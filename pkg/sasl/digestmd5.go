@@ -54,10 +54,8 @@ func (s *Server) User() string { return s.user }
 func (s *Server) Evaluate(msg []byte) ([]byte, error) {
 	switch s.step {
 	case 0:
-		if len(msg) != 0 {
-			s.step = -1
-			return nil, fmt.Errorf("%w: DIGEST-MD5 has no initial response", ErrFailed)
-		}
+		// DIGEST-MD5 has no initial response; like Java's server, whatever
+		// the first message holds is ignored and answered with the challenge.
 		raw := make([]byte, 30)
 		if _, err := rand.Read(raw); err != nil {
 			return nil, err
@@ -69,7 +67,8 @@ func (s *Server) Evaluate(msg []byte) ([]byte, error) {
 		quote(&b, ServerName)
 		b.WriteString(",nonce=")
 		quote(&b, s.nonce)
-		b.WriteString(`,qop="auth",charset=utf-8,algorithm=md5-sess`)
+		// Java's server leaves qop out when it offers only auth (the default).
+		b.WriteString(`,charset=utf-8,algorithm=md5-sess`)
 		return b.Bytes(), nil
 	case 1:
 		s.step = -1 // one response only, whatever it holds

@@ -430,6 +430,8 @@ func responseRecord(op int32) wire.Record {
 		return &wire.GetAllChildrenNumberResponse{}
 	case wire.OpWhoAmI:
 		return &wire.WhoAmIResponse{}
+	case wire.OpSASL:
+		return &wire.SASLRequest{}
 	}
 	return nil
 }
@@ -472,6 +474,8 @@ func normalise(rec wire.Record, z func(int64) string, all []*session) {
 				normalise(res.Resp, z, all)
 			}
 		}
+	case *wire.SASLRequest:
+		r.Token = maskNonce(r.Token)
 	case *wire.WhoAmIResponse:
 		// The port part of the ip id is not included by either server; keep as is.
 	}
