@@ -158,7 +158,10 @@ bench: build ## Side-by-side with ZooKeeper 3.8, quick (under a minute): cmd/zkb
 	# Our 3-member ensemble with member TLS off and on (the operator always turns it on).
 	$(GO) run ./cmd/zkbench -mode quick -targets ours-ensemble,ours-ensemble-tls -phases setData,getData -bin $(BIN)/zkensemble-server \
 		-out-md $(BENCH_OUT)/member-tls.md -out-json $(BENCH_OUT)/member-tls.json $(BENCH_FLAGS)
-	cat $(BENCH_OUT)/quick.md $(BENCH_OUT)/member-tls.md
+	# Client TLS: standalone ours and ZooKeeper 3.8 (its Netty TLS), the plain port and the secure one.
+	$(GO) run ./cmd/zkbench -mode quick -targets ours-standalone,ours-standalone-clienttls,zk-standalone,zk-standalone-clienttls -phases setData,getData \
+		-bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/client-tls.md -out-json $(BENCH_OUT)/client-tls.json $(BENCH_FLAGS)
+	cat $(BENCH_OUT)/quick.md $(BENCH_OUT)/member-tls.md $(BENCH_OUT)/client-tls.md
 
 .PHONY: bench-full
 bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 100k sessions, 1M znodes (about 11 min), with profiles.

@@ -64,7 +64,7 @@ func run() error {
 	mode := flag.String("mode", "quick", "quick (about a minute: standalone targets, a few phases, no session scale) or full")
 	outMD := flag.String("out-md", "", "write the Markdown report here")
 	outJSON := flag.String("out-json", "", "write the JSON report here")
-	targets := flag.String("targets", "", "comma-separated targets (default: the mode's): ours-standalone, zk-standalone, ours-ensemble, zk-ensemble")
+	targets := flag.String("targets", "", "comma-separated targets (default: the mode's): ours-standalone, zk-standalone, ours-ensemble, zk-ensemble, ours-ensemble-tls, ours-standalone-clienttls, zk-standalone-clienttls")
 	clients := flag.Int("clients", 64, "concurrent sessions of the closed-loop phases")
 	payload := flag.Int("payload", 100, "payload bytes of create and setData")
 	warmup := flag.Duration("warmup", 0, "discarded warm-up per phase (default: the mode's)")

@@ -194,4 +194,7 @@ func dial(addr string, timeout time.Duration) (net.Conn, error) {
 }
 
 // zkDial is dial in go-zookeeper's Dialer shape.
-func zkDial(_, addr string, timeout time.Duration) (net.Conn, error) { return dial(addr, timeout) }
+// A tls:// address gets a TLS handshake.
+func zkDial(_, addr string, timeout time.Duration) (net.Conn, error) {
+	return dialTarget(addr, timeout)
+}

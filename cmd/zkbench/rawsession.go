@@ -44,7 +44,7 @@ var openACL = []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "world", ID: 
 // rawConnect opens a new session with the given timeout; onWatch (may be
 // nil) is called from the session's reader for every notification.
 func rawConnect(addr string, timeout time.Duration, onWatch func(wire.WatcherEvent, time.Time)) (*rawSession, error) {
-	nc, err := dial(addr, 10*time.Second)
+	nc, err := dialTarget(addr, 10*time.Second)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,14 +79,17 @@ type targetSpec struct {
 	Deployment string
 	Members    int
 	MemberTLS  bool // ours: mutual TLS between members
+	ClientTLS  bool // clients use the secure client port (clienttls.go)
 }
 
 var allTargets = []targetSpec{
-	{"ours-standalone", sysOurs, depStandalone, 1, false},
-	{"zk-standalone", sysZK, depStandalone, 1, false},
-	{"ours-ensemble", sysOurs, depEnsemble, 3, false},
-	{"zk-ensemble", sysZK, depEnsemble, 3, false},
-	{"ours-ensemble-tls", sysOurs, depEnsembleTLS, 3, true},
+	{"ours-standalone", sysOurs, depStandalone, 1, false, false},
+	{"zk-standalone", sysZK, depStandalone, 1, false, false},
+	{"ours-ensemble", sysOurs, depEnsemble, 3, false, false},
+	{"zk-ensemble", sysZK, depEnsemble, 3, false, false},
+	{"ours-ensemble-tls", sysOurs, depEnsembleTLS, 3, true, false},
+	{"ours-standalone-clienttls", sysOurs, depStandaloneClientTLS, 1, false, true},
+	{"zk-standalone-clienttls", sysZK, depStandaloneClientTLS, 1, false, true},
 }
 
 func parseTargets(s string) ([]targetSpec, error) {
@@ -103,7 +107,7 @@ func parseTargets(s string) ([]targetSpec, error) {
 			}
 		}
 		if !found {
-			return nil, fmt.Errorf("unknown target %q (want %s)", k, "ours-standalone, zk-standalone, ours-ensemble, zk-ensemble, ours-ensemble-tls")
+			return nil, fmt.Errorf("unknown target %q (want %s)", k, "ours-standalone, zk-standalone, ours-ensemble, zk-ensemble, ours-ensemble-tls, ours-standalone-clienttls, zk-standalone-clienttls")
 		}
 	}
 	return out, nil
@@ -142,6 +146,9 @@ func (l *launch) options() refzk.Options {
 
 func (l *launch) start(t *benchT, spec targetSpec) *running {
 	o := l.options()
+	if spec.ClientTLS {
+		o = withClientTLS(t, o)
+	}
 	r := &running{spec: spec}
 	switch {
 	case spec.System == sysOurs && spec.Members == 1:
@@ -158,7 +165,11 @@ func (l *launch) start(t *benchT, spec targetSpec) *running {
 		r.servers = refzk.StartEnsemble(t, spec.Members, o).Servers
 	}
 	for _, s := range r.servers {
-		r.addrs = append(r.addrs, s.Addr)
+		if spec.ClientTLS {
+			r.addrs = append(r.addrs, tlsPrefix+s.SecureAddr)
+		} else {
+			r.addrs = append(r.addrs, s.Addr)
+		}
 	}
 	// Both kinds answer srvr before they accept sessions everywhere (a
 	// ZooKeeper quorum, our Raft leader); wait until a write goes through
@@ -193,8 +204,14 @@ func (quietLogger) Printf(string, ...any) {}
 func zkConnect(addr string, timeout time.Duration) (*zk.Conn, error) {
 	has := make(chan struct{})
 	var once sync.Once
+	dialer := zkDial
+	if hostport, secure := strings.CutPrefix(addr, tlsPrefix); secure {
+		// go-zookeeper resolves the address itself: give it the host and port.
+		addr = hostport
+		dialer = func(_, a string, timeout time.Duration) (net.Conn, error) { return dialTarget(tlsPrefix+a, timeout) }
+	}
 	c, _, err := zk.Connect([]string{addr}, timeout,
-		zk.WithLogger(quietLogger{}), zk.WithLogInfo(false), zk.WithDialer(zkDial),
+		zk.WithLogger(quietLogger{}), zk.WithLogInfo(false), zk.WithDialer(dialer),
 		zk.WithMaxBufferSize(1<<20), zk.WithMaxConnBufferSize(64<<10),
 		zk.WithEventCallback(func(ev zk.Event) {
 			if ev.State == zk.StateHasSession {
