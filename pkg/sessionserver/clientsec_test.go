@@ -350,3 +350,42 @@ func TestSASLWithoutUsers(t *testing.T) {
 		t.Fatalf("the connection did not go on: %+v", h)
 	}
 }
+
+// Certificates rotate without a restart: a new key pair in the keystore
+// file is served to the next client, and a new CA in the trust store
+// admits that CA's clients.
+func TestSecureClientPortReloads(t *testing.T) {
+	p := newTestPKI(t)
+	s := startServer(t, p.secure(certs.ClientAuthNeed))
+	serial := func(cfg *tls.Config) string {
+		t.Helper()
+		r, err := dialTLS(t, s.SecureAddr(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.newSession(4000)
+		return r.nc.(*tls.Conn).ConnectionState().PeerCertificates[0].SerialNumber.String()
+	}
+	before := serial(p.client(t, &alice))
+	leaf, err := p.ca.Issue(certs.Identity{}, []string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replace := func(path string, b []byte) {
+		if err := os.WriteFile(path+".new", b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(path+".new", path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replace(p.keyStore, append(leaf.KeyPEM, leaf.CertPEM...))
+	if after := serial(p.client(t, &alice)); after == before {
+		t.Fatal("the old certificate is still served")
+	}
+	other := newTestPKI(t)
+	foreign := p.client(t, nil)
+	foreign.Certificates = other.client(t, &alice).Certificates
+	replace(p.trustPath, append(append([]byte(nil), p.ca.CertPEM...), other.ca.CertPEM...))
+	serial(foreign) // the new CA's client is admitted
+}
