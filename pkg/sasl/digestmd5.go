@@ -85,7 +85,7 @@ func (s *Server) Evaluate(msg []byte) ([]byte, error) {
 func (s *Server) verify(msg []byte) ([]byte, error) {
 	d, err := parseDirectives(msg)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrFailed, err)
+		return nil, fmt.Errorf("%w: %w", ErrFailed, err)
 	}
 	fail := func(format string, args ...any) ([]byte, error) {
 		return nil, fmt.Errorf("%w: "+format, append([]any{ErrFailed}, args...)...)
@@ -129,7 +129,7 @@ func (s *Server) verify(msg []byte) ([]byte, error) {
 	}
 	pw, known, err := s.users.Password(user)
 	if err != nil {
-		return nil, fmt.Errorf("%w: reading the users: %v", ErrFailed, err)
+		return nil, fmt.Errorf("%w: reading the users: %w", ErrFailed, err)
 	}
 	_, utf := d["charset"]
 	k := digestKey{user: user, realm: realm, password: pw, nonce: s.nonce, cnonce: cnonce, authzid: d["authzid"], utf8: utf}

@@ -119,16 +119,15 @@ func (p *parser) value() bool {
 		return n > 0 && n%2 == 0
 	}
 	for !p.end() {
-		c := p.s[p.i]
-		switch {
-		case c == '\\':
+		switch p.s[p.i] {
+		case '\\':
 			if p.i+1 >= len(p.s) {
 				return false
 			}
 			p.i += 2
-		case c == ',' || c == '+' || c == ';':
+		case ',', '+', ';':
 			return true
-		case c == '"' || c == '<' || c == '>':
+		case '"', '<', '>':
 			return false
 		default:
 			p.i++

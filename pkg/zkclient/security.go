@@ -76,7 +76,7 @@ func (c *Conn) saslLogin(nc net.Conn, br *bufio.Reader, deadline time.Duration) 
 		b, err := wire.ReadFrame(br, nil, wire.DefaultMaxBuffer)
 		if err != nil {
 			// ZooKeeper may close without an answer.
-			return fmt.Errorf("%w: connection closed during SASL: %v", ErrAuthFailed, err)
+			return fmt.Errorf("%w: connection closed during SASL: %w", ErrAuthFailed, err)
 		}
 		var h wire.ReplyHeader
 		d := wire.NewDecoder(b)
@@ -87,7 +87,7 @@ func (c *Conn) saslLogin(nc net.Conn, br *bufio.Reader, deadline time.Duration) 
 			return fmt.Errorf("zkclient: SASL reply xid %d, want %d", h.Xid, xid)
 		}
 		if h.Err != 0 {
-			return fmt.Errorf("%w: SASL: %v", ErrAuthFailed, wire.ErrCode(h.Err))
+			return fmt.Errorf("%w: SASL: %w", ErrAuthFailed, wire.ErrCode(h.Err))
 		}
 		var tok wire.SASLRequest
 		if err := tok.Decode(wire.NewDecoder(d.Rest())); err != nil {
@@ -98,7 +98,7 @@ func (c *Conn) saslLogin(nc net.Conn, br *bufio.Reader, deadline time.Duration) 
 		}
 		next, done, err := cli.Next(tok.Token)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrAuthFailed, err)
+			return fmt.Errorf("%w: %w", ErrAuthFailed, err)
 		}
 		if done {
 			return nil
