@@ -10,6 +10,12 @@
 // admin.tokenFile; with neither, those endpoints are off. A plain probe
 // listener (metricsProvider.httpPort) serves /healthz, /readyz and /metrics.
 //
+// The client port may also be served over TLS (secureClientPort,
+// clienttls.go), where a client certificate gives an x509 id; clients may
+// authenticate with SASL DIGEST-MD5 (clientauth.go, pkg/sasl), and
+// enforce.auth.schemes refuses the requests of connections without a
+// required id. The keys are ZooKeeper 3.8's (config_clientsec.go).
+//
 // Data flows one way: a connection decodes a request; a read executes at once
 // (behind the connection's pending writes), a write becomes a transaction that
 // is proposed to a Log; every member applies committed transactions in order
