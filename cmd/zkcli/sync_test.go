@@ -45,11 +45,17 @@ func TestSyncSeesAnotherMembersWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { writer.Close() })
+	// The fault endpoints are the admin API's: HTTPS with the operator's
+	// certificate (a plain http.Post gets 400 and partitions nothing).
+	admin := follower.AdminClient()
 	fault := func(path string) {
-		resp, err := http.Post("http://"+follower.AdminAddr+path, "text/plain", nil)
+		resp, err := admin.Do(context.Background(), http.MethodPost, path, nil)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			return
+		}
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s", path, resp.Status)
 		}
 		resp.Body.Close()
 	}
