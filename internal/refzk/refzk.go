@@ -367,7 +367,15 @@ func (s *Server) waitServing(d time.Duration) error {
 		}
 		out, err := FourLetter(s.Addr, "srvr")
 		if err == nil && strings.Contains(out, "Mode: ") {
-			return nil
+			if s.SecureAddr == "" {
+				return nil
+			}
+			// ZooKeeper opens the secure port after the plain one.
+			var c net.Conn
+			if c, err = net.DialTimeout("tcp", s.SecureAddr, time.Second); err == nil {
+				c.Close()
+				return nil
+			}
 		}
 		last = err
 		time.Sleep(50 * time.Millisecond) // polling interval while the process starts

@@ -142,7 +142,26 @@ func TestDifferentialSecurity(t *testing.T) {
 	}
 	// alice's subject has a multi-valued RDN, which pkix.Name cannot say.
 	certs["tls:alice"] = pki.Client(t, &pkix.Name{ExtraNames: aliceRDNs()}).TLS
-	compareSecurity(t, opts, certs, secScenarios())
+	servers := compareSecurity(t, opts, certs, secScenarios())
+	// conf reports both ports, as ZooKeeper does.
+	var confs []string
+	for _, srv := range servers {
+		out, err := refzk.FourLetter(srv.Addr, "conf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ports []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "clientPort=") || strings.HasPrefix(l, "secureClientPort=") {
+				l = strings.Replace(l, fmt.Sprint(srv.ClientPort), "<plain>", 1)
+				ports = append(ports, strings.Replace(l, fmt.Sprint(srv.SecurePort), "<secure>", 1))
+			}
+		}
+		confs = append(confs, strings.Join(ports, " "))
+	}
+	if confs[0] != confs[1] || confs[0] != "clientPort=<plain> secureClientPort=<secure>" {
+		t.Errorf("conf: zookeeper %q, ours %q", confs[0], confs[1])
+	}
 }
 
 // aliceRDNs is aliceDN as attributes, most general first.
@@ -201,7 +220,7 @@ func TestDifferentialSASLUnconfigured(t *testing.T) {
 	})
 }
 
-func compareSecurity(t *testing.T, opts refzk.Options, certs map[string]*tls.Config, scenarios []secScenario) {
+func compareSecurity(t *testing.T, opts refzk.Options, certs map[string]*tls.Config, scenarios []secScenario) []*refzk.Server {
 	t.Helper()
 	servers := []*refzk.Server{refzk.StartStandalone(t, opts), refzk.StartOurs(t, refzk.BuildOurs(t), opts)}
 	for _, sc := range scenarios {
@@ -223,6 +242,7 @@ func compareSecurity(t *testing.T, opts refzk.Options, certs map[string]*tls.Con
 			}
 		})
 	}
+	return servers
 }
 
 func runSecurity(t *testing.T, srv *refzk.Server, certs map[string]*tls.Config, sc secScenario) []string {
