@@ -154,6 +154,10 @@ func TestSecureClientPortRefusesForeignCertificates(t *testing.T) {
 	s := startServer(t, p.secure(certs.ClientAuthNeed))
 	foreign := p.client(t, nil)
 	foreign.Certificates = other.client(t, &alice).Certificates
+	defer func() {
+		// mntr counts refused handshakes, as ZooKeeper's auth_failed_count.
+		poll(t, 5*time.Second, "auth_failed_count", func() bool { return s.stats.tlsAuthFailed.Load() == 2 })
+	}()
 	for name, cfg := range map[string]*tls.Config{"another CA": foreign, "no certificate": p.client(t, nil)} {
 		t.Run(name, func(t *testing.T) {
 			r, err := dialTLS(t, s.SecureAddr(), cfg)

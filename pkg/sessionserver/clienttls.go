@@ -99,6 +99,7 @@ func (c *conn) startTLS() bool {
 	_ = tc.SetDeadline(time.Now().Add(s.cfg.Client.HandshakeTimeout))
 	if err := tc.Handshake(); err != nil {
 		s.metrics.authFailed.Inc()
+		s.stats.tlsAuthFailed.Add(1)
 		s.logger.Info("TLS handshake failed", "remote", c.nc.RemoteAddr().String(), "err", err)
 		return false
 	}
@@ -114,6 +115,7 @@ func (c *conn) startTLS() bool {
 	id, err := x500.RFC2253(chain[0].RawSubject)
 	if err != nil {
 		s.metrics.authFailed.Inc()
+		s.stats.tlsAuthFailed.Add(1)
 		s.logger.Info("closing a TLS client whose certificate subject cannot be read", "remote", c.nc.RemoteAddr().String(), "err", err)
 		return false
 	}

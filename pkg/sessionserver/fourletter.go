@@ -229,7 +229,7 @@ func (s *Server) monitor() []kv {
 		{"open_file_descriptor_count", openFDs()},
 		{"max_file_descriptor_count", maxFDs()},
 		{"uptime", time.Since(s.started).Milliseconds()},
-		{"auth_failed_count", int64(0)},
+		{"auth_failed_count", s.stats.tlsAuthFailed.Load()},
 		{"connection_drop_probability", "0.0"},
 	}
 }

@@ -32,7 +32,7 @@ func newMetrics(s *Server) *metrics {
 	m.connections = prometheus.NewGauge(prometheus.GaugeOpts{Name: "zkensemble_connections", Help: "Open client connections."})
 	m.refused = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_connections_refused_total", Help: "Connections refused by maxClientCnxns."})
 	m.malformed = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_malformed_packets_total", Help: "Malformed, truncated or oversized packets; each closed its connection or got MarshallingError."})
-	m.authFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_auth_failures_total", Help: "Failed setAuth requests."})
+	m.authFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_auth_failures_total", Help: "Failed authentications: setAuth, SASL, TLS handshakes and client certificates."})
 	m.expired = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_sessions_expired_total", Help: "Sessions this member expired."})
 	m.txns = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_transactions_applied_total", Help: "Transactions applied (zxids used)."})
 	m.bytesIn = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_received_bytes_total", Help: "Bytes received from clients."})
@@ -72,6 +72,9 @@ type serverStats struct {
 	minLat, maxLat   atomic.Int64
 	sumLat, countLat atomic.Int64
 	minInitialized   atomic.Bool
+	// tlsAuthFailed counts failed TLS handshakes and refused client
+	// certificates (mntr's auth_failed_count, as ZooKeeper counts it).
+	tlsAuthFailed atomic.Int64
 }
 
 func (st *serverStats) record(ms int64) {
