@@ -160,6 +160,9 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin), t: t, logPath: filepath.Join(dir, "server.log")}
 	o.adminSecurity(t, dir, self.ID, cfg, s)
+	if jaas := o.Client.apply(t, dir, cfg, s); jaas != "" {
+		cfg["jaasLoginConfig"] = jaas
+	}
 	cfgPath := filepath.Join(dir, "zoo.cfg")
 	if err := writeCfg(cfgPath, cfg); err != nil {
 		t.Fatalf("%v", err)
