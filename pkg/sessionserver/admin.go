@@ -93,7 +93,6 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 			}
 		case "configuration":
 			out["client_port"] = listenerPort(s.ln)
-			out["secure_client_port"] = listenerPort(s.secureLn)
 			out["data_dir"] = s.cfg.DataDir
 			out["data_log_dir"] = s.cfg.DataLogDir
 			out["tick_time"] = s.cfg.TickTime
