@@ -15,6 +15,9 @@ import (
 // SASL DIGEST-MD5 against our server and ZooKeeper 3.8 configured alike
 // (sasl required), and checks both name the client the same way.
 func TestTLSAndSASL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("drives server processes, which the race detector does not instrument: run in the main pass")
+	}
 	if err := refzk.Available(); err != nil {
 		t.Skip(err)
 	}
