@@ -9,7 +9,7 @@ import (
 type Trust struct{ b *bundle }
 
 // NewTrust returns the trust bundle at path (read at the first use).
-func NewTrust(path string) *Trust { return &Trust{b: &bundle{path: path}} }
+func NewTrust(path string) *Trust { return &Trust{b: newBundle(path)} }
 
 // VerifyClient verifies a client's certificate chain (leaf first, as
 // tls.ConnectionState.PeerCertificates holds it) against the bundle as it is

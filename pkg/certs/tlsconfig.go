@@ -5,13 +5,12 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"os"
-	"sync"
-	"syscall"
-	"time"
+	"io/fs"
 
 	"go.etcd.io/etcd/client/pkg/v3/tlsutil"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
+
+	"github.com/zkensemble/zkensemble/pkg/reloadfile"
 )
 
 // Files names one end's PEM files. Key may be the same file as Cert
@@ -55,7 +54,7 @@ func (f Files) ServerConfig(required bool, check CheckIdentity) (*tls.Config, er
 	if required {
 		cfg.ClientAuth = tls.RequireAnyClientCert
 	}
-	b := &bundle{path: f.CA}
+	b := newBundle(f.CA)
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
 		if len(cs.PeerCertificates) == 0 {
 			if required {
@@ -76,7 +75,7 @@ func (f Files) ClientConfig(serverName string, check CheckIdentity) (*tls.Config
 	if err != nil {
 		return nil, err
 	}
-	b := &bundle{path: f.CA}
+	b := newBundle(f.CA)
 	// Verification is ours (below), against the bundle as it is on disk now.
 	cfg.InsecureSkipVerify = true
 	cfg.VerifyConnection = func(cs tls.ConnectionState) error {
@@ -100,51 +99,37 @@ func (f Files) base() (*tls.Config, error) {
 	return cfg, nil
 }
 
-// bundle is a trust bundle read again when its file changes (a Kubernetes
-// Secret volume swaps a symlink, so the file's identity changes).
+// bundle is a trust bundle read again when its file changes.
 type bundle struct {
-	path string
-	mu   sync.Mutex
-	key  fileKey
-	pool *x509.CertPool
+	f *reloadfile.File[*x509.CertPool]
 }
 
-type fileKey struct {
-	ino  uint64
-	size int64
-	mod  time.Time
+func newBundle(path string) *bundle {
+	return &bundle{f: reloadfile.New(path, func(raw []byte) (*x509.CertPool, error) {
+		pool, err := parsePool(raw)
+		if err != nil {
+			return nil, fmt.Errorf("certs: trust bundle %s: %w", path, err)
+		}
+		return pool, nil
+	})}
 }
 
 func (b *bundle) get() (*x509.CertPool, error) {
-	st, err := os.Stat(b.path)
-	if err != nil {
+	pool, err := b.f.Get()
+	if err != nil && errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("certs: trust bundle: %w", err)
 	}
-	k := fileKey{size: st.Size(), mod: st.ModTime()}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		k.ino = sys.Ino
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.pool != nil && k == b.key {
-		return b.pool, nil
-	}
-	pool, err := loadPool(b.path)
-	if err != nil {
-		return nil, err
-	}
-	b.pool, b.key = pool, k
-	return pool, nil
+	return pool, err
 }
 
 func loadPool(path string) (*x509.CertPool, error) {
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("certs: trust bundle: %w", err)
-	}
+	return newBundle(path).get()
+}
+
+func parsePool(raw []byte) (*x509.CertPool, error) {
 	cas, err := ParseCertificates(raw)
 	if err != nil {
-		return nil, fmt.Errorf("certs: trust bundle %s: %w", path, err)
+		return nil, err
 	}
 	pool := x509.NewCertPool()
 	for _, c := range cas {

@@ -8,8 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
-	"time"
+
+	"github.com/zkensemble/zkensemble/pkg/reloadfile"
 )
 
 // DirUsers reads users from a directory: each file's name is a user, its
@@ -59,15 +59,8 @@ type JAASUsers struct {
 	Path    string
 	Section string // "Server" when empty
 
-	mu    sync.Mutex
-	key   fileKey
-	users map[string]string
-}
-
-type fileKey struct {
-	ino  uint64
-	size int64
-	mod  time.Time
+	once sync.Once
+	f    *reloadfile.File[map[string]string]
 }
 
 // Password implements Users.
@@ -87,31 +80,22 @@ func (j *JAASUsers) Check() error {
 }
 
 func (j *JAASUsers) load() (map[string]string, error) {
-	st, err := os.Stat(j.Path)
-	if err != nil {
-		return nil, fmt.Errorf("jaasLoginConfig: %w", err)
+	j.once.Do(func() {
+		section := j.Section
+		if section == "" {
+			section = "Server"
+		}
+		j.f = reloadfile.New(j.Path, func(raw []byte) (map[string]string, error) {
+			users, err := ParseJAAS(raw, section)
+			if err != nil {
+				return nil, fmt.Errorf("jaasLoginConfig %s: %w", j.Path, err)
+			}
+			return users, nil
+		})
+	})
+	users, err := j.f.Get()
+	if err != nil && !strings.HasPrefix(err.Error(), "jaasLoginConfig") {
+		err = fmt.Errorf("jaasLoginConfig: %w", err)
 	}
-	k := fileKey{size: st.Size(), mod: st.ModTime()}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		k.ino = sys.Ino
-	}
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	if j.users != nil && k == j.key {
-		return j.users, nil
-	}
-	raw, err := os.ReadFile(j.Path)
-	if err != nil {
-		return nil, fmt.Errorf("jaasLoginConfig: %w", err)
-	}
-	section := j.Section
-	if section == "" {
-		section = "Server"
-	}
-	users, err := ParseJAAS(raw, section)
-	if err != nil {
-		return nil, fmt.Errorf("jaasLoginConfig %s: %w", j.Path, err)
-	}
-	j.users, j.key = users, k
-	return users, nil
+	return users, err
 }

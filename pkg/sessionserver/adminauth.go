@@ -9,14 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"strings"
-	"sync"
-	"syscall"
-	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/certs"
+	"github.com/zkensemble/zkensemble/pkg/reloadfile"
 )
 
 // publicCommands are the AdminServer commands that print neither session ids
@@ -141,7 +138,7 @@ func (a *adminAuth) checkToken(tok string) error {
 	if a.token == nil {
 		return errors.New("this member takes no bearer token")
 	}
-	want, err := a.token.get()
+	want, err := a.token.Get()
 	if err != nil {
 		a.logger.Warn("the admin API's bearer token cannot be checked", "err", err)
 		return errors.New("this member's token file is unreadable or too short; see its log")
@@ -165,56 +162,19 @@ func bearerToken(r *http.Request) (string, bool) {
 // minTokenLen keeps a guessable token out: 16 characters of base64 are 96 bits.
 const minTokenLen = 16
 
-// tokenFile is the bearer token, read again when the file changes (a
-// Kubernetes Secret volume swaps a symlink, so its identity changes).
-type tokenFile struct {
-	path string
-
-	mu   sync.Mutex
-	key  fileStamp
-	hash [sha256.Size]byte
-	err  error
-}
-
-type fileStamp struct {
-	ino  uint64
-	size int64
-	mod  time.Time
-}
+// tokenFile is the bearer token (its SHA-256), read again when the file changes.
+type tokenFile = reloadfile.File[[sha256.Size]byte]
 
 func newTokenFile(path string) (*tokenFile, error) {
-	f := &tokenFile{path: path}
-	if _, err := f.get(); err != nil {
-		return nil, err
+	f := reloadfile.New(path, func(raw []byte) ([sha256.Size]byte, error) {
+		tok := strings.TrimSpace(string(raw))
+		if len(tok) < minTokenLen {
+			return [sha256.Size]byte{}, fmt.Errorf("admin.tokenFile %s: the token has %d characters; use at least %d random ones (e.g. head -c 32 /dev/urandom | base64)", path, len(tok), minTokenLen)
+		}
+		return sha256.Sum256([]byte(tok)), nil
+	})
+	if _, err := f.Get(); err != nil {
+		return nil, fmt.Errorf("admin.tokenFile: %w", err)
 	}
 	return f, nil
-}
-
-// get returns the SHA-256 of the token as it is in the file now.
-func (f *tokenFile) get() ([sha256.Size]byte, error) {
-	st, err := os.Stat(f.path)
-	if err != nil {
-		return [sha256.Size]byte{}, fmt.Errorf("admin.tokenFile: %w", err)
-	}
-	k := fileStamp{size: st.Size(), mod: st.ModTime()}
-	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-		k.ino = sys.Ino
-	}
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if k == f.key && (f.err != nil || f.hash != [sha256.Size]byte{}) {
-		return f.hash, f.err
-	}
-	f.key, f.hash, f.err = k, [sha256.Size]byte{}, nil
-	b, err := os.ReadFile(f.path)
-	tok := strings.TrimSpace(string(b))
-	switch {
-	case err != nil:
-		f.err = fmt.Errorf("admin.tokenFile: %w", err)
-	case len(tok) < minTokenLen:
-		f.err = fmt.Errorf("admin.tokenFile %s: the token has %d characters; use at least %d random ones (e.g. head -c 32 /dev/urandom | base64)", f.path, len(tok), minTokenLen)
-	default:
-		f.hash = sha256.Sum256([]byte(tok))
-	}
-	return f.hash, f.err
 }
