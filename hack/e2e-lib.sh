@@ -71,6 +71,7 @@ e2e_take_over() {
   releases=$("$HELM" list -A -o json | jq -r --arg p "$E2E_CHART_PREFIX" '.[] | select(.chart | startswith($p)) | "\(.name) \(.namespace)"')
   if "$KUBECTL" get crd "$E2E_CRD" >/dev/null 2>&1; then
     zkes=$("$KUBECTL" get zke -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}')
+    zkes=${zkes% }
   fi
   ! "$KUBECTL" -n zkensemble-system get deploy zkensemble-controller-manager >/dev/null 2>&1 || kustomized=1
   if [ -z "$releases" ] && [ -z "$zkes" ] && [ $kustomized = 0 ]; then

@@ -17,6 +17,7 @@ source hack/e2e-lib.sh
 start=$SECONDS
 finish() {
   local rc=$?
+  e2e_give_back || rc=1
   echo "e2e: finished in $((SECONDS - start))s"
   (exit $rc)
   e2e_finish
