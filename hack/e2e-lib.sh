@@ -149,6 +149,17 @@ e2e_reinstall() {
   done
   "$KUBECTL" apply -f "$dir/zkensembles.json" || return 1
   "$KUBECTL" wait zke --all -A --for=condition=Available --timeout=5m || return 1
+  # Available comes with the first member; the rest join one at a time.
+  local deadline=$((SECONDS + 300)) pending
+  while pending=$("$KUBECTL" get zke -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.replicas}/{.status.votingMembers} {end}' |
+    tr ' ' '\n' | awk -F'[=/]' 'NF == 4 && $3 != $4') && [ -n "$pending" ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "e2e: not every member is back (name=replicas/voters): $pending" >&2
+      return 1
+    fi
+    sleep 1 # poll interval while members join
+  done
+  "$KUBECTL" get zke -A
 }
 
 # e2e_suite LOG: runs the suite once, on the host or (E2E_IN_CLUSTER=1) in a
