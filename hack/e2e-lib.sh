@@ -41,11 +41,13 @@ e2e_cluster_up() {
   hack/images.sh
 }
 
-# e2e_finish (the EXIT trap): gives back what e2e_take_over removed, then
-# stops the local cluster if this run started it (KEEP_CLUSTER=1 leaves it
-# up), purging it unless it was brought up from earlier data.
+# e2e_finish [RC] (the EXIT trap): gives back what e2e_take_over removed,
+# then stops the local cluster if this run started it (KEEP_CLUSTER=1 leaves
+# it up), purging it unless it was brought up from earlier data; exits with
+# RC (default: the status the script was exiting with).
 e2e_finish() {
-  local rc=$?
+  local rc=${1:-$?}
+  set +e # a failing step here must not skip the rest
   e2e_give_back || rc=1
   if [ $e2e_started = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then
     if [ $e2e_prior_data = 1 ]; then
@@ -54,7 +56,7 @@ e2e_finish() {
       hack/localcluster/down.sh --purge >/dev/null || true
     fi
   fi
-  exit $rc
+  exit "$rc"
 }
 
 # e2e_take_over: the suite installs and uninstalls the operator and deletes
