@@ -41,11 +41,13 @@ e2e_cluster_up() {
   hack/images.sh
 }
 
-# e2e_finish (the EXIT trap): gives back what e2e_take_over removed, then
-# stops the local cluster if this run started it (KEEP_CLUSTER=1 leaves it
-# up), purging it unless it was brought up from earlier data.
+# e2e_finish [RC] (the EXIT trap): gives back what e2e_take_over removed,
+# then stops the local cluster if this run started it (KEEP_CLUSTER=1 leaves
+# it up), purging it unless it was brought up from earlier data; exits with
+# RC (default: the status the script was exiting with).
 e2e_finish() {
-  local rc=$?
+  local rc=${1:-$?}
+  set +e # a failing step here must not skip the rest
   e2e_give_back || rc=1
   if [ $e2e_started = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then
     if [ $e2e_prior_data = 1 ]; then
@@ -54,7 +56,7 @@ e2e_finish() {
       hack/localcluster/down.sh --purge >/dev/null || true
     fi
   fi
-  exit $rc
+  exit "$rc"
 }
 
 # e2e_take_over: the suite installs and uninstalls the operator and deletes
@@ -71,6 +73,7 @@ e2e_take_over() {
   releases=$("$HELM" list -A -o json | jq -r --arg p "$E2E_CHART_PREFIX" '.[] | select(.chart | startswith($p)) | "\(.name) \(.namespace)"')
   if "$KUBECTL" get crd "$E2E_CRD" >/dev/null 2>&1; then
     zkes=$("$KUBECTL" get zke -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name} {end}')
+    zkes=${zkes% }
   fi
   ! "$KUBECTL" -n zkensemble-system get deploy zkensemble-controller-manager >/dev/null 2>&1 || kustomized=1
   if [ -z "$releases" ] && [ -z "$zkes" ] && [ $kustomized = 0 ]; then
@@ -148,6 +151,17 @@ e2e_reinstall() {
   done
   "$KUBECTL" apply -f "$dir/zkensembles.json" || return 1
   "$KUBECTL" wait zke --all -A --for=condition=Available --timeout=5m || return 1
+  # Available comes with the first member; the rest join one at a time.
+  local deadline=$((SECONDS + 300)) pending
+  while pending=$("$KUBECTL" get zke -A -o jsonpath='{range .items[*]}{.metadata.namespace}/{.metadata.name}={.spec.replicas}/{.status.votingMembers} {end}' |
+    tr ' ' '\n' | awk -F'[=/]' 'NF == 4 && $3 != $4') && [ -n "$pending" ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "e2e: not every member is back (name=replicas/voters): $pending" >&2
+      return 1
+    fi
+    sleep 1 # poll interval while members join
+  done
+  "$KUBECTL" get zke -A
 }
 
 # e2e_suite LOG: runs the suite once, on the host or (E2E_IN_CLUSTER=1) in a

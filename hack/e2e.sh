@@ -17,9 +17,10 @@ source hack/e2e-lib.sh
 start=$SECONDS
 finish() {
   local rc=$?
+  set +e
+  e2e_give_back || rc=1
   echo "e2e: finished in $((SECONDS - start))s"
-  (exit $rc)
-  e2e_finish
+  e2e_finish $rc
 }
 trap finish EXIT
 e2e_cluster_up

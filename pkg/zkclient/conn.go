@@ -655,11 +655,13 @@ func (c *Conn) Close() error {
 }
 
 // reconnect drops the current connection; the session loop moves to the
-// server the host provider picks next (UpdateServerList).
+// server the host provider picks next (UpdateServerList). The client is no
+// longer on that server from here: Server reports none until it reattaches.
 func (c *Conn) reconnect() {
 	c.mu.Lock()
 	if c.current != nil {
 		c.current.Close()
 	}
+	c.current, c.server = nil, ""
 	c.mu.Unlock()
 }

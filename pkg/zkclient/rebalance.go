@@ -10,10 +10,11 @@ func (c *Conn) UpdateServerList(connectString string) error {
 	if err != nil {
 		return err
 	}
+	// The decision and the disconnection under one lock: no one sees the new
+	// list (Servers) while Server still names a server the client leaves.
 	c.hmu.Lock()
-	move := c.hosts.UpdateServerList(hosts, c.Server())
-	c.hmu.Unlock()
-	if move {
+	defer c.hmu.Unlock()
+	if c.hosts.UpdateServerList(hosts, c.Server()) {
 		c.log.Info("zkclient: moving to rebalance the ensemble", "servers", hosts)
 		c.reconnect()
 	}

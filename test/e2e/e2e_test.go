@@ -320,15 +320,9 @@ func scaleUnderLoad(t *testing.T, ctx context.Context, ns, name string) {
 		checkConfigAgrees(t, ctx, ns, name)
 		final := publishedList(t, ns, name)
 		var after []string
-		eventually(t, 30*time.Second, func() error {
-			// Settled: every client on a server of the final list.
-			after = f.servers()
-			for _, s := range after {
-				if !strings.Contains(","+final+",", ","+s+",") {
-					return fmt.Errorf("a client is still on %q", s)
-				}
-			}
-			return nil
+		eventually(t, 30*time.Second, func() (err error) {
+			after, err = f.settledOn(final)
+			return err
 		})
 		moved, needless := 0, 0
 		for i := range before {

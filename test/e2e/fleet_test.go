@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -136,6 +138,26 @@ func (f *fleet) servers() []string {
 		out[i] = c.Server()
 	}
 	return out
+}
+
+// settledOn is where each client is connected once every client has had the
+// server list final and is on one of its servers (a client that is moving is
+// on none), or an error saying what is not settled yet.
+func (f *fleet) settledOn(final string) ([]string, error) {
+	want := strings.Split(final, ",")
+	slices.Sort(want)
+	for i, c := range f.conns {
+		if have := slices.Sorted(slices.Values(c.Servers())); !slices.Equal(have, want) {
+			return nil, fmt.Errorf("client %d has the list %v, not yet the final one", i, have)
+		}
+	}
+	on := f.servers()
+	for i, s := range on {
+		if !slices.Contains(want, s) {
+			return nil, fmt.Errorf("client %d is on %q", i, s)
+		}
+	}
+	return on, nil
 }
 
 // finish stops writing and checks that every acknowledged write is there,
