@@ -253,3 +253,33 @@ func TestForgedRemovalLeavesMemberRunning(t *testing.T) {
 		t.Fatal("the member's data directory was marked removed")
 	}
 }
+
+// TestJoinerAdmitsLeaderByCertificate: a member that joins knows only the
+// members below it (as a pod does), not necessarily the leader; with mutual
+// TLS it admits the leader on the strength of its certificate, before and
+// after it learns who leads (its configuration is still empty then), and it
+// catches up. (A replaced member 2 whose leader was 3 was refused that way.)
+func TestJoinerAdmitsLeaderByCertificate(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ms := cluster(t, 3, 1000, withTLS(newTestPKI(t)))
+	leader := waitLeader(t, ms)
+	if leader.cfg.ID != 3 {
+		waitHears(t, leader, others(ms, leader)...)
+		if err := leader.node.Transfer(ctx, 3); err != nil {
+			t.Fatal(err)
+		}
+		leader = ms[2]
+	}
+	propose(t, leader, "before", "replacement")
+	gone := ms[1] // member 2
+	waitHears(t, leader, others(ms, leader)...)
+	if err := leader.node.RemoveMember(ctx, gone.cfg.ID); err != nil {
+		t.Fatalf("remove: %v", err)
+	}
+	gone.cfg.Peers = map[uint64]string{1: ms[0].cfg.Peers[1], 2: gone.cfg.Peers[2]} // not the leader
+	gone.cfg.PeerAddr = func(id uint64) string { return ms[0].cfg.Peers[id] } // as a pod reaches any member by name
+	rejoinEmpty(t, gone)
+	readd(t, ctx, leader, gone)
+	waitConverged(t, ms, "before", "replacement")
+}

@@ -26,11 +26,13 @@ type membersPeer struct{ n *Node }
 // Admit decides whether a peer may keep a stream to this member: a member
 // of the configuration, or one of the members this member was started with
 // (a joining member learns the configuration from them). A member removed
-// from the configuration is told so. Any other id is refused, but for one
-// case: a member that knows no leader may be restarting on a log older than
-// the configuration, so the leader may be a member its log has not added
-// yet; it admits a peer whose certificate proves its id (only the operator's
-// CA issues those) until it hears from a leader.
+// from the configuration is told so. Any other id is refused, but where this
+// member's configuration may be behind the ensemble's: a member that joins
+// (its configuration is empty), restarts on a log older than the
+// configuration, or follows a leader its log has not added yet admits a
+// peer whose certificate proves its id (only the ensemble's CA issues
+// those) while it knows no leader, or when that peer is the leader Raft
+// follows.
 func (p membersPeer) Admit(from uint64, proven bool) error {
 	n := p.n
 	n.memberMu.Lock()
@@ -46,7 +48,7 @@ func (p membersPeer) Admit(from uint64, proven bool) error {
 	if _, ok := n.cfg.Peers[from]; ok {
 		return nil
 	}
-	if proven && n.leader.Load() == 0 {
+	if lead := n.leader.Load(); proven && (lead == 0 || lead == from || len(n.members) == 0) {
 		return nil
 	}
 	return fmt.Errorf("member %d is not in the configuration", from)
