@@ -278,7 +278,7 @@ func TestJoinerAdmitsLeaderByCertificate(t *testing.T) {
 		t.Fatalf("remove: %v", err)
 	}
 	gone.cfg.Peers = map[uint64]string{1: ms[0].cfg.Peers[1], 2: gone.cfg.Peers[2]} // not the leader
-	gone.cfg.PeerAddr = func(id uint64) string { return ms[0].cfg.Peers[id] } // as a pod reaches any member by name
+	gone.cfg.PeerAddr = func(id uint64) string { return ms[0].cfg.Peers[id] }       // as a pod reaches any member by name
 	rejoinEmpty(t, gone)
 	readd(t, ctx, leader, gone)
 	waitConverged(t, ms, "before", "replacement")
