@@ -3,10 +3,8 @@ package sessionserver
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
@@ -207,30 +205,4 @@ func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Re
 		(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(wire.ErrMarshallingError)}).Encode(e)
 		e.EndFrame()
 	}
-}
-
-// handleAuth answers setAuth at once (ZooKeeper answers it outside the
-// pipeline), with zxid 0. A failure closes the connection.
-func (c *conn) handleAuth(hdr wire.RequestHeader, body []byte) bool {
-	var ap wire.AuthPacket
-	if err := ap.Decode(wire.NewDecoder(body)); err != nil {
-		c.srv.metrics.malformed.Inc()
-		return false
-	}
-	if ap.Scheme == "digest" {
-		user, pw, ok := strings.Cut(string(ap.Auth), ":")
-		if ok {
-			id := datatree.DigestID(user, pw)
-			c.auth.IDs = append(c.auth.IDs, wire.Id{Scheme: "digest", ID: id})
-			if c.srv.cfg.SuperDigest != "" && id == c.srv.cfg.SuperDigest {
-				c.auth.Super = true
-			}
-			c.publishAuth()
-			c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
-			return true
-		}
-	}
-	c.srv.metrics.authFailed.Inc()
-	c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: int32(wire.ErrAuthFailed)}), true)
-	return false
 }

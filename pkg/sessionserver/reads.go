@@ -151,9 +151,6 @@ func execWhoAmI(c *conn, e *wire.Encoder, sl *slot) {
 		}
 		info = append(info, wire.ClientInfo{AuthScheme: id.Scheme, User: user})
 	}
-	if c.auth.Super {
-		info = append(info, wire.ClientInfo{AuthScheme: "super", User: ""})
-	}
 	c.reply(e, sl.hdr.Xid, wire.ErrOK, &wire.WhoAmIResponse{ClientInfo: info})
 }
 
