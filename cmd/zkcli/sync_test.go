@@ -46,12 +46,15 @@ func TestSyncSeesAnotherMembersWrite(t *testing.T) {
 	}
 	t.Cleanup(func() { writer.Close() })
 	fault := func(path string) {
-		resp, err := http.Post("http://"+follower.AdminAddr+path, "text/plain", nil)
+		resp, err := follower.AdminClient().Do(context.Background(), http.MethodPost, path, nil)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			return
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s", path, resp.Status)
+		}
 	}
 
 	for i, tc := range []struct {

@@ -32,7 +32,7 @@ func TestReconfigOpcode(t *testing.T) {
 	joinOpts := opts
 	joinOpts.Args = []string{"--join"}
 	fourth := refzk.StartOursMember(t, bin, ports[4], ports[1:5], joinOpts)
-	if err := fourth.WaitServing(60 * time.Second); err != nil {
+	if err := fourth.WaitAnswering(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	ens := &refzk.Ensemble{Servers: servers}

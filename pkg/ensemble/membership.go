@@ -6,15 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 
+	"github.com/zkensemble/zkensemble/pkg/serverspec"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -24,6 +23,34 @@ type MemberInfo struct {
 	PeerAddr   string `json:"peer"`
 	ClientAddr string `json:"client,omitempty"`
 	Learner    bool   `json:"learner,omitempty"`
+	// ElectionPort is the server line's election port, kept only so that
+	// /zookeeper/config prints the line as configured (Raft uses PeerAddr
+	// alone); 0 when the member was added without one.
+	ElectionPort int `json:"electionPort,omitempty"`
+}
+
+// spec is the member's server line (pkg/serverspec).
+func (m MemberInfo) spec() serverspec.Spec {
+	s := serverspec.Spec{ID: m.ID, Observer: m.Learner}
+	var err error
+	if s.Host, s.QuorumPort, err = serverspec.SplitAddr(m.PeerAddr); err != nil {
+		s.Host = m.PeerAddr
+	}
+	s.ElectionPort = m.ElectionPort
+	if s.ElectionPort == 0 {
+		s.ElectionPort = s.QuorumPort
+	}
+	if m.ClientAddr != "" {
+		if host, port, err := serverspec.SplitAddr(m.ClientAddr); err == nil {
+			s.ClientHost, s.ClientPort = host, port
+		}
+	}
+	return s
+}
+
+// memberOf is what the log records of a server line.
+func memberOf(s serverspec.Spec) MemberInfo {
+	return MemberInfo{ID: s.ID, PeerAddr: s.QuorumAddr(), ClientAddr: s.ClientAddr(), Learner: s.Observer, ElectionPort: s.ElectionPort}
 }
 
 // ccContext travels in a configuration change: the member and the proposer's
@@ -68,26 +95,15 @@ func (n *Node) member(id uint64) (MemberInfo, bool) {
 }
 
 // configLines renders the configuration in ZooKeeper's dynamic format, one
-// "server.N=host:port:port:participant|observer;client" line per member. The
-// replication port stands for both quorum and election ports (Raft uses one).
+// "server.N=host:quorumPort:electionPort:participant|observer[;client]" line
+// per member (pkg/serverspec). A member recorded without an election port
+// (added through the admin API without one) shows its quorum port twice.
 func configLines(members []MemberInfo) []byte {
-	var b strings.Builder
-	for _, m := range members {
-		role := "participant"
-		if m.Learner {
-			role = "observer"
-		}
-		host, port, err := net.SplitHostPort(m.PeerAddr)
-		if err != nil {
-			host, port = m.PeerAddr, "0"
-		}
-		fmt.Fprintf(&b, "server.%d=%s:%s:%s:%s", m.ID, host, port, port, role)
-		if m.ClientAddr != "" {
-			fmt.Fprintf(&b, ";%s", m.ClientAddr)
-		}
-		b.WriteByte('\n')
+	specs := make([]serverspec.Spec, len(members))
+	for i, m := range members {
+		specs[i] = m.spec()
 	}
-	return []byte(b.String())
+	return serverspec.Lines(specs)
 }
 
 // applyConfChange updates Raft, the member table and the transport, and
@@ -114,6 +130,7 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		}
 		n.members[m.ID] = m
 		delete(n.tombstones, m.ID) // an id may be used again by a new, empty member
+		delete(n.removedAt, m.ID)
 		if m.ID == n.cfg.ID && n.removed.Swap(false) {
 			// This member, joining afresh under an id used before, applied
 			// the old removal on its way to its own addition.
@@ -122,14 +139,26 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
 		}
+	case pb.ConfChangeUpdateNode:
+		if old, ok := n.members[cc.NodeID]; ok {
+			m := cctx.Member
+			m.ID, m.Learner = cc.NodeID, old.Learner
+			n.members[m.ID] = m
+			if m.PeerAddr != "" {
+				n.transport.AddPeer(m.ID, m.PeerAddr)
+			}
+		}
 	case pb.ConfChangeRemoveNode:
 		delete(n.members, cc.NodeID)
 		n.tombstones[cc.NodeID] = e.Index
+		n.removedAt[cc.NodeID] = time.Now()
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
-			n.log.Info("ensemble: this member was removed from the configuration")
+			n.log.Info("ensemble: this member was removed from the configuration; it serves nothing until it is stopped")
 		} else {
-			n.transport.RemovePeer(cc.NodeID)
+			// What is queued for it still goes out: the commit index of its
+			// removal, the answer to a reconfig it asked for.
+			n.transport.RetirePeer(cc.NodeID, n.cfg.removalGrace())
 		}
 	}
 	n.memberMu.Unlock()
@@ -217,6 +246,15 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 	if id == n.cfg.ID {
 		return ErrRemoveLeader
 	}
+	if !m.Learner && !n.removalKeepsQuorum(id) {
+		return ErrNoQuorum
+	}
+	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
+}
+
+// removalKeepsQuorum: the voters left without id, counting only those the
+// leader hears from, form a quorum of themselves.
+func (n *Node) removalKeepsQuorum(id uint64) bool {
 	st := n.rn.Status()
 	voters, active := 0, 0
 	for vid := range st.Config.Voters.IDs() {
@@ -228,10 +266,7 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 			active++
 		}
 	}
-	if !m.Learner && active < voters/2+1 {
-		return ErrNoQuorum
-	}
-	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
+	return active >= voters/2+1
 }
 
 // Transfer hands leadership to another voter (0: the most caught-up voter

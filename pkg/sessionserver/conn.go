@@ -59,6 +59,9 @@ type conn struct {
 	timeout int32
 	auth    datatree.Auth
 	closing bool // the session's close was requested: drop later requests
+	// retiring: the member stopped serving; ro: a read-only session (quorum.go, readonly.go).
+	retiring, ro atomic.Bool
+	reconfigs    atomic.Int32 // reconfig requests in flight
 	// watchAuth is a copy of auth for persistent watch filtering, which
 	// runs on the apply goroutine.
 	watchAuth atomic.Pointer[datatree.Auth]

@@ -19,7 +19,7 @@ func (c *conn) handleRequest(frame []byte) bool {
 		s.metrics.malformed.Inc()
 		return false
 	}
-	if c.closing || !s.tracker.Touch(c.sid, c.timeout) {
+	if c.closing || c.retiring.Load() || !c.touch() {
 		// A closing or unknown session is not served: the request is dropped
 		// silently, as ZooKeeper does, until the connection closes.
 		return true
@@ -35,6 +35,9 @@ func (c *conn) handleRequest(frame []byte) bool {
 		// multi) gets Unimplemented with zxid -1, then the connection closes.
 		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: int32(wire.ErrUnimplemented)}), true)
 		return false
+	}
+	if handled, keep := c.refuseReadOnly(hdr); handled {
+		return keep
 	}
 	rec, err := wire.DecodeRequest(op, d.Rest())
 	if err != nil {
@@ -173,6 +176,7 @@ func (c *conn) drainQueueLocked() {
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
 	}
+	c.afterDrainLocked()
 }
 
 // encodeReply builds a framed reply.

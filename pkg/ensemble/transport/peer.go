@@ -27,6 +27,8 @@ type peer struct {
 	reset chan string
 	// kick drops the connection (a fault: ResetStreams).
 	kick chan struct{}
+	// retire, while set, stops the peer when it fires (RetirePeer; under Transport.mu).
+	retire *time.Timer
 }
 
 // envelope is a queued frame: a Raft message, or raw bytes of another kind.
