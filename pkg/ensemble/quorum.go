@@ -33,14 +33,18 @@ type quorum struct {
 	mu      sync.Mutex
 	heard   map[uint64]time.Time // last message from each peer
 	streams map[uint64]int       // inbound streams up, per peer
+	downAt  map[uint64]time.Time // when a peer's last stream ended (none up since)
 	state   sessionserver.QuorumState
 	since   time.Time // when the member stopped being in quorum
 	changed chan struct{}
 	stopped bool
+	// forcedTerm is the term in which this member last campaigned because
+	// its leader's streams were gone (failover.go).
+	forcedTerm uint64
 }
 
 func (q *quorum) init(now time.Time) {
-	q.heard, q.streams = map[uint64]time.Time{}, map[uint64]int{}
+	q.heard, q.streams, q.downAt = map[uint64]time.Time{}, map[uint64]int{}, map[uint64]time.Time{}
 	q.state, q.since, q.changed = sessionserver.Settling, now, make(chan struct{})
 }
 
@@ -66,8 +70,10 @@ func (n *Node) streamChanged(id uint64, up bool) {
 	q.mu.Lock()
 	if up {
 		q.streams[id]++
+		delete(q.downAt, id)
 	} else if q.streams[id]--; q.streams[id] <= 0 {
 		delete(q.streams, id)
+		q.downAt[id] = time.Now()
 	}
 	q.mu.Unlock()
 	n.evalQuorum()
@@ -95,6 +101,12 @@ func (n *Node) evalQuorum() {
 			st = sessionserver.NoQuorum
 		}
 	}
+	force := n.leaderGoneLocked(now)
+	defer func() {
+		if force != 0 {
+			go n.campaignNow(force)
+		}
+	}()
 	if st != q.state {
 		n.log.Info("ensemble: quorum state", "from", q.state.String(), "to", st.String(), "leader", n.leader.Load(),
 			"term", n.term.Load(), "appliedTerm", n.appliedTerm.Load(), "peers", n.contactLocked(now))
