@@ -7,4 +7,8 @@ const (
 	kindTouches       transport.Kind = 1
 	kindReconfig      transport.Kind = 2
 	kindReconfigReply transport.Kind = 3
+	// kindProbe carries nothing: a member without a quorum sends it to its
+	// peers now and then, so that one that was removed meanwhile is told
+	// (peers refuse a removed member's streams).
+	kindProbe transport.Kind = 4
 )

@@ -162,10 +162,25 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		}
 	}
 	n.memberMu.Unlock()
+	if cc.Type == pb.ConfChangeRemoveNode && cc.NodeID != n.cfg.ID && n.IsLeader() {
+		n.tellRemoved(cc.NodeID, e.Index)
+	}
 	// Raft learns the change after the member table and the transport, so
 	// the first messages to or from a new member find it known.
 	n.confState = *n.rn.ApplyConfChange(cc)
 	return sessionserver.Entry{Term: e.Term, Index: e.Index, Data: sessionserver.ConfigTxn(configLines(n.Members()), cctx.Time)}, true
+}
+
+// tellRemoved sends a member being removed the commit index of its removal,
+// which Raft, dropping it from the configuration now, would not send: it
+// applies its removal (and stops serving, answers a reconfig it asked for)
+// instead of waiting to be refused. Only when its log holds the entry (a
+// heartbeat claiming more would read as a lost log).
+func (n *Node) tellRemoved(id, index uint64) {
+	st := n.rn.Status()
+	if pr, ok := st.Progress[id]; ok && pr.Match >= index {
+		n.transport.Send([]pb.Message{{Type: pb.MsgHeartbeat, From: n.cfg.ID, To: id, Term: st.Term, Commit: index}})
+	}
 }
 
 // proposeConfChange proposes one membership change and waits until it is

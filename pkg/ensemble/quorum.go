@@ -41,6 +41,8 @@ type quorum struct {
 	// forcedTerm is the term in which this member last campaigned because
 	// its leader's streams were gone (failover.go).
 	forcedTerm uint64
+	// probed is when a member without a quorum last probed its peers.
+	probed time.Time
 }
 
 func (q *quorum) init(now time.Time) {
@@ -102,9 +104,16 @@ func (n *Node) evalQuorum() {
 		}
 	}
 	force := n.leaderGoneLocked(now)
+	probe := st == sessionserver.NoQuorum && now.Sub(q.probed) >= n.cfg.electionTimeout()
+	if probe {
+		q.probed = now
+	}
 	defer func() {
 		if force != 0 {
 			go n.campaignNow(force)
+		}
+		if probe {
+			go n.probePeers()
 		}
 	}()
 	if st != q.state {
@@ -170,6 +179,16 @@ func (n *Node) contactLocked(now time.Time) string {
 		fmt.Fprintf(&b, "%d:%s/%d ", id, now.Sub(n.quorum.heard[id]).Round(time.Millisecond), n.quorum.streams[id])
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// probePeers sends every other member a probe: a member removed while it
+// was cut off (or a learner, which never campaigns) is refused, and so told.
+func (n *Node) probePeers() {
+	for _, m := range n.Members() {
+		if m.ID != n.cfg.ID {
+			n.transport.SendRaw(m.ID, kindProbe, nil)
+		}
+	}
 }
 
 // stopQuorum makes a stopped member Outside for good.
