@@ -65,6 +65,8 @@ type AddLearnerRequest struct {
 	ID         uint64 `json:"id"`
 	PeerAddr   string `json:"peerAddr"`
 	ClientAddr string `json:"clientAddr"`
+	// ElectionPort is only shown in /zookeeper/config (optional).
+	ElectionPort int `json:"electionPort,omitempty"`
 }
 
 // TransferLeadershipRequest asks the leader to hand leadership to To (0: any caught-up voter).

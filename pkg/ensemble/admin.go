@@ -154,7 +154,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 		}
 		ctx, cancel := ctxOf(r)
 		defer cancel()
-		reply(w, n.AddLearner(ctx, MemberInfo{ID: req.ID, PeerAddr: req.PeerAddr, ClientAddr: req.ClientAddr}))
+		reply(w, n.AddLearner(ctx, MemberInfo{ID: req.ID, PeerAddr: req.PeerAddr, ClientAddr: req.ClientAddr, ElectionPort: req.ElectionPort}))
 	})
 	mux.HandleFunc("POST "+adminapi.PathMembers+"/{id}/promote", func(w http.ResponseWriter, r *http.Request) {
 		id, err := idOf(r)

@@ -215,8 +215,8 @@ func (n *Node) AddLearner(ctx context.Context, m MemberInfo) error {
 	if _, ok := n.member(m.ID); ok {
 		return ErrMemberExists
 	}
-	if m.ID == 0 || m.ID > 255 || m.PeerAddr == "" {
-		return fmt.Errorf("ensemble: a member needs an id 1..255 and a peer address")
+	if m.ID == 0 || m.ID > 255 || m.PeerAddr == "" || m.ElectionPort < 0 || m.ElectionPort > 65535 {
+		return fmt.Errorf("%w: a member needs an id 1..255, a peer address and an election port 1..65535 if any", errBadRequest)
 	}
 	m.Learner = true
 	return n.proposeConfChange(ctx, pb.ConfChangeAddLearnerNode, m, func() bool { _, ok := n.member(m.ID); return ok })
