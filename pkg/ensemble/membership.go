@@ -195,6 +195,12 @@ func (n *Node) proposeConfChange(ctx context.Context, typ pb.ConfChangeType, m M
 	if done() {
 		return nil
 	}
+	// Raft drops (as an empty entry) a change proposed while it still
+	// counts the previous one pending, until the Ready that applied it is
+	// advanced: wait for that, or the proposal would never apply.
+	if err := n.waitUntil(ctx, func() bool { return n.advanced.Load() >= n.appliedIndex.Load() }); err != nil {
+		return err
+	}
 	cctx, _ := json.Marshal(ccContext{Member: m, Time: time.Now().UnixMilli()})
 	if err := n.rn.ProposeConfChange(ctx, pb.ConfChange{Type: typ, NodeID: m.ID, Context: cctx}); err != nil {
 		return err

@@ -49,6 +49,10 @@ type Node struct {
 
 	appliedIndex atomic.Uint64
 	commitIndex  atomic.Uint64 // highest commit index Raft reported
+	// advanced is the last committed index Raft was told is applied
+	// (Advance): a configuration change proposed before Raft knows the
+	// previous one applied is dropped (membership.go).
+	advanced atomic.Uint64
 	applyMu      sync.Mutex
 	applyCond    *sync.Cond
 	applyc       chan *applyJob
@@ -166,6 +170,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		n.confState = s.Metadata.ConfState
 		n.appliedIndex.Store(s.Metadata.Index)
 		n.appliedTerm.Store(s.Metadata.Term)
+		n.advanced.Store(s.Metadata.Index)
 		n.snapshotIndex = s.Metadata.Index
 	}
 	rc := &raft.Config{

@@ -125,6 +125,11 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 				n.transport.Send(rd.Messages)
 			}
 			n.rn.Advance()
+			if k := len(rd.CommittedEntries); k > 0 {
+				n.advanced.Store(rd.CommittedEntries[k-1].Index)
+			} else if !raft.IsEmptySnap(rd.Snapshot) {
+				n.advanced.Store(rd.Snapshot.Metadata.Index)
+			}
 			n.changes.changed() // progress, commit: what waiters in membership.go look at
 		}
 	}
