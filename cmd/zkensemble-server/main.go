@@ -26,7 +26,7 @@ var flagKeys = []string{
 	"dataLogDir", "maxClientCnxns", "4lw.commands.whitelist", "jute.maxbuffer", "initLimit", "syncLimit",
 	"autopurge.snapRetainCount", "autopurge.purgeInterval", "reconfigEnabled", "standaloneEnabled",
 	"admin.serverAddress", "admin.serverPort", "superDigest", "extendedTypesEnabled", "znode.container.checkIntervalMs",
-	"admin.tokenFile", "metricsProvider.httpHost", "metricsProvider.httpPort",
+	"admin.tokenFile", "metricsProvider.httpHost", "metricsProvider.httpPort", "readonlymode.enabled",
 }
 
 func main() {
