@@ -52,10 +52,10 @@ type Node struct {
 	// advanced is the last committed index Raft was told is applied
 	// (Advance): a configuration change proposed before Raft knows the
 	// previous one applied is dropped (membership.go).
-	advanced atomic.Uint64
-	applyMu      sync.Mutex
-	applyCond    *sync.Cond
-	applyc       chan *applyJob
+	advanced  atomic.Uint64
+	applyMu   sync.Mutex
+	applyCond *sync.Cond
+	applyc    chan *applyJob
 
 	reads readIndexes
 
