@@ -81,6 +81,11 @@ func (r *recorder) add(format string, args ...any) {
 // roles finds the leader and the followers.
 func (k *ensembleKind) roles(t *testing.T) (leader *refzk.Server, followers []*refzk.Server) {
 	t.Helper()
+	return roles(t, k)
+}
+
+func roles(t testing.TB, k *ensembleKind) (leader *refzk.Server, followers []*refzk.Server) {
+	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		leader, followers = nil, nil

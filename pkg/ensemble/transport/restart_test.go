@@ -30,3 +30,20 @@ func TestRestartedPeerGetsTheFirstFrame(t *testing.T) {
 	a.t.Send([]pb.Message{heartbeat(1, 2)})
 	b2.raf.expect(t, "the first frame after the restart")
 }
+
+// TestReservedKindsAreTheTransports: a member-defined frame may not take a
+// kind the transport reads as its own (a snapshot chunk), which would close
+// the peer's stream.
+func TestReservedKindsAreTheTransports(t *testing.T) {
+	a := newNode(t, 1, "e", withSecret("s"))
+	for _, k := range []Kind{KindRaft, KindSnapshot} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("SendRaw with kind %d did not refuse", k)
+				}
+			}()
+			a.t.SendRaw(2, k, nil)
+		}()
+	}
+}

@@ -270,6 +270,9 @@ func (t *Transport) Send(msgs []pb.Message) {
 // SendRaw queues a frame of a member-defined kind; it is dropped when the
 // queue is full or the link is cut.
 func (t *Transport) SendRaw(to uint64, kind Kind, payload []byte) {
+	if kind == KindRaft || kind == KindSnapshot {
+		panic("transport: kind reserved")
+	}
 	if t.dropped(t.cfg.ID, to) {
 		return
 	}
