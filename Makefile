@@ -140,10 +140,11 @@ race: ## The packages under the race detector (-short: tests that drive separate
 	$(GO) test -race -short -count=1 -timeout 20m ./pkg/...
 
 .PHONY: fuzz
-fuzz: ## Fuzz the wire decoder and the request dispatcher for FUZZTIME each.
+fuzz: ## Fuzz the wire decoder, the request dispatcher and the server-line parser for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/sessionserver/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
 
 ##@ Benchmarks
 
