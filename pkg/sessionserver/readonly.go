@@ -1,8 +1,8 @@
 package sessionserver
 
 import (
-	"bytes"
 	"crypto/rand"
+	"crypto/subtle"
 	"fmt"
 	"sync"
 	"time"
@@ -122,7 +122,7 @@ func (c *conn) handshakeWithoutQuorum(req *wire.ConnectRequest) bool {
 		_, _ = rand.Read(pw)
 		r.sessions[sid] = pw
 		r.tracker.AddSession(sid, timeout)
-	} else if known, ok := r.sessions[sid]; !ok || !bytes.Equal(known, pw) || !r.tracker.Touch(sid, timeout) {
+	} else if known, ok := r.sessions[sid]; !ok || subtle.ConstantTimeCompare(known, pw) != 1 || !r.tracker.Touch(sid, timeout) {
 		// Not one of this member's read-only sessions: ZooKeeper's read-only
 		// server answers as for an expired session.
 		r.mu.Unlock()
