@@ -140,7 +140,7 @@ race: ## The packages under the race detector (-short: tests that drive separate
 	$(GO) test -race -short -count=1 -timeout 20m ./pkg/...
 
 .PHONY: fuzz
-fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL and DN parsers for FUZZTIME each.
+fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL, DN and server-line parsers for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/sessionserver/
@@ -148,6 +148,7 @@ fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL and DN parse
 	$(GO) test -run '^$$' -fuzz '^FuzzParseJAAS$$' -fuzztime $(FUZZTIME) ./pkg/sasl/
 	$(GO) test -run '^$$' -fuzz '^FuzzRFC2253$$' -fuzztime $(FUZZTIME) ./pkg/x500/
 	$(GO) test -run '^$$' -fuzz '^FuzzValid$$' -fuzztime $(FUZZTIME) ./pkg/x500/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
 
 ##@ Benchmarks
 

@@ -77,5 +77,6 @@ func (p *pass) ensemble() (membership.Ensemble, error) {
 		Addresses: func(id uint64) (string, string) {
 			return fmt.Sprintf("%s:%d", n.host(id), podlayout.QuorumPort), fmt.Sprintf("%s:%d", n.host(id), podlayout.ClientPort)
 		},
+		ElectionPort: podlayout.ElectionPort,
 	}, nil
 }

@@ -43,6 +43,7 @@ func TestRenderedObjects(t *testing.T) {
 		z.Spec.MaxClientCnxns = ptr.To(int32(0))
 		z.Spec.ExtraConfig = map[string]string{"globalOutstandingLimit": "2000"}
 		z.Spec.ClientService.Port = 12181
+		z.Spec.ReadOnlyMode = true
 	})
 	if err := c.Create(ctx, zke); err != nil {
 		t.Fatal(err)
@@ -69,7 +70,7 @@ func TestRenderedObjects(t *testing.T) {
 	if err := c.Get(ctx, key("demo-config"), cm); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"tickTime=2000", "minSessionTimeout=4000", "maxSessionTimeout=40000", "maxClientCnxns=0", "globalOutstandingLimit=2000", "dataDir=/data"} {
+	for _, want := range []string{"tickTime=2000", "minSessionTimeout=4000", "maxSessionTimeout=40000", "maxClientCnxns=0", "globalOutstandingLimit=2000", "dataDir=/data", "readonlymode.enabled=true"} {
 		if !strings.Contains(cm.Data["zoo.cfg"], want+"\n") {
 			t.Errorf("zoo.cfg lacks %q:\n%s", want, cm.Data["zoo.cfg"])
 		}
@@ -185,6 +186,10 @@ func TestAdmission(t *testing.T) {
 		{"tick too small", newZKE(ns, "bad4", func(z *zkv1.ZKEnsemble) { z.Spec.TickTime = 5 }), "spec.tickTime"},
 		{"no members", newZKE(ns, "bad5", func(z *zkv1.ZKEnsemble) { z.Spec.Replicas = 0 }), "spec.replicas"},
 		{"owned key in extraConfig", newZKE(ns, "bad6", func(z *zkv1.ZKEnsemble) { z.Spec.ExtraConfig = map[string]string{"dataDir": "/x"} }), "dataDir is set by the operator"},
+		{"read-only mode in extraConfig", newZKE(ns, "bad7", func(z *zkv1.ZKEnsemble) {
+			z.Spec.ExtraConfig = map[string]string{"readonlymode.enabled": "true"}
+		}), "readonlymode.enabled is set by the operator"},
+		{"valid with read-only mode", newZKE(ns, "ok3", func(z *zkv1.ZKEnsemble) { z.Spec.ReadOnlyMode = true }), ""},
 	}
 	_ = gi
 	for _, tc := range tests {

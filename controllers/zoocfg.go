@@ -35,6 +35,9 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 		// HTTPS to the operator's certificate only.
 		"metricsProvider.httpPort": fmt.Sprint(podlayout.ProbePort),
 	}
+	if spec.ReadOnlyMode {
+		kv["readonlymode.enabled"] = "true"
+	}
 	for k, v := range spec.ExtraConfig {
 		if !zkv1.IsOwnedConfigKey(k) {
 			kv[k] = v

@@ -66,7 +66,14 @@ type ZKEnsembleSpec struct {
 	// who reaches the client port can send them.
 	// +optional
 	FourLetterWords []string `json:"fourLetterWords,omitempty"`
+	// ReadOnlyMode lets a member cut off from the quorum serve the clients
+	// that connect with canBeReadOnly: reads from what it has, writes
+	// refused with NotReadOnly, until the quorum returns (ZooKeeper's
+	// readonlymode.enabled). Off, such a member serves nobody.
+	// +optional
+	ReadOnlyMode bool `json:"readOnlyMode,omitempty"`
 	// ExtraConfig adds zoo.cfg keys the operator does not own.
+	// +kubebuilder:validation:XValidation:rule="!('readonlymode.enabled' in self)",message="readonlymode.enabled is set by the operator: use spec.readOnlyMode"
 	// +optional
 	ExtraConfig map[string]string `json:"extraConfig,omitempty"`
 

@@ -96,6 +96,7 @@ func IsOwnedConfigKey(key string) bool {
 		"tickTime", "minSessionTimeout", "maxSessionTimeout", "initLimit", "syncLimit", "maxClientCnxns",
 		"autopurge.snapRetainCount", "4lw.commands.whitelist",
 		"standaloneEnabled", "reconfigEnabled", "dynamicConfigFile",
+		"readonlymode.enabled", // spec.readOnlyMode
 		// Security: member TLS, the admin API's credentials, the probe port.
 		"sslQuorum", "admin.tokenFile", "metricsProvider.httpPort", "metricsProvider.httpHost":
 		return true

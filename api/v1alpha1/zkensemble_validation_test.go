@@ -64,6 +64,7 @@ func TestValidateUpdate(t *testing.T) {
 		{"size change", func(s *ZKEnsembleSpec) { s.Storage.Size = &two }, "expand each PVC", ""},
 		{"class change", func(s *ZKEnsembleSpec) { s.Storage.StorageClassName = &slow }, "create a new ZKEnsemble", ""},
 		{"owned key in extraConfig", func(s *ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"server.1": "x:1:2"} }, "set by the operator", ""},
+		{"read-only mode in extraConfig", func(s *ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"readonlymode.enabled": "true"} }, "set by the operator", ""},
 		{"free key in extraConfig", func(s *ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"globalOutstandingLimit": "2000"} }, "", ""},
 	}
 	for _, tc := range tests {

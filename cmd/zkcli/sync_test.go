@@ -47,9 +47,8 @@ func TestSyncSeesAnotherMembersWrite(t *testing.T) {
 	t.Cleanup(func() { writer.Close() })
 	// The fault endpoints are the admin API's: HTTPS with the operator's
 	// certificate (a plain http.Post gets 400 and partitions nothing).
-	admin := follower.AdminClient()
 	fault := func(path string) {
-		resp, err := admin.Do(context.Background(), http.MethodPost, path, nil)
+		resp, err := follower.AdminClient().Do(context.Background(), http.MethodPost, path, nil)
 		if err != nil {
 			t.Errorf("%s: %v", path, err)
 			return
@@ -58,6 +57,9 @@ func TestSyncSeesAnotherMembersWrite(t *testing.T) {
 			t.Errorf("%s: %s", path, resp.Status)
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("%s: %s", path, resp.Status)
+		}
 	}
 
 	for i, tc := range []struct {

@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -26,7 +27,7 @@ var flagKeys = []string{
 	"autopurge.snapRetainCount", "autopurge.purgeInterval", "reconfigEnabled", "standaloneEnabled",
 	"admin.serverAddress", "admin.serverPort", "superDigest", "extendedTypesEnabled", "znode.container.checkIntervalMs",
 	"admin.tokenFile", "metricsProvider.httpHost", "metricsProvider.httpPort",
-	"secureClientPort", "secureClientPortAddress", "jaasLoginConfig", "sasl.usersDir",
+	"secureClientPort", "secureClientPortAddress", "jaasLoginConfig", "sasl.usersDir", "readonlymode.enabled",
 }
 
 func main() {
@@ -131,13 +132,20 @@ func run(args []string) error {
 		if err := member.run(ctx, srv); err != nil {
 			return err
 		}
-		// A member whose log stops (removed, storage failure, a rejoin that
-		// needs a restart) exits, so its supervisor restarts it.
+		// A member whose log stops (a storage failure, a rejoin that needs a
+		// restart) exits, so its supervisor restarts it. A member removed
+		// from the configuration stays up, serving nothing, until it is
+		// stopped (ZooKeeper's removed server stays up too; the operator
+		// deletes or restarts its pod).
 		mctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		go func() {
 			select {
 			case <-member.node.Done():
+				if errors.Is(member.node.Err(), ensemble.ErrRemoved) {
+					logger.Warn("this member was removed from the ensemble: serving nothing until it is stopped")
+					return
+				}
 				cancel()
 			case <-mctx.Done():
 			}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/serverspec"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -45,7 +46,7 @@ type member struct {
 // restart replays it.
 func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlags, logger *slog.Logger) (*member, error) {
 	myid := flags.myid
-	peers, clients := map[uint64]string{}, map[uint64]string{}
+	peers, clients, elections := map[uint64]string{}, map[uint64]string{}, map[uint64]int{}
 	id := uint64(1)
 	if len(cfg.Servers) == 0 {
 		peers[1] = "127.0.0.1:0"
@@ -61,11 +62,11 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		}
 		id = myid
 		for sid, line := range cfg.Servers {
-			addr, client, err := parseServerLine(line)
+			spec, err := serverspec.Parse(sid, line)
 			if err != nil {
-				return nil, fmt.Errorf("server.%d: %w", sid, err)
+				return nil, err
 			}
-			peers[sid], clients[sid] = addr, client
+			peers[sid], clients[sid], elections[sid] = spec.QuorumAddr(), spec.ClientAddr(), spec.ElectionPort
 		}
 		if _, ok := peers[id]; !ok {
 			return nil, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", id, id)
@@ -75,7 +76,7 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		return nil, err
 	}
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
-		ClientAddrs: clients, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
+		ClientAddrs: clients, ElectionPorts: elections, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
 		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger}
 	if err := quorumAuth(cfg, &ec, len(cfg.Servers) > 0, logger); err != nil {
 		return nil, err
@@ -187,23 +188,6 @@ func (m *member) run(ctx context.Context, srv *sessionserver.Server) error {
 	// A member of a larger ensemble listens at once: liveness must not depend on
 	// a quorum, and readiness (/readyz) reports whether it is caught up.
 	return nil
-}
-
-// parseServerLine takes host:quorumPort and the client address from
-// "host:quorumPort:electionPort[:role][;[clientHost:]clientPort]".
-func parseServerLine(line string) (peer, client string, err error) {
-	quorum, clientPart, hasClient := strings.Cut(line, ";")
-	parts := strings.Split(quorum, ":")
-	if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
-		return "", "", fmt.Errorf("%q: want host:quorumPort:electionPort[;clientPort]", line)
-	}
-	if hasClient {
-		client = clientPart
-		if !strings.Contains(client, ":") {
-			client = "0.0.0.0:" + client
-		}
-	}
-	return parts[0] + ":" + parts[1], client, nil
 }
 
 func nodeMember(n *ensemble.Node) (ensemble.MemberInfo, bool) {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
@@ -32,7 +33,7 @@ func TestReconfigOpcode(t *testing.T) {
 	joinOpts := opts
 	joinOpts.Args = []string{"--join"}
 	fourth := refzk.StartOursMember(t, bin, ports[4], ports[1:5], joinOpts)
-	if err := fourth.WaitServing(60 * time.Second); err != nil {
+	if err := fourth.WaitAnswering(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
 	ens := &refzk.Ensemble{Servers: servers}
@@ -88,5 +89,19 @@ func TestReconfigOpcode(t *testing.T) {
 	data, _, err = c.Reconfig(ctx, nil, []string{"4"}, nil, -1)
 	if err != nil || strings.Contains(string(data), "server.4=") {
 		t.Fatalf("reconfig leave: %q %v", data, err)
+	}
+	// The removed member stays up, serving nothing, and says why.
+	retry(t, "the removed member reports its removal", func() error {
+		st, err := fourth.AdminClient().Status(ctx)
+		if err != nil {
+			return err
+		}
+		if !st.Removed || st.Role != adminapi.RoleNone {
+			return fmt.Errorf("status %+v", st)
+		}
+		return nil
+	})
+	if out, err := refzk.FourLetter(fourth.Addr, "srvr"); err != nil || !strings.Contains(out, "not currently serving") || fourth.Exited() {
+		t.Fatalf("the removed member: srvr %q %v, exited %v", out, err, fourth.Exited())
 	}
 }

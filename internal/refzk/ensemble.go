@@ -1,6 +1,7 @@
 package refzk
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -121,20 +122,26 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 	return e
 }
 
-// MemberPorts are the loopback ports of one of our members.
+// MemberPorts are the loopback ports of one of our members. Election is
+// only written in the server line (Raft uses the peer port alone), as
+// ZooKeeper's would be, so /zookeeper/config shows both.
 type MemberPorts struct {
-	ID                  int
-	Client, Peer, Admin int
+	ID                            int
+	Client, Peer, Election, Admin int
 }
 
 // AllocMember picks free ports for member id.
 func AllocMember(t T, id int) MemberPorts {
-	return MemberPorts{ID: id, Client: FreePort(t), Peer: FreePort(t), Admin: FreePort(t)}
+	return MemberPorts{ID: id, Client: FreePort(t), Peer: FreePort(t), Election: FreePort(t), Admin: FreePort(t)}
 }
 
 // ServerLine is the member's zoo.cfg server line.
 func (p MemberPorts) ServerLine() string {
-	return fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", p.Peer, p.Peer, p.Client)
+	election := p.Election
+	if election == 0 {
+		election = p.Peer
+	}
+	return fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", p.Peer, election, p.Client)
 }
 
 // StartOursMember starts one member of our binary whose zoo.cfg lists the
@@ -189,8 +196,28 @@ func (e *Ensemble) RestartAll() {
 	}
 }
 
-// WaitServing waits until the server answers srvr.
+// WaitServing waits until the server serves: srvr answers with a Mode (a
+// member without a quorum says it is not serving).
 func (s *Server) WaitServing(d time.Duration) error { return s.waitServing(d) }
+
+// WaitAnswering waits until the process answers srvr at all, serving or
+// not (a member waiting to be added to the ensemble serves nothing).
+func (s *Server) WaitAnswering(d time.Duration) error {
+	deadline := time.Now().Add(d)
+	for {
+		if s.Exited() {
+			return errors.New("process exited")
+		}
+		_, err := FourLetter(s.Addr, "srvr")
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("timeout: %w", err)
+		}
+		time.Sleep(50 * time.Millisecond) // polling interval while the process starts
+	}
+}
 
 // oursCfg is zooCfg plus the keys our binary reads where ZooKeeper takes
 // system properties.
@@ -201,6 +228,9 @@ func (o Options) oursCfg(dataDir string, clientPort int) map[string]string {
 	}
 	if o.SuperDigest != "" {
 		cfg["superDigest"] = o.SuperDigest
+	}
+	if o.ReadOnlyMode {
+		cfg["readonlymode.enabled"] = "true"
 	}
 	return cfg
 }

@@ -62,7 +62,10 @@ type Options struct {
 	ForceSync         *bool
 	HeapMB            int // JVM heap (-Xms = -Xmx); default 256
 	ReconfigEnabled   bool
-	Extra             map[string]string
+	// ReadOnlyMode lets a member without a quorum serve read-only sessions
+	// (ZooKeeper's readonlymode.enabled system property; our zoo.cfg key).
+	ReadOnlyMode bool
+	Extra        map[string]string
 	// Args are extra command-line flags for our binary.
 	Args []string
 	// PKI, when set, gives each of our servers a member certificate of its
@@ -199,6 +202,9 @@ func (o Options) jvmArgs() []string {
 	}
 	if o.SuperDigest != "" {
 		args = append(args, "-Dzookeeper.DigestAuthenticationProvider.superDigest="+o.SuperDigest)
+	}
+	if o.ReadOnlyMode {
+		args = append(args, "-Dreadonlymode.enabled=true")
 	}
 	return args
 }

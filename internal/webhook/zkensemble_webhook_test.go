@@ -36,6 +36,7 @@ func TestValidator(t *testing.T) {
 		{name: "derived max below a given min", mut: func(s *zkv1.ZKEnsembleSpec) { s.TickTime, s.MinSessionTimeout = 100, ptr.To(int32(5000)) }, wantErr: "exceeds maxSessionTimeout (2000 ms)"},
 		{name: "tickTime too large", mut: func(s *zkv1.ZKEnsembleSpec) { s.TickTime = 120000 }, wantErr: "between 10 and 60000"},
 		{name: "no members", mut: func(s *zkv1.ZKEnsembleSpec) { s.Replicas = 0 }, wantErr: "at least 1 member"},
+		{name: "read-only mode in extraConfig", mut: func(s *zkv1.ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"readonlymode.enabled": "true"} }, wantErr: "use the spec field for it"},
 		{name: "server lines in extraConfig", mut: func(s *zkv1.ZKEnsembleSpec) { s.ExtraConfig = map[string]string{"server.4": "h:2888:3888"} }, wantErr: "membership lives in the ensemble"},
 	}
 	for _, tc := range create {

@@ -50,6 +50,10 @@ type Status struct {
 	// DataLost is true when the leader counts on log entries this member does
 	// not have (its volume was lost): it must be removed and added again.
 	DataLost bool `json:"dataLost,omitempty"`
+	// Removed is true when this member was removed from the configuration:
+	// it serves nothing and keeps running on its old state until it is
+	// stopped (a pod that must rejoin is restarted so it starts afresh).
+	Removed bool `json:"removed,omitempty"`
 	// ConfigVersion is the version of /zookeeper/config (the zxid of the change that produced it).
 	ConfigVersion int64 `json:"configVersion"`
 	// Members is the current configuration; leader-only fields are filled when the answering member leads.
@@ -61,6 +65,8 @@ type AddLearnerRequest struct {
 	ID         uint64 `json:"id"`
 	PeerAddr   string `json:"peerAddr"`
 	ClientAddr string `json:"clientAddr"`
+	// ElectionPort is only shown in /zookeeper/config (optional).
+	ElectionPort int `json:"electionPort,omitempty"`
 }
 
 // TransferLeadershipRequest asks the leader to hand leadership to To (0: any caught-up voter).

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
+	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
 // AdminInfo is what the admin API needs from the session server.
@@ -52,6 +53,9 @@ func (n *Node) Ready() error {
 	if n.Leader() == 0 {
 		return errors.New("no leader known")
 	}
+	if st, _ := n.QuorumState(); st != sessionserver.InQuorum {
+		return fmt.Errorf("not serving clients: %s", st)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), readyBudget)
 	defer cancel()
 	if err := n.Barrier(ctx); err != nil {
@@ -67,7 +71,7 @@ func (n *Node) AdminStatus(info AdminInfo) *adminapi.Status {
 	s := &adminapi.Status{
 		ID: n.cfg.ID, EnsembleID: info.EnsembleID, Role: n.role(), LeaderID: n.Leader(), Term: st.Term,
 		CommitIndex: st.Commit, AppliedIndex: n.appliedIndex.Load(), CaughtUp: n.Ready() == nil,
-		DataLost: n.DataLost() != nil,
+		DataLost: n.DataLost() != nil, Removed: n.Removed(),
 	}
 	if info.Zxid != nil {
 		s.Zxid = info.Zxid()
@@ -150,7 +154,7 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 		}
 		ctx, cancel := ctxOf(r)
 		defer cancel()
-		reply(w, n.AddLearner(ctx, MemberInfo{ID: req.ID, PeerAddr: req.PeerAddr, ClientAddr: req.ClientAddr}))
+		reply(w, n.AddLearner(ctx, MemberInfo{ID: req.ID, PeerAddr: req.PeerAddr, ClientAddr: req.ClientAddr, ElectionPort: req.ElectionPort}))
 	})
 	mux.HandleFunc("POST "+adminapi.PathMembers+"/{id}/promote", func(w http.ResponseWriter, r *http.Request) {
 		id, err := idOf(r)

@@ -60,6 +60,7 @@ func (n *Node) applyJob(job *applyJob) bool {
 		}
 		n.confState = job.snapshot.Metadata.ConfState
 		n.snapshotIndex = job.snapshot.Metadata.Index
+		n.appliedTerm.Store(job.snapshot.Metadata.Term)
 		n.setApplied(job.snapshot.Metadata.Index)
 		n.log.Info("ensemble: restored a snapshot from the leader", "index", job.snapshot.Metadata.Index)
 	}
@@ -91,12 +92,12 @@ func (n *Node) applyCommitted(ents []pb.Entry) {
 		return
 	}
 	batch := make([]sessionserver.Entry, 0, len(ents))
-	last := uint64(0)
+	last, lastTerm := uint64(0), uint64(0)
 	for _, e := range ents {
 		if e.Index <= n.appliedIndex.Load() {
 			continue
 		}
-		last = e.Index
+		last, lastTerm = e.Index, e.Term
 		switch e.Type {
 		case pb.EntryNormal:
 			if len(e.Data) > 0 { // a new leader's empty entry is not a transaction
@@ -112,7 +113,11 @@ func (n *Node) applyCommitted(ents []pb.Entry) {
 		n.sm.Apply(batch)
 	}
 	if last > 0 {
+		caughtUp := lastTerm != n.appliedTerm.Swap(lastTerm)
 		n.setApplied(last)
+		if caughtUp || n.removed.Load() {
+			n.evalQuorum()
+		}
 	}
 }
 

@@ -40,8 +40,10 @@ type Config struct {
 	// ListenAddr, when set, is where the member listens instead of Peers[ID]
 	// (a pod listens on all interfaces and is reached by its DNS name).
 	ListenAddr string
-	// ClientAddrs are the initial members' client addresses (for /zookeeper/config).
-	ClientAddrs map[uint64]string
+	// ClientAddrs and ElectionPorts are the rest of the initial members'
+	// server lines (for /zookeeper/config).
+	ClientAddrs   map[uint64]string
+	ElectionPorts map[uint64]int
 	// PublishConfig keeps /zookeeper/config in step with the membership. Off,
 	// it stays empty, as on a standalone ZooKeeper (an ensemble of one).
 	PublishConfig bool
@@ -94,6 +96,12 @@ func (c *Config) setDefaults() {
 func (c *Config) electionTimeout() time.Duration {
 	return time.Duration(c.ElectionTicks) * c.TickInterval
 }
+
+// removalGrace is how long a member removed from the configuration is
+// still sent to and heard from, so it learns that its removal committed and
+// applies it (and answers the client that asked for it) before its streams
+// are refused.
+func (c *Config) removalGrace() time.Duration { return 2 * c.electionTimeout() }
 
 // maxFrame is the stream's frame limit for entries of up to MaxEntryBytes.
 func (c *Config) maxFrame() int {

@@ -11,9 +11,12 @@
 // loop: persist, send, advance), apply.go (the apply goroutine, snapshots
 // and compaction), storage.go (WAL, snapshot files, purge), readindex.go
 // (Barrier), transport.go (member streams, hello, fault injection),
-// membership.go (learners, promotion, removal, transfer, tombstones),
+// membership.go (learners, promotion, removal, transfer), removal.go
+// (a removal's record, tombstones in snapshots),
 // lostlog.go (what a member whose log was lost must not do),
-// reconfig.go (the reconfig opcode), sessions.go (leader-run session
-// expiry, follower touch reports), admin.go (the adminapi handler,
-// readiness), stamp.go (the data directory's identity).
+// reconfig.go and reconfigplan.go (the reconfig opcode), sessions.go
+// (leader-run session expiry, follower touch reports), quorum.go (whether
+// the member is in touch with a quorum: sessionserver.Quorum), failover.go
+// (a prompt election when the leader's streams are gone), admin.go (the
+// adminapi handler, readiness), stamp.go (the data directory's identity).
 package ensemble

@@ -33,6 +33,7 @@ type dataLoss struct {
 // step hands a peer's message to Raft, but for what a member with a lost
 // log must not act on (above).
 func (n *Node) step(ctx context.Context, m pb.Message) error {
+	n.heardFrom(m.From)
 	switch m.Type {
 	case pb.MsgHeartbeat:
 		if last := n.lastIndex(); m.Commit > last {

@@ -2,19 +2,15 @@ package ensemble
 
 import (
 	"context"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"os"
-	"path/filepath"
 	"sort"
-	"strings"
 	"time"
 
 	pb "go.etcd.io/raft/v3/raftpb"
 
+	"github.com/zkensemble/zkensemble/pkg/serverspec"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -24,6 +20,34 @@ type MemberInfo struct {
 	PeerAddr   string `json:"peer"`
 	ClientAddr string `json:"client,omitempty"`
 	Learner    bool   `json:"learner,omitempty"`
+	// ElectionPort is the server line's election port, kept only so that
+	// /zookeeper/config prints the line as configured (Raft uses PeerAddr
+	// alone); 0 when the member was added without one.
+	ElectionPort int `json:"electionPort,omitempty"`
+}
+
+// spec is the member's server line (pkg/serverspec).
+func (m MemberInfo) spec() serverspec.Spec {
+	s := serverspec.Spec{ID: m.ID, Observer: m.Learner}
+	var err error
+	if s.Host, s.QuorumPort, err = serverspec.SplitAddr(m.PeerAddr); err != nil {
+		s.Host = m.PeerAddr
+	}
+	s.ElectionPort = m.ElectionPort
+	if s.ElectionPort == 0 {
+		s.ElectionPort = s.QuorumPort
+	}
+	if m.ClientAddr != "" {
+		if host, port, err := serverspec.SplitAddr(m.ClientAddr); err == nil {
+			s.ClientHost, s.ClientPort = host, port
+		}
+	}
+	return s
+}
+
+// memberOf is what the log records of a server line.
+func memberOf(s serverspec.Spec) MemberInfo {
+	return MemberInfo{ID: s.ID, PeerAddr: s.QuorumAddr(), ClientAddr: s.ClientAddr(), Learner: s.Observer, ElectionPort: s.ElectionPort}
 }
 
 // ccContext travels in a configuration change: the member and the proposer's
@@ -68,26 +92,15 @@ func (n *Node) member(id uint64) (MemberInfo, bool) {
 }
 
 // configLines renders the configuration in ZooKeeper's dynamic format, one
-// "server.N=host:port:port:participant|observer;client" line per member. The
-// replication port stands for both quorum and election ports (Raft uses one).
+// "server.N=host:quorumPort:electionPort:participant|observer[;client]" line
+// per member (pkg/serverspec). A member recorded without an election port
+// (added through the admin API without one) shows its quorum port twice.
 func configLines(members []MemberInfo) []byte {
-	var b strings.Builder
-	for _, m := range members {
-		role := "participant"
-		if m.Learner {
-			role = "observer"
-		}
-		host, port, err := net.SplitHostPort(m.PeerAddr)
-		if err != nil {
-			host, port = m.PeerAddr, "0"
-		}
-		fmt.Fprintf(&b, "server.%d=%s:%s:%s:%s", m.ID, host, port, port, role)
-		if m.ClientAddr != "" {
-			fmt.Fprintf(&b, ";%s", m.ClientAddr)
-		}
-		b.WriteByte('\n')
+	specs := make([]serverspec.Spec, len(members))
+	for i, m := range members {
+		specs[i] = m.spec()
 	}
-	return []byte(b.String())
+	return serverspec.Lines(specs)
 }
 
 // applyConfChange updates Raft, the member table and the transport, and
@@ -114,6 +127,7 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		}
 		n.members[m.ID] = m
 		delete(n.tombstones, m.ID) // an id may be used again by a new, empty member
+		delete(n.removedAt, m.ID)
 		if m.ID == n.cfg.ID && n.removed.Swap(false) {
 			// This member, joining afresh under an id used before, applied
 			// the old removal on its way to its own addition.
@@ -122,17 +136,32 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		if m.PeerAddr != "" {
 			n.transport.AddPeer(m.ID, m.PeerAddr)
 		}
+	case pb.ConfChangeUpdateNode:
+		if old, ok := n.members[cc.NodeID]; ok {
+			m := cctx.Member
+			m.ID, m.Learner = cc.NodeID, old.Learner
+			n.members[m.ID] = m
+			if m.PeerAddr != "" {
+				n.transport.AddPeer(m.ID, m.PeerAddr)
+			}
+		}
 	case pb.ConfChangeRemoveNode:
 		delete(n.members, cc.NodeID)
 		n.tombstones[cc.NodeID] = e.Index
+		n.removedAt[cc.NodeID] = time.Now()
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
-			n.log.Info("ensemble: this member was removed from the configuration")
+			n.log.Info("ensemble: this member was removed from the configuration; it serves nothing until it is stopped")
 		} else {
-			n.transport.RemovePeer(cc.NodeID)
+			// What is queued for it still goes out: the commit index of its
+			// removal, the answer to a reconfig it asked for.
+			n.transport.RetirePeer(cc.NodeID, n.cfg.removalGrace())
 		}
 	}
 	n.memberMu.Unlock()
+	if cc.Type == pb.ConfChangeRemoveNode && cc.NodeID != n.cfg.ID && n.IsLeader() {
+		n.tellRemoved(cc.NodeID, e.Index)
+	}
 	// Raft learns the change after the member table and the transport, so
 	// the first messages to or from a new member find it known.
 	n.confState = *n.rn.ApplyConfChange(cc)
@@ -150,6 +179,12 @@ func (n *Node) proposeConfChange(ctx context.Context, typ pb.ConfChangeType, m M
 	}
 	if done() {
 		return nil
+	}
+	// Raft drops (as an empty entry) a change proposed while it still
+	// counts the previous one pending, until the Ready that applied it is
+	// advanced: wait for that, or the proposal would never apply.
+	if err := n.waitUntil(ctx, func() bool { return n.advanced.Load() >= n.appliedIndex.Load() }); err != nil {
+		return err
 	}
 	cctx, _ := json.Marshal(ccContext{Member: m, Time: time.Now().UnixMilli()})
 	if err := n.rn.ProposeConfChange(ctx, pb.ConfChange{Type: typ, NodeID: m.ID, Context: cctx}); err != nil {
@@ -171,8 +206,8 @@ func (n *Node) AddLearner(ctx context.Context, m MemberInfo) error {
 	if _, ok := n.member(m.ID); ok {
 		return ErrMemberExists
 	}
-	if m.ID == 0 || m.ID > 255 || m.PeerAddr == "" {
-		return fmt.Errorf("ensemble: a member needs an id 1..255 and a peer address")
+	if m.ID == 0 || m.ID > 255 || m.PeerAddr == "" || m.ElectionPort < 0 || m.ElectionPort > 65535 {
+		return fmt.Errorf("%w: a member needs an id 1..255, a peer address and an election port 1..65535 if any", errBadRequest)
 	}
 	m.Learner = true
 	return n.proposeConfChange(ctx, pb.ConfChangeAddLearnerNode, m, func() bool { _, ok := n.member(m.ID); return ok })
@@ -217,6 +252,15 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 	if id == n.cfg.ID {
 		return ErrRemoveLeader
 	}
+	if !m.Learner && !n.removalKeepsQuorum(id) {
+		return ErrNoQuorum
+	}
+	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
+}
+
+// removalKeepsQuorum: the voters left without id, counting only those the
+// leader hears from, form a quorum of themselves.
+func (n *Node) removalKeepsQuorum(id uint64) bool {
 	st := n.rn.Status()
 	voters, active := 0, 0
 	for vid := range st.Config.Voters.IDs() {
@@ -228,10 +272,7 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 			active++
 		}
 	}
-	if !m.Learner && active < voters/2+1 {
-		return ErrNoQuorum
-	}
-	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
+	return active >= voters/2+1
 }
 
 // Transfer hands leadership to another voter (0: the most caught-up voter
@@ -291,91 +332,4 @@ func (n *Node) StepDown(ctx context.Context) error {
 		return nil
 	}
 	return err
-}
-
-// Removed reports whether this member has been removed from the configuration.
-func (n *Node) Removed() bool { return n.removed.Load() }
-
-// snapshotMembers is the member table as a snapshot records it.
-type snapshotMembers struct {
-	Members    []MemberInfo      `json:"members"`
-	Tombstones map[uint64]uint64 `json:"tombstones,omitempty"`
-}
-
-// snapshot data: the member table (length-prefixed JSON), then the state machine's snapshot.
-func (n *Node) encodeSnapshot(sm []byte) []byte {
-	n.memberMu.Lock()
-	tomb := make(map[uint64]uint64, len(n.tombstones))
-	for id, i := range n.tombstones {
-		tomb[id] = i
-	}
-	n.memberMu.Unlock()
-	members, _ := json.Marshal(snapshotMembers{Members: n.Members(), Tombstones: tomb})
-	out := binary.BigEndian.AppendUint32(nil, uint32(len(members)))
-	out = append(out, members...)
-	return append(out, sm...)
-}
-
-func (n *Node) decodeSnapshot(b []byte) ([]byte, error) {
-	if len(b) < 4 || int(binary.BigEndian.Uint32(b)) > len(b)-4 {
-		return nil, errors.New("ensemble: malformed snapshot")
-	}
-	l := binary.BigEndian.Uint32(b)
-	var sm snapshotMembers
-	if err := json.Unmarshal(b[4:4+l], &sm); err != nil {
-		return nil, fmt.Errorf("ensemble: snapshot members: %w", err)
-	}
-	n.memberMu.Lock()
-	old := n.members
-	n.members = map[uint64]MemberInfo{}
-	n.tombstones = map[uint64]uint64{}
-	for id, i := range sm.Tombstones {
-		n.tombstones[id] = i
-	}
-	for _, m := range sm.Members {
-		n.members[m.ID] = m
-		if m.PeerAddr != "" {
-			n.transport.AddPeer(m.ID, m.PeerAddr)
-		}
-	}
-	for id := range old {
-		if _, ok := n.members[id]; !ok && id != n.cfg.ID {
-			n.transport.RemovePeer(id)
-		}
-	}
-	_, self := n.members[n.cfg.ID]
-	_, gone := n.tombstones[n.cfg.ID]
-	n.memberMu.Unlock()
-	if gone && !self {
-		n.removed.Store(true)
-	} else if self && n.removed.Swap(false) {
-		n.clearRemoved()
-	}
-	return b[4+l:], nil
-}
-
-// markRemoved records in the data directory that this member was removed,
-// so that a restart with this state is refused (see New).
-func (n *Node) markRemoved() {
-	path := filepath.Join(n.cfg.DataDir, removedMarker)
-	if _, err := os.Stat(path); err == nil {
-		return
-	}
-	msg := fmt.Sprintf("member %d was removed from ensemble %q", n.cfg.ID, n.cfg.EnsembleID)
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, []byte(msg), 0o640); err == nil {
-		err = os.Rename(tmp, path)
-		if err != nil {
-			n.log.Warn("ensemble: recording the removal", "err", err)
-		}
-	}
-}
-
-// clearRemoved forgets a recorded removal once the member is in the
-// configuration again.
-func (n *Node) clearRemoved() {
-	if err := os.Remove(filepath.Join(n.cfg.DataDir, removedMarker)); err != nil && !os.IsNotExist(err) {
-		n.log.Warn("ensemble: clearing the removal record", "err", err)
-	}
-	n.log.Info("ensemble: this member is in the configuration again")
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -48,9 +49,13 @@ type Node struct {
 
 	appliedIndex atomic.Uint64
 	commitIndex  atomic.Uint64 // highest commit index Raft reported
-	applyMu      sync.Mutex
-	applyCond    *sync.Cond
-	applyc       chan *applyJob
+	// advanced is the last committed index Raft was told is applied
+	// (Advance): a configuration change proposed before Raft knows the
+	// previous one applied is dropped (membership.go).
+	advanced  atomic.Uint64
+	applyMu   sync.Mutex
+	applyCond *sync.Cond
+	applyc    chan *applyJob
 
 	reads readIndexes
 
@@ -62,14 +67,19 @@ type Node struct {
 	// tombstones are members removed from the configuration (id → index of
 	// the removal); a tombstoned member that comes back is told so.
 	tombstones map[uint64]uint64
+	removedAt  map[uint64]time.Time // when this member applied each removal (not replicated)
 	removed    atomic.Bool
 
 	loss dataLoss
 
 	leader         atomic.Uint64
 	onLeaderChange func(leader uint64)
-	changes        changes
-	stats          loopStats
+	// term is Raft's current term, appliedTerm the term of the last entry
+	// applied (quorum.go: caught up with the leader's term).
+	term, appliedTerm atomic.Uint64
+	quorum            quorum
+	changes           changes
+	stats             loopStats
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -113,12 +123,17 @@ func New(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store,
-		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{},
+		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{}, removedAt: map[uint64]time.Time{},
 		reads: readIndexes{waits: map[uint64]chan uint64{}},
 		stop:  make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
+	n.quorum.init(time.Now())
+	if hs, _, err := store.mem.InitialState(); err == nil {
+		n.term.Store(hs.Term)
+	}
 	t, err := transport.New(transport.Config{
-		ID: cfg.ID, Ensemble: cfg.EnsembleID, Listen: listen,
+		OnStream: n.streamChanged,
+		ID:       cfg.ID, Ensemble: cfg.EnsembleID, Listen: listen,
 		TLS: cfg.TLS, HostnameVerification: cfg.HostnameVerification, Secret: cfg.Secret,
 		MaxFrame: cfg.maxFrame(), Raft: raftPeer{n}, Members: membersPeer{n}, Logger: n.log,
 	})
@@ -154,6 +169,8 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		}
 		n.confState = s.Metadata.ConfState
 		n.appliedIndex.Store(s.Metadata.Index)
+		n.appliedTerm.Store(s.Metadata.Term)
+		n.advanced.Store(s.Metadata.Index)
 		n.snapshotIndex = s.Metadata.Index
 	}
 	rc := &raft.Config{
@@ -182,7 +199,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
 		for _, id := range ids {
 			// The same bootstrap entries on every member (no clock in them).
-			cctx, _ := json.Marshal(ccContext{Member: MemberInfo{ID: id, PeerAddr: cfg.Peers[id], ClientAddr: cfg.ClientAddrs[id]}})
+			cctx, _ := json.Marshal(ccContext{Member: MemberInfo{ID: id, PeerAddr: cfg.Peers[id], ClientAddr: cfg.ClientAddrs[id], ElectionPort: cfg.ElectionPorts[id]}})
 			peers = append(peers, raft.Peer{ID: id, Context: cctx})
 		}
 		n.rn = raft.StartNode(rc, peers)

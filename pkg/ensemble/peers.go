@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -43,6 +44,11 @@ func (p membersPeer) Admit(from uint64, proven bool) error {
 	if i, ok := n.tombstones[from]; ok && n.appliedIndex.Load() >= n.commitIndex.Load() {
 		// Only when this member has applied what it knows committed: a
 		// re-addition of the id may be committed but not yet applied here.
+		// A member removed a moment ago is still heard for removalGrace, so
+		// that it applies its removal before it is told.
+		if at, recent := n.removedAt[from]; recent && time.Since(at) < n.cfg.removalGrace() {
+			return nil
+		}
 		return fmt.Errorf("%w: member %d was removed at log index %d", transport.ErrRemoved, from, i)
 	}
 	if _, ok := n.cfg.Peers[from]; ok {

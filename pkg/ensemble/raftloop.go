@@ -41,6 +41,7 @@ func (n *Node) Stats() LoopStats {
 func (n *Node) raftLoop(applied <-chan struct{}) {
 	defer func() {
 		n.leader.Store(0)
+		n.stopQuorum()
 		close(n.applyc)
 		<-applied
 		n.rn.Stop()
@@ -60,6 +61,7 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 			return
 		case <-ticker.C:
 			n.rn.Tick()
+			n.evalQuorum()
 		case rd := <-n.rn.Ready():
 			if rd.SoftState != nil {
 				isLeader = rd.RaftState == raft.StateLeader
@@ -67,6 +69,12 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 					n.onLeaderChange(rd.Lead)
 				}
 				n.changes.changed()
+			}
+			if !raft.IsEmptyHardState(rd.HardState) && rd.Term != n.term.Load() {
+				n.term.Store(rd.Term)
+				n.evalQuorum()
+			} else if rd.SoftState != nil {
+				n.evalQuorum()
 			}
 			n.reads.deliver(rd.ReadStates)
 			if rd.Commit > n.commitIndex.Load() {
@@ -117,6 +125,11 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 				n.transport.Send(rd.Messages)
 			}
 			n.rn.Advance()
+			if k := len(rd.CommittedEntries); k > 0 {
+				n.advanced.Store(rd.CommittedEntries[k-1].Index)
+			} else if !raft.IsEmptySnap(rd.Snapshot) {
+				n.advanced.Store(rd.Snapshot.Metadata.Index)
+			}
 			n.changes.changed() // progress, commit: what waiters in membership.go look at
 		}
 	}

@@ -4,17 +4,20 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
+	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
 // reconfigRPC carries a client's reconfig from the member it reached to the
-// leader, which alone can change the membership.
+// leader, which alone can change the membership. The reply carries the log
+// index up to which the leader had applied the change, so the asking member
+// answers its client once it has applied it too.
 type reconfigRPC struct {
 	ID      uint64 `json:"id"`
 	From    uint64 `json:"from"`
@@ -22,17 +25,22 @@ type reconfigRPC struct {
 	Leaving string `json:"leaving,omitempty"`
 	Members string `json:"members,omitempty"`
 	Code    int32  `json:"code,omitempty"`
+	Index   uint64 `json:"index,omitempty"`
 }
 
 type reconfigCalls struct {
 	mu      sync.Mutex
 	next    uint64
-	waiting map[uint64]chan int32
+	waiting map[uint64]chan reconfigRPC
 }
+
+// reconfigRPCTimeout bounds the leader's work on a forwarded reconfig (adding
+// a member waits for it to catch up); the asking member's client waits longer.
+const reconfigRPCTimeout = 50 * time.Second
 
 // EnableReconfig lets this member serve the reconfig opcode (see Reconfig).
 func (n *Node) EnableReconfig() {
-	n.rcalls.waiting = map[uint64]chan int32{}
+	n.rcalls.waiting = map[uint64]chan reconfigRPC{}
 	n.transport.Handle(kindReconfig, func(from uint64, b []byte) {
 		var req reconfigRPC
 		if json.Unmarshal(b, &req) != nil {
@@ -40,9 +48,10 @@ func (n *Node) EnableReconfig() {
 		}
 		req.From = from // the reply goes to the stream's member, whatever the request says
 		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), reconfigRPCTimeout)
 			defer cancel()
-			req.Code = int32(n.reconfigHere(ctx, req.Joining, req.Leaving, req.Members))
+			code, index := n.reconfigHere(ctx, req.Joining, req.Leaving, req.Members)
+			req.Code, req.Index = int32(code), index
 			out, _ := json.Marshal(req)
 			n.transport.SendRaw(req.From, kindReconfigReply, out)
 		}()
@@ -56,29 +65,50 @@ func (n *Node) EnableReconfig() {
 		ch := n.rcalls.waiting[rep.ID]
 		n.rcalls.mu.Unlock()
 		if ch != nil {
-			ch <- rep.Code
+			select {
+			case ch <- rep:
+			default:
+			}
 		}
 	})
 }
 
 // Reconfig changes the membership as ZooKeeper's reconfig opcode asks
-// (sessionserver.Reconfigurer): joining is a comma list of
-// "server.N=host:quorumPort:electionPort[:role];[clientHost:]clientPort",
-// leaving a comma list of ids, or newMembers a whole new list. A joiner
-// becomes a voter once caught up (an observer stays a learner). A member that
-// does not lead passes the request to the leader.
+// (sessionserver.Reconfigurer): joining is a comma list of server lines
+// (pkg/serverspec; an existing id's line is updated), leaving a comma list of
+// ids, or newMembers the whole new list. A joiner becomes a voter once caught
+// up (an observer stays a learner). A member that does not lead passes the
+// request to the leader. It returns once the change is applied on this
+// member, or this member was removed by it; a leader that removes itself
+// first hands leadership over, and the new leader removes it.
 func (n *Node) Reconfig(ctx context.Context, joining, leaving, newMembers string) wire.ErrCode {
-	if n.IsLeader() {
-		return n.reconfigHere(ctx, joining, leaving, newMembers)
+	if _, _, code := parseReconfig(joining, leaving, newMembers); code != wire.ErrOK {
+		return code
 	}
+	if n.IsLeader() {
+		code, _ := n.reconfigHere(ctx, joining, leaving, newMembers)
+		return code
+	}
+	rep, code := n.forwardReconfig(ctx, joining, leaving, newMembers)
+	if code != wire.ErrOK {
+		return code
+	}
+	if rep.Code == int32(wire.ErrOK) {
+		n.awaitApplied(ctx, rep.Index)
+	}
+	return wire.ErrCode(rep.Code)
+}
+
+// forwardReconfig sends the request to the leader and waits for its reply.
+func (n *Node) forwardReconfig(ctx context.Context, joining, leaving, newMembers string) (reconfigRPC, wire.ErrCode) {
 	lead := n.Leader()
-	if lead == 0 {
-		return wire.ErrNewConfigNoQuorum
+	if lead == 0 || lead == n.cfg.ID {
+		return reconfigRPC{}, wire.ErrNewConfigNoQuorum
 	}
 	n.rcalls.mu.Lock()
 	n.rcalls.next++
 	id := n.rcalls.next
-	ch := make(chan int32, 1)
+	ch := make(chan reconfigRPC, 1)
 	n.rcalls.waiting[id] = ch
 	n.rcalls.mu.Unlock()
 	defer func() {
@@ -89,83 +119,102 @@ func (n *Node) Reconfig(ctx context.Context, joining, leaving, newMembers string
 	req, _ := json.Marshal(reconfigRPC{ID: id, From: n.cfg.ID, Joining: joining, Leaving: leaving, Members: newMembers})
 	n.transport.SendRaw(lead, kindReconfig, req)
 	select {
-	case code := <-ch:
-		return wire.ErrCode(code)
+	case rep := <-ch:
+		return rep, wire.ErrOK
 	case <-ctx.Done():
-		return wire.ErrOperationTimeout
+		return reconfigRPC{}, wire.ErrOperationTimeout
 	}
 }
 
-func (n *Node) reconfigHere(ctx context.Context, joining, leaving, newMembers string) wire.ErrCode {
+// awaitApplied waits until this member has applied index, or knows it was
+// removed (it applied its own removal, or the leader refused it since).
+func (n *Node) awaitApplied(ctx context.Context, index uint64) {
+	err := n.waitUntil(ctx, func() bool { return n.appliedIndex.Load() >= index || n.removed.Load() })
+	if err != nil && !errors.Is(err, ErrRemoved) {
+		n.log.Warn("ensemble: a committed reconfig was not applied here in time", "index", index, "err", err)
+	}
+}
+
+// reconfigHere carries out a reconfig on the leader and returns the log
+// index up to which it has applied the changes.
+func (n *Node) reconfigHere(ctx context.Context, joining, leaving, newMembers string) (wire.ErrCode, uint64) {
+	specs, leaves, code := parseReconfig(joining, leaving, newMembers)
+	if code != wire.ErrOK {
+		return code, 0
+	}
 	if !n.IsLeader() {
-		return wire.ErrNewConfigNoQuorum
+		return wire.ErrNewConfigNoQuorum, 0
 	}
-	var joins []MemberInfo
-	var leaves []uint64
-	if newMembers != "" {
-		want := map[uint64]MemberInfo{}
-		for _, spec := range splitList(newMembers) {
-			m, err := parseJoiner(spec)
-			if err != nil {
-				return wire.ErrBadArguments
-			}
-			want[m.ID] = m
-		}
-		for _, m := range n.Members() {
-			if _, ok := want[m.ID]; !ok {
-				leaves = append(leaves, m.ID)
-			}
-		}
-		for id, m := range want {
-			if _, ok := n.member(id); !ok {
-				joins = append(joins, m)
-			}
-		}
-	} else {
-		for _, spec := range splitList(joining) {
-			m, err := parseJoiner(spec)
-			if err != nil {
-				return wire.ErrBadArguments
-			}
-			joins = append(joins, m)
-		}
-		for _, f := range splitList(leaving) {
-			id, err := strconv.ParseUint(f, 10, 8)
-			if err != nil {
-				return wire.ErrBadArguments
-			}
-			leaves = append(leaves, id)
-		}
-	}
-	// ZooKeeper's order: a change under way, then the voters left (at least one).
+	// ZooKeeper's order: a change under way, then the voters left.
 	if !n.reconfigMu.TryLock() {
-		return wire.ErrReconfigInProgress
+		return wire.ErrReconfigInProgress, 0
 	}
 	defer n.reconfigMu.Unlock()
-	voters := map[uint64]bool{}
-	for _, m := range n.Members() {
-		if !m.Learner {
-			voters[m.ID] = true
+	p, code := n.plan(specs, leaves, newMembers != "")
+	if code != wire.ErrOK {
+		return code, 0
+	}
+	for _, m := range p.joins {
+		if code := n.join(ctx, m); code != wire.ErrOK {
+			return code, 0
 		}
 	}
-	for _, m := range joins {
-		if !m.Learner {
-			voters[m.ID] = true
+	for _, m := range p.updates {
+		if code := n.update(ctx, m); code != wire.ErrOK {
+			return code, 0
 		}
 	}
-	for _, id := range leaves {
-		delete(voters, id)
+	self := slices.Contains(p.leaves, n.cfg.ID)
+	for _, id := range p.leaves {
+		if id == n.cfg.ID {
+			continue
+		}
+		// A leader elected a moment ago (the previous one handed over to be
+		// removed) has not heard from every voter yet: give them an election
+		// timeout to answer before the quorum check refuses.
+		wctx, cancel := context.WithTimeout(ctx, n.cfg.electionTimeout())
+		_ = n.waitUntil(wctx, func() bool { return n.removalKeepsQuorum(id) })
+		cancel()
+		if err := n.RemoveMember(ctx, id); err != nil && !errors.Is(err, ErrUnknownMember) {
+			return reconfigCode(err), 0
+		}
 	}
-	if len(voters) < 1 {
+	if self {
+		return n.removeSelf(ctx)
+	}
+	return wire.ErrOK, n.appliedIndex.Load()
+}
+
+// join adds a member as a learner and, unless it is an observer, promotes it
+// once it has caught up.
+func (n *Node) join(ctx context.Context, m MemberInfo) wire.ErrCode {
+	observer := m.Learner
+	if err := n.AddLearner(ctx, m); err != nil && !errors.Is(err, ErrMemberExists) {
+		return reconfigCode(err)
+	}
+	if observer {
+		return wire.ErrOK
+	}
+	if err := n.waitUntil(ctx, func() bool { return n.CaughtUp(m.ID) }); err != nil {
+		return wire.ErrNewConfigNoQuorum
+	}
+	if err := n.Promote(ctx, m.ID); err != nil && !errors.Is(err, ErrNotLearner) {
+		return reconfigCode(err)
+	}
+	return wire.ErrOK
+}
+
+// update records a member's new server line (addresses, election port, or an
+// observer becoming a participant).
+func (n *Node) update(ctx context.Context, m MemberInfo) wire.ErrCode {
+	old, ok := n.member(m.ID)
+	if !ok {
 		return wire.ErrBadArguments
 	}
-	for _, m := range joins {
-		observer := m.Learner
-		if err := n.AddLearner(ctx, m); err != nil && !errors.Is(err, ErrMemberExists) {
+	if old.Learner && !m.Learner {
+		m.Learner = true
+		if err := n.updateMember(ctx, m); err != nil {
 			return reconfigCode(err)
-		}
-		if observer {
-			continue
 		}
 		if err := n.waitUntil(ctx, func() bool { return n.CaughtUp(m.ID) }); err != nil {
 			return wire.ErrNewConfigNoQuorum
@@ -173,21 +222,36 @@ func (n *Node) reconfigHere(ctx context.Context, joining, leaving, newMembers st
 		if err := n.Promote(ctx, m.ID); err != nil && !errors.Is(err, ErrNotLearner) {
 			return reconfigCode(err)
 		}
+		return wire.ErrOK
 	}
-	for _, id := range leaves {
-		if id == n.cfg.ID {
-			// Removing the leader: hand leadership over; the new leader finishes
-			// nothing for us, so the caller retries against it.
-			if err := n.Transfer(ctx, 0); err != nil {
-				return reconfigCode(err)
-			}
-			return wire.ErrReconfigInProgress
-		}
-		if err := n.RemoveMember(ctx, id); err != nil && !errors.Is(err, ErrUnknownMember) {
-			return reconfigCode(err)
-		}
+	if err := n.updateMember(ctx, m); err != nil {
+		return reconfigCode(err)
 	}
 	return wire.ErrOK
+}
+
+// updateMember proposes a member's new addresses (Raft's configuration is
+// unchanged: ConfChangeUpdateNode).
+func (n *Node) updateMember(ctx context.Context, m MemberInfo) error {
+	return n.proposeConfChange(ctx, pb.ConfChangeUpdateNode, m, func() bool { x, ok := n.member(m.ID); return ok && x == m })
+}
+
+// removeSelf removes the leader: it hands leadership to a caught-up voter,
+// then asks the new leader to remove it, as for any follower, and answers
+// once it has applied its removal (ZooKeeper's leader applies its own
+// removal and steps down).
+func (n *Node) removeSelf(ctx context.Context) (wire.ErrCode, uint64) {
+	if err := n.Transfer(ctx, 0); err != nil {
+		return reconfigCode(err), 0
+	}
+	rep, code := n.forwardReconfig(ctx, "", strconv.FormatUint(n.cfg.ID, 10), "")
+	if code != wire.ErrOK {
+		return code, 0
+	}
+	if rep.Code == int32(wire.ErrOK) {
+		n.awaitApplied(ctx, rep.Index)
+	}
+	return wire.ErrCode(rep.Code), rep.Index
 }
 
 func reconfigCode(err error) wire.ErrCode {
@@ -198,37 +262,4 @@ func reconfigCode(err error) wire.ErrCode {
 		return wire.ErrOperationTimeout
 	}
 	return wire.ErrBadArguments
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, f := range strings.Split(s, ",") {
-		if f = strings.TrimSpace(f); f != "" {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// parseJoiner reads "server.N=host:quorumPort:electionPort[:role];[clientHost:]clientPort" (or "N=...").
-func parseJoiner(spec string) (MemberInfo, error) {
-	key, value, ok := strings.Cut(spec, "=")
-	if !ok {
-		return MemberInfo{}, errors.New("no =")
-	}
-	id, err := strconv.ParseUint(strings.TrimPrefix(key, "server."), 10, 8)
-	if err != nil || id == 0 {
-		return MemberInfo{}, errors.New("bad id")
-	}
-	quorum, client, hasClient := strings.Cut(value, ";")
-	parts := strings.Split(quorum, ":")
-	if len(parts) < 3 || !hasClient {
-		return MemberInfo{}, errors.New("a joiner needs both quorum ports and a client address")
-	}
-	m := MemberInfo{ID: id, PeerAddr: net.JoinHostPort(parts[0], parts[1]), Learner: len(parts) > 3 && parts[3] == "observer"}
-	if !strings.Contains(client, ":") {
-		client = "0.0.0.0:" + client
-	}
-	m.ClientAddr = client
-	return m, nil
 }

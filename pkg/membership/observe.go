@@ -15,6 +15,10 @@ type Ensemble struct {
 	// Addresses returns the replication and client addresses member id is
 	// reached at, for adding it to the configuration.
 	Addresses func(id uint64) (peer, client string)
+	// ElectionPort is the members' election port, recorded with a member
+	// added so /zookeeper/config lists it as its server line says (0: the
+	// quorum port is shown for both).
+	ElectionPort int
 	// Timeout bounds each status call (default 2 s): a member that does not
 	// answer in time counts as not answering.
 	Timeout time.Duration
@@ -87,7 +91,7 @@ func (e Ensemble) Execute(ctx context.Context, s Step, leader uint64) error {
 	switch s.Action {
 	case AddLearner:
 		peer, client := e.Addresses(s.Member)
-		_, err = c.AddLearner(ctx, adminapi.AddLearnerRequest{ID: s.Member, PeerAddr: peer, ClientAddr: client})
+		_, err = c.AddLearner(ctx, adminapi.AddLearnerRequest{ID: s.Member, PeerAddr: peer, ClientAddr: client, ElectionPort: e.ElectionPort})
 	case Promote:
 		_, err = c.Promote(ctx, s.Member)
 	case RemoveMember:

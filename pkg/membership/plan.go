@@ -227,6 +227,12 @@ func Plan(o Observation) Step {
 		if !p.Exists || p.Admin == nil {
 			return Step{Action: Wait, Member: k, Reason: fmt.Sprintf("waiting for the pod of member %d to answer", k)}
 		}
+		if p.Admin.Removed {
+			// A removed member stays up on its old state, serving nothing,
+			// until it is stopped: restarted, it moves that state aside
+			// and waits to be added afresh.
+			return Step{Action: RestartPod, Member: k, Reason: fmt.Sprintf("member %d still runs on the state it was removed with: restart it so it joins afresh", k)}
+		}
 		return Step{Action: AddLearner, Member: k, Reason: fmt.Sprintf("scale up from %d to %d voters", len(voters), o.Desired)}
 	}
 

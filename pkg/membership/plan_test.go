@@ -56,6 +56,11 @@ func TestPlan(t *testing.T) {
 		{name: "scale up: start the pod", obs: Observation{Desired: 5, Replicas: 3, Pods: readyPods(1, 2, 3), Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: SetReplicas, member: 4, reps: 4},
 		{name: "scale up: wait for the pod", obs: Observation{Desired: 5, Replicas: 4, Pods: readyPods(1, 2, 3), Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: Wait, member: 4},
 		{name: "scale up: add learner", obs: Observation{Desired: 5, Replicas: 4, Pods: readyPods(1, 2, 3, 4), Leader: leaderStatus(1, 7, v1, v2, v3), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: AddLearner, member: 4},
+		{name: "scale up: a removed member still running is restarted first", obs: Observation{Desired: 3, Replicas: 3, Pods: func() map[uint64]Pod {
+			p := readyPods(1, 2, 3)
+			p[3].Admin.Removed = true
+			return p
+		}(), Leader: leaderStatus(1, 9, v1, v2), Published: []uint64{1, 2}, PublishedVersion: 9}, action: RestartPod, member: 3},
 		{name: "learner catching up", obs: Observation{Desired: 5, Replicas: 4, Pods: readyPods(1, 2, 3, 4), Leader: leaderStatus(1, 8, v1, v2, v3, learner4), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: Wait, member: 4, reason: "catching up"},
 		{name: "learner caught up: promote before publishing", obs: Observation{Desired: 5, Replicas: 4, Pods: readyPods(1, 2, 3, 4), Leader: leaderStatus(1, 8, v1, v2, v3, caught4), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: Promote, member: 4},
 		{name: "unwanted learner removed", obs: Observation{Desired: 3, Replicas: 4, Pods: readyPods(1, 2, 3, 4), Leader: leaderStatus(1, 8, v1, v2, v3, learner4), Published: []uint64{1, 2, 3}, PublishedVersion: 7}, action: RemoveMember, member: 4},

@@ -67,17 +67,20 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 	name := strings.TrimPrefix(r.URL.Path, "/commands/")
 	primary, ok := commandAliases[name]
 	out := map[string]any{"command": primary, "error": nil}
-	if !ok {
+	switch {
+	case !ok:
 		out["command"] = name
 		out["error"] = "Unknown command: " + name
-	} else {
+	case s.commandNeedsServing(primary):
+		out["error"] = notServing
+	default:
 		switch primary {
 		case "ruok":
 		case "is_read_only":
-			out["read_only"] = false
+			out["read_only"] = s.readOnlyActive()
 		case "server_stats", "stats":
 			out["version"] = Version
-			out["server_state"] = s.mode()
+			out["server_state"] = s.modeText()
 			out["zxid"] = s.lastZxid.Load()
 			out["node_count"] = s.nodeCount()
 			out["packets_received"] = s.stats.received.Load()

@@ -128,13 +128,3 @@ func (c *conn) startTLS() bool {
 	s.logger.Debug("x509 client authenticated", "id", id)
 	return true
 }
-
-// addAuthID adds an id to the connection once (ServerCnxn.addAuthInfo).
-func (c *conn) addAuthID(id wire.Id) {
-	for _, have := range c.auth.IDs {
-		if have == id {
-			return
-		}
-	}
-	c.auth.IDs = append(c.auth.IDs, id)
-}

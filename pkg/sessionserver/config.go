@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/serverspec"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
@@ -33,6 +34,9 @@ type Config struct {
 	PurgeInterval     int // hours
 	ReconfigEnabled   bool
 	StandaloneEnabled bool
+	// ReadOnlyMode lets a member without a quorum serve read-only clients
+	// (ZooKeeper's readonlymode.enabled, readonly.go).
+	ReadOnlyMode      bool
 	AdminAddress      string
 	AdminPort         int // -1 disables the admin listener
 	SuperDigest       string
@@ -246,6 +250,8 @@ func (c *Config) Set(key, value string) error {
 		return integer(&c.PurgeInterval)
 	case key == "reconfigEnabled":
 		return boolean(&c.ReconfigEnabled)
+	case key == "readonlymode.enabled":
+		return boolean(&c.ReadOnlyMode)
 	case key == "standaloneEnabled":
 		return boolean(&c.StandaloneEnabled)
 	case key == "admin.serverAddress":
@@ -271,9 +277,12 @@ func (c *Config) Set(key, value string) error {
 		}
 		c.ContainerInterval = time.Duration(ms) * time.Millisecond
 	case strings.HasPrefix(key, "server."):
-		id, err := strconv.ParseUint(strings.TrimPrefix(key, "server."), 10, 8)
-		if err != nil || id == 0 {
-			return fmt.Errorf("%s: server ids are 1..255", key)
+		id, err := serverspec.ParseID(strings.TrimPrefix(key, "server."))
+		if err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		if _, err := serverspec.Parse(id, value); err != nil {
+			return err
 		}
 		c.Servers[id] = value
 	default:

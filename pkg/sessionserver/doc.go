@@ -22,5 +22,7 @@
 // (Apply), which assigns the zxid, changes the tree, fires watches, and
 // completes the originating request so its reply leaves in request order.
 // LocalLog orders transactions for a standalone server; pkg/ensemble provides
-// the replicated Log.
+// the replicated Log, which also says whether its member is in touch with a
+// quorum (Quorum): without one the server closes its connections and takes
+// no sessions (quorum.go), or read-only ones (readonly.go).
 package sessionserver

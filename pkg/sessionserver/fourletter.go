@@ -25,10 +25,16 @@ func (c *conn) fourLetterWord(cmd string) {
 }
 
 func (s *Server) fourLetterOutput(cmd string) string {
+	if out, ok := s.notServingOutput(cmd); ok {
+		return out
+	}
 	switch cmd {
 	case "ruok":
 		return "imok"
 	case "isro":
+		if s.readOnlyActive() {
+			return "ro"
+		}
 		return "rw"
 	case "srvr":
 		return s.srvrText(false)
@@ -107,6 +113,9 @@ func javaDouble(v float64) string {
 func (s *Server) srvrText(withClients bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Zookeeper version: %s\n", Version)
+	if s.readOnlyActive() {
+		b.WriteString("READ-ONLY mode; serving only read-only clients\n")
+	}
 	if withClients {
 		b.WriteString("Clients:\n")
 		for _, c := range s.connList() {
@@ -120,7 +129,7 @@ func (s *Server) srvrText(withClients bool) string {
 	fmt.Fprintf(&b, "Connections: %d\n", len(s.connList()))
 	fmt.Fprintf(&b, "Outstanding: %d\n", s.outstanding())
 	fmt.Fprintf(&b, "Zxid: 0x%x\n", s.lastZxid.Load())
-	fmt.Fprintf(&b, "Mode: %s\n", s.mode())
+	fmt.Fprintf(&b, "Mode: %s\n", s.modeText())
 	fmt.Fprintf(&b, "Node count: %d\n", s.nodeCount())
 	return b.String()
 }
@@ -212,7 +221,7 @@ func (s *Server) monitor() []kv {
 	s.tree.RUnlock()
 	return []kv{
 		{"version", Version},
-		{"server_state", s.mode()},
+		{"server_state", s.modeText()},
 		{"ephemerals_count", eph},
 		{"num_alive_connections", len(s.connList())},
 		{"avg_latency", javaDouble(s.stats.avg())},

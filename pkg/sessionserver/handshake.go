@@ -19,6 +19,9 @@ func (c *conn) handshake(body []byte) bool {
 		s.metrics.malformed.Inc()
 		return false
 	}
+	if !s.serving() {
+		return c.handshakeWithoutQuorum(&req)
+	}
 	if req.LastZxidSeen > s.lastZxid.Load() {
 		// The client has seen a newer state than ours: it must try another
 		// server. ZooKeeper closes without a reply.

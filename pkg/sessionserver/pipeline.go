@@ -3,10 +3,8 @@ package sessionserver
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
@@ -21,7 +19,7 @@ func (c *conn) handleRequest(frame []byte) bool {
 		s.metrics.malformed.Inc()
 		return false
 	}
-	if c.closing || !s.tracker.Touch(c.sid, c.timeout) {
+	if c.closing || c.retiring.Load() || !c.touch() {
 		// A closing or unknown session is not served: the request is dropped
 		// silently, as ZooKeeper does, until the connection closes.
 		return true
@@ -43,6 +41,9 @@ func (c *conn) handleRequest(frame []byte) bool {
 		// multi) gets Unimplemented with zxid -1, then the connection closes.
 		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: -1, Err: int32(wire.ErrUnimplemented)}), true)
 		return false
+	}
+	if handled, keep := c.refuseReadOnly(hdr); handled {
+		return keep
 	}
 	rec, err := wire.DecodeRequest(op, d.Rest())
 	if err != nil {
@@ -181,6 +182,7 @@ func (c *conn) drainQueueLocked() {
 		c.queue[0] = nil
 		c.queue = c.queue[1:]
 	}
+	c.afterDrainLocked()
 }
 
 // encodeReply builds a framed reply.
@@ -213,52 +215,4 @@ func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Re
 		(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(wire.ErrMarshallingError)}).Encode(e)
 		e.EndFrame()
 	}
-}
-
-// handleAuth answers setAuth at once (ZooKeeper answers it outside the
-// pipeline), with zxid 0. A failure closes the connection. The sasl and
-// x509 schemes cannot be claimed this way: sasl ids come from a SASL
-// exchange, x509 ids from the certificate of the TLS handshake (addauth x509
-// succeeds only on a connection that has one, as ZooKeeper's provider).
-func (c *conn) handleAuth(hdr wire.RequestHeader, body []byte) bool {
-	var ap wire.AuthPacket
-	if err := ap.Decode(wire.NewDecoder(body)); err != nil {
-		c.srv.metrics.malformed.Inc()
-		return false
-	}
-	ok := false
-	switch ap.Scheme {
-	case "digest":
-		user, pw, found := strings.Cut(string(ap.Auth), ":")
-		if found {
-			id := datatree.DigestID(user, pw)
-			if c.srv.cfg.SuperDigest != "" && id == c.srv.cfg.SuperDigest {
-				c.addAuthID(wire.Id{Scheme: "super", ID: ""})
-				c.auth.Super = true
-			}
-			c.addAuthID(wire.Id{Scheme: "digest", ID: id})
-			ok = true
-		}
-	case "ip":
-		ok = true // the connection's address, which it has already
-	case "x509":
-		ok = c.srv.cfg.Client.X509Provider && c.hasScheme("x509")
-	}
-	if ok {
-		c.publishAuth()
-		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: 0}), false)
-		return true
-	}
-	c.srv.metrics.authFailed.Inc()
-	c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: 0, Err: int32(wire.ErrAuthFailed)}), true)
-	return false
-}
-
-func (c *conn) hasScheme(scheme string) bool {
-	for _, id := range c.auth.IDs {
-		if id.Scheme == scheme {
-			return true
-		}
-	}
-	return false
 }

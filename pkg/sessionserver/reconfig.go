@@ -9,7 +9,9 @@ import (
 
 // Reconfigurer carries out the reconfig opcode for an ensemble (pkg/ensemble):
 // incremental (joining "server.N=..." specs, leaving ids) or a whole new
-// member list. It returns once the change is committed.
+// member list. It returns once the change is committed and applied on this
+// member (or this member was removed by it), so the reply carries the new
+// configuration.
 type Reconfigurer interface {
 	Reconfig(ctx context.Context, joining, leaving, newMembers string) wire.ErrCode
 }
@@ -20,7 +22,8 @@ const reconfigTimeout = 60 * time.Second
 // reconfigAsync answers a reconfig on an ensemble member in request order,
 // after ZooKeeper's checks: the super user only (WRITE on /zookeeper/config,
 // which world lacks), the expected configuration version, then the change;
-// the reply is the new configuration once this member has applied it.
+// the reply is the new configuration once this member has applied it, sent
+// before the connection closes when the change removed this member.
 func (c *conn) reconfigAsync(sl *slot) {
 	s := c.srv
 	r := sl.rec.(*wire.ReconfigRequest)
@@ -28,7 +31,9 @@ func (c *conn) reconfigAsync(sl *slot) {
 	c.mu.Lock()
 	c.queue = append(c.queue, sl)
 	c.mu.Unlock()
+	c.reconfigs.Add(1)
 	go func() {
+		defer c.reconfigs.Add(-1)
 		ctx, cancel := context.WithTimeout(s.ctxOrBackground(), reconfigTimeout)
 		defer cancel()
 		var code wire.ErrCode
@@ -39,11 +44,6 @@ func (c *conn) reconfigAsync(sl *slot) {
 			code = wire.ErrBadVersion
 		default:
 			code = s.reconfigurer.Reconfig(ctx, r.JoiningServers, r.LeavingServers, r.NewMembers)
-		}
-		if code == wire.ErrOK {
-			if err := s.log.Barrier(ctx); err != nil {
-				code = wire.ErrConnectionLoss
-			}
 		}
 		s.tree.RLock()
 		var body wire.Record

@@ -108,6 +108,10 @@ type Server struct {
 	wg        sync.WaitGroup
 	closed    atomic.Bool
 
+	// qw follows the log's quorum state (quorum.go); ro is read-only mode (readonly.go).
+	qw quorumWatch
+	ro readOnly
+
 	// adminTLS: the admin port speaks HTTPS; ensembleID names the operator
 	// it takes (adminlisten.go); probe is the plain listener for probes.
 	adminTLS   bool
@@ -193,6 +197,8 @@ func (s *Server) Start(ctx context.Context) error {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.ownTracker.Run(s.ctx) }()
 	}
+	s.startReadOnly()
+	s.watchQuorum()
 	if s.cfg.ContainerInterval > 0 {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); s.runContainerManager(s.ctx) }()

@@ -88,6 +88,7 @@ type Conn struct {
 	server  string
 
 	watches watchRegistry
+	ro      readOnlyClient // readonly.go
 }
 
 type authReq struct {
@@ -200,6 +201,9 @@ func (c *Conn) run() {
 		addr, backOff := c.hosts.Next()
 		n := c.hosts.Size()
 		c.hmu.Unlock()
+		if rw := c.takeRWServer(); rw != "" {
+			addr, backOff = rw, false
+		}
 		delay := time.Duration(0)
 		if !first && c.jitter > 0 {
 			delay = time.Duration(rand.Int64N(int64(c.jitter)))
@@ -293,7 +297,8 @@ func (c *Conn) session(addr string, numHosts int) error {
 	}
 	defer nc.Close()
 	br := bufio.NewReaderSize(nc, 64<<10)
-	if err := c.handshake(nc, br, connectTimeout); err != nil {
+	readOnly, err := c.handshake(nc, br, connectTimeout)
+	if err != nil {
 		return err
 	}
 	if c.saslUser != "" {
@@ -312,7 +317,12 @@ func (c *Conn) session(addr string, numHosts int) error {
 		c.current, c.server = nil, ""
 		c.mu.Unlock()
 	}()
-	c.setState(StateConnected, addr, nil)
+	c.setState(c.connectedState(readOnly), addr, nil)
+	if readOnly {
+		probeDone := make(chan struct{})
+		defer close(probeDone)
+		go c.probeRW(probeDone, func() { nc.Close() })
+	}
 
 	var readErr error
 	readDone := make(chan struct{})
@@ -331,13 +341,16 @@ func (c *Conn) session(addr string, numHosts int) error {
 	return err
 }
 
-func (c *Conn) handshake(nc net.Conn, br *bufio.Reader, deadline time.Duration) error {
+// handshake sends the ConnectRequest and reads the answer; it reports
+// whether the server took the session read-only.
+func (c *Conn) handshake(nc net.Conn, br *bufio.Reader, deadline time.Duration) (bool, error) {
 	req := wire.ConnectRequest{
 		LastZxidSeen: c.lastZxid.Load(),
 		TimeOut:      int32(c.timeout.Milliseconds()),
-		SessionID:    c.sessionID.Load(),
+		SessionID:    c.sessionToResume(),
 		Passwd:       c.passwd,
 		HasReadOnly:  true,
+		ReadOnly:     c.ro.allowed,
 	}
 	nc.SetDeadline(time.Now().Add(deadline))
 	e := wire.NewEncoder(nil)
@@ -345,29 +358,29 @@ func (c *Conn) handshake(nc net.Conn, br *bufio.Reader, deadline time.Duration) 
 	req.Encode(e)
 	e.EndFrame()
 	if _, err := nc.Write(e.Bytes()); err != nil {
-		return err
+		return false, err
 	}
 	b, err := wire.ReadFrame(br, nil, wire.DefaultMaxBuffer)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var resp wire.ConnectResponse
 	if err := resp.Decode(wire.NewDecoder(b)); err != nil {
-		return err
+		return false, err
 	}
 	nc.SetDeadline(time.Time{})
 	if resp.TimeOut <= 0 {
 		// The server no longer knows the session (expired, or a wrong password):
 		// the application must decide; no new session is made behind its back.
 		if req.SessionID != 0 {
-			return ErrSessionExpired
+			return false, ErrSessionExpired
 		}
-		return fmt.Errorf("zkclient: server refused a new session")
+		return false, fmt.Errorf("zkclient: server refused a new session")
 	}
 	c.sessionID.Store(resp.SessionID)
 	c.passwd = resp.Passwd
 	c.negotiated.Store(int64(resp.TimeOut))
-	return nil
+	return resp.ReadOnly, nil
 }
 
 // writeLoop sends auth and restored watches first, then queued requests and

@@ -1,7 +1,6 @@
 package zkclient
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/zkensemble/zkensemble/pkg/serverspec"
 )
 
 // Member is one server line of /zookeeper/config.
@@ -25,69 +26,28 @@ type EnsembleConfig struct {
 	Version int64
 }
 
-// ParseEnsembleConfig reads ZooKeeper's dynamic configuration format:
-// "server.N=host:quorumPort:electionPort[:role][;[clientHost:]clientPort]"
+// ParseEnsembleConfig reads ZooKeeper's dynamic configuration format
+// (pkg/serverspec): "server.N=host:quorumPort:electionPort[:role][;[clientHost:]clientPort]"
 // lines and "version=<hex>".
 func ParseEnsembleConfig(data []byte) (EnsembleConfig, error) {
-	var cfg EnsembleConfig
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		key, value, ok := strings.Cut(line, "=")
-		if !ok {
-			return cfg, fmt.Errorf("zkclient: config line %q is not key=value", line)
-		}
-		switch {
-		case key == "version":
-			v, err := strconv.ParseInt(value, 16, 64)
-			if err != nil {
-				return cfg, fmt.Errorf("zkclient: config version %q: %w", value, err)
-			}
-			cfg.Version = v
-		case strings.HasPrefix(key, "server."):
-			id, err := strconv.ParseUint(strings.TrimPrefix(key, "server."), 10, 64)
-			if err != nil {
-				return cfg, fmt.Errorf("zkclient: config line %q: %w", line, err)
-			}
-			m := Member{ID: id, Role: "participant"}
-			quorum, client, hasClient := strings.Cut(value, ";")
-			parts := splitHostPorts(quorum)
-			if len(parts) < 3 {
-				return cfg, fmt.Errorf("zkclient: config line %q: want host:quorumPort:electionPort", line)
-			}
-			m.QuorumHost = parts[0]
-			if len(parts) > 3 {
-				m.Role = parts[3]
-			}
-			if hasClient {
-				host, port := "0.0.0.0", client
-				if i := strings.LastIndexByte(client, ':'); i >= 0 {
-					host, port = strings.Trim(client[:i], "[]"), client[i+1:]
-				}
-				if host == "0.0.0.0" || host == "::" {
-					// A wildcard client address: use the quorum host, as Curator does.
-					host = m.QuorumHost
-				}
-				m.ClientAddr = net.JoinHostPort(host, port)
-			}
-			cfg.Members = append(cfg.Members, m)
-		}
+	parsed, err := serverspec.ParseConfig(data)
+	if err != nil {
+		return EnsembleConfig{}, fmt.Errorf("zkclient: %w", err)
 	}
-	return cfg, sc.Err()
-}
-
-// splitHostPorts splits "host:p1:p2:role", keeping a bracketed IPv6 host whole.
-func splitHostPorts(s string) []string {
-	if strings.HasPrefix(s, "[") {
-		if end := strings.IndexByte(s, ']'); end > 0 {
-			rest := strings.Split(strings.TrimPrefix(s[end+1:], ":"), ":")
-			return append([]string{s[1:end]}, rest...)
+	cfg := EnsembleConfig{Version: parsed.Version}
+	for _, s := range parsed.Servers {
+		m := Member{ID: s.ID, QuorumHost: s.Host, Role: s.Role()}
+		if s.ClientPort != 0 {
+			host := s.ClientHost
+			if host == "0.0.0.0" || host == "::" {
+				// A wildcard client address: use the quorum host, as Curator does.
+				host = s.Host
+			}
+			m.ClientAddr = net.JoinHostPort(host, strconv.Itoa(s.ClientPort))
 		}
+		cfg.Members = append(cfg.Members, m)
 	}
-	return strings.Split(s, ":")
+	return cfg, nil
 }
 
 // ConnectString is what Curator's ensemble tracker builds: every member with a

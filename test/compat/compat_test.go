@@ -44,6 +44,10 @@ func pathReq(path string) func(int64) wire.Record {
 	return func(int64) wire.Record { return &wire.PathRequest{Path: path} }
 }
 
+func authReq(scheme, auth string) func(int64) wire.Record {
+	return func(int64) wire.Record { return &wire.AuthPacket{Scheme: scheme, Auth: []byte(auth)} }
+}
+
 func watchReq(path string, watch bool) func(int64) wire.Record {
 	return func(int64) wire.Record { return &wire.PathWatchRequest{Path: path, Watch: watch} }
 }
@@ -203,6 +207,34 @@ func scenarios() []scenario {
 			{conn: 0, op: wire.OpWhoAmI},
 			{conn: 1, op: wire.OpWhoAmI},
 			{conn: 1, op: wire.OpAuth, req: func(int64) wire.Record { return &wire.AuthPacket{Scheme: "nosuch", Auth: []byte("x")} }, expect: "reply+eof"},
+		}},
+		{name: "auth edge cases", sessions: 4, steps: []step{
+			// digest takes any bytes: "blah" is blah:<digest of blah>; ids
+			// are kept once, in ZooKeeper's hash-set order (whoAmI, the auth ACL).
+			{conn: 0, op: wire.OpAuth, req: authReq("digest", "blah")},
+			{conn: 0, op: wire.OpWhoAmI},
+			{conn: 0, op: wire.OpCreate, req: func(int64) wire.Record {
+				return &wire.CreateRequest{Path: "/blah", ACL: []wire.ACL{{Perms: 31, ID: wire.Id{Scheme: "auth"}}}}
+			}},
+			{conn: 0, op: wire.OpGetACL, req: pathReq("/blah")},
+			{conn: 0, op: wire.OpAuth, req: authReq("digest", "")},
+			{conn: 0, op: wire.OpAuth, req: authReq("digest", "blah")},
+			{conn: 0, op: wire.OpAuth, req: authReq("digest", "a:b:c")},
+			{conn: 0, op: wire.OpAuth, req: authReq("digest", ":")},
+			{conn: 0, op: wire.OpWhoAmI},
+			{conn: 0, op: wire.OpCreate, req: func(int64) wire.Record {
+				return &wire.CreateRequest{Path: "/many", ACL: []wire.ACL{{Perms: 31, ID: wire.Id{Scheme: "auth"}}}}
+			}},
+			{conn: 0, op: wire.OpGetACL, req: pathReq("/many")},
+			{conn: 1, op: wire.OpGetData, req: watchReq("/blah", false)},
+			{conn: 1, op: wire.OpAuth, req: authReq("digest", "blah")},
+			{conn: 1, op: wire.OpGetData, req: watchReq("/blah", false)},
+			// ip accepts anything and adds nothing.
+			{conn: 2, op: wire.OpAuth, req: authReq("ip", "10.1.2.3")},
+			{conn: 2, op: wire.OpAuth, req: authReq("ip", "")},
+			{conn: 2, op: wire.OpWhoAmI},
+			{conn: 2, op: wire.OpAuth, req: func(int64) wire.Record { return &wire.AuthPacket{Scheme: "digest"} }, expect: "reply+eof"},
+			{conn: 3, op: wire.OpAuth, req: authReq("world", "anyone"), expect: "reply+eof"},
 		}},
 		{name: "reconfig disabled and check outside multi", sessions: 1, steps: []step{
 			{op: wire.OpReconfig, req: func(int64) wire.Record { return &wire.ReconfigRequest{LeavingServers: "2", CurConfigID: -1} }},

@@ -53,10 +53,6 @@ func aclReq(path, scheme, id string) func(int64) wire.Record {
 	}
 }
 
-func authReq(scheme, auth string) func(int64) wire.Record {
-	return func(int64) wire.Record { return &wire.AuthPacket{Scheme: scheme, Auth: []byte(auth)} }
-}
-
 func saslToken(tok string) func(int64) wire.Record {
 	return func(int64) wire.Record { return &wire.SASLRequest{Token: []byte(tok)} }
 }

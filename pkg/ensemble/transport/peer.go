@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/raft/v3"
@@ -27,6 +28,14 @@ type peer struct {
 	reset chan string
 	// kick drops the connection (a fault: ResetStreams).
 	kick chan struct{}
+	// gone carries a connection the peer closed (its process died): the
+	// writer drops it before it writes into it, so the first frames for a
+	// peer that restarts are not lost in a dead socket.
+	gone chan net.Conn
+	// up: the writer holds a connection (tests, diagnostics).
+	up atomic.Bool
+	// retire, while set, stops the peer when it fires (RetirePeer; under Transport.mu).
+	retire *time.Timer
 }
 
 // envelope is a queued frame: a Raft message, or raw bytes of another kind.
@@ -37,7 +46,8 @@ type envelope struct {
 }
 
 func newPeer(id uint64, addr string) *peer {
-	return &peer{id: id, addr: addr, q: make(chan envelope, 4096), stop: make(chan struct{}), reset: make(chan string, 1), kick: make(chan struct{}, 1)}
+	return &peer{id: id, addr: addr, q: make(chan envelope, 4096), stop: make(chan struct{}), reset: make(chan string, 1), kick: make(chan struct{}, 1),
+		gone: make(chan net.Conn, 1)}
 }
 
 const (
@@ -95,13 +105,18 @@ func (t *Transport) dial(p *peer) (net.Conn, error) {
 		return nil, fmt.Errorf("refused by member %d: %s", p.id, reason)
 	}
 	_ = c.SetDeadline(time.Time{})
-	// A later verdict is a refusal (this member was removed meanwhile).
+	// A later verdict is a refusal (this member was removed meanwhile); the
+	// end of the stream is the peer gone.
 	go func() {
 		code, reason, err := readVerdict(br)
 		if err == nil {
 			t.refusedBy(p.id, code, reason, authenticated)
 		}
 		c.Close()
+		select {
+		case p.gone <- c:
+		default:
+		}
 	}()
 	return c, nil
 }
@@ -146,6 +161,7 @@ func (t *Transport) runPeer(p *peer) {
 		if c != nil {
 			c.Close()
 		}
+		p.up.Store(false)
 	}()
 	buf := make([]byte, 0, 64<<10)
 	var backoff time.Duration
@@ -161,11 +177,19 @@ func (t *Transport) runPeer(p *peer) {
 				c.Close()
 				c = nil
 			}
+			p.up.Store(false)
 			continue
 		case from := <-p.reset:
 			if c != nil && hostOf(c.RemoteAddr().String()) != from {
 				c.Close()
 				c = nil
+				p.up.Store(false)
+			}
+			continue
+		case dead := <-p.gone:
+			if c == dead {
+				c = nil
+				p.up.Store(false)
 			}
 			continue
 		case env = <-p.q:
@@ -189,6 +213,7 @@ func (t *Transport) runPeer(p *peer) {
 			}
 			backoff = 0
 			bw = bufio.NewWriterSize(c, 256<<10)
+			p.up.Store(true)
 		}
 		// Write this frame and whatever else is queued, then flush once; a
 		// peer that stops reading (gone without a reset) fails the deadline.
@@ -210,6 +235,7 @@ func (t *Transport) runPeer(p *peer) {
 		if err != nil {
 			c.Close()
 			c = nil
+			p.up.Store(false)
 			t.failed(p.id, last, err)
 			continue
 		}
@@ -282,4 +308,12 @@ func (t *Transport) peerReconnected(id uint64, host string) {
 	case p.reset <- host:
 	default:
 	}
+}
+
+// peerConnected reports whether the stream to member id holds a connection.
+func (t *Transport) peerConnected(id uint64) bool {
+	t.mu.Lock()
+	p := t.peers[id]
+	t.mu.Unlock()
+	return p != nil && p.up.Load()
 }

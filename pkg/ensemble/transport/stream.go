@@ -53,6 +53,10 @@ func (t *Transport) serveConn(raw net.Conn) {
 	}
 	_ = raw.SetDeadline(time.Time{})
 	t.peerReconnected(s.from, hostOf(raw.RemoteAddr().String()))
+	if t.cfg.OnStream != nil {
+		t.cfg.OnStream(s.from, true)
+		defer t.cfg.OnStream(s.from, false)
+	}
 	s.serve(br)
 }
 

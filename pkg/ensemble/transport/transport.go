@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -66,6 +67,10 @@ type Config struct {
 	Raft        Raft
 	Members     Members
 	Logger      *slog.Logger
+	// OnStream, when set, is told when an authenticated stream from member
+	// id starts (up) and ends: a member killed takes its streams with it,
+	// which a member notices long before its messages are overdue.
+	OnStream func(id uint64, up bool)
 }
 
 // Transport carries frames between members: one outbound stream per peer
@@ -173,6 +178,10 @@ func (t *Transport) AddPeer(id uint64, addr string) {
 		return
 	}
 	if p, ok := t.peers[id]; ok {
+		if p.retire != nil {
+			p.retire.Stop()
+			p.retire = nil
+		}
 		if p.addr == addr {
 			return
 		}
@@ -189,9 +198,33 @@ func (t *Transport) RemovePeer(id uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p, ok := t.peers[id]; ok {
+		if p.retire != nil {
+			p.retire.Stop()
+		}
 		close(p.stop)
 		delete(t.peers, id)
 	}
+}
+
+// RetirePeer stops the stream to a member after grace, so that what is
+// queued for it still goes out: a member removed from the configuration
+// learns that way the commit index of its removal, and the answer to a
+// reconfig it asked for. AddPeer before then keeps the stream.
+func (t *Transport) RetirePeer(id uint64, grace time.Duration) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, ok := t.peers[id]
+	if !ok || p.retire != nil {
+		return
+	}
+	p.retire = time.AfterFunc(grace, func() {
+		t.mu.Lock()
+		defer t.mu.Unlock()
+		if t.peers[id] == p && p.retire != nil {
+			close(p.stop)
+			delete(t.peers, id)
+		}
+	})
 }
 
 // peerFor is the stream to member id, started on first use when Members
@@ -237,6 +270,9 @@ func (t *Transport) Send(msgs []pb.Message) {
 // SendRaw queues a frame of a member-defined kind; it is dropped when the
 // queue is full or the link is cut.
 func (t *Transport) SendRaw(to uint64, kind Kind, payload []byte) {
+	if kind == KindRaft || kind == KindSnapshot {
+		panic("transport: kind reserved")
+	}
 	if t.dropped(t.cfg.ID, to) {
 		return
 	}

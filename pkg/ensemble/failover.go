@@ -1,0 +1,72 @@
+package ensemble
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+)
+
+// Failover after a leader dies. Raft's followers wait an election timeout
+// (1 to 2 s, with PreVote and CheckQuorum's lease) before they elect another
+// leader; ZooKeeper's followers notice their leader's connection break and
+// elect within half a second, so clients with short sessions keep them. A
+// killed leader takes its streams with it: a voter whose leader's streams
+// have all been gone for quorumGrace, without a message from it since,
+// campaigns at once, as the target of a leadership transfer does (its vote
+// requests pass the others' lease, which they have also stopped renewing).
+// Voters take turns, the lowest id first, one quorumGrace apart, so they do
+// not split the vote; once a new term starts, nobody forces anything. A
+// leader that is alive but whose streams to this member broke loses its
+// office to an election it would otherwise not have had: Raft stays safe
+// (reads go through ReadIndex, not a lease), and the streams come back within
+// a tick or two when the network is fine.
+
+// leaderGoneLocked returns the term to campaign in when this member should
+// campaign now, else 0. Called with quorum.mu held.
+func (n *Node) leaderGoneLocked(now time.Time) uint64 {
+	q := &n.quorum
+	lead, term := n.leader.Load(), n.term.Load()
+	if lead == 0 || lead == n.cfg.ID || q.stopped || n.removed.Load() || q.forcedTerm == term {
+		return 0
+	}
+	down, ok := q.downAt[lead]
+	if !ok || q.heard[lead].After(down) {
+		return 0
+	}
+	turn, ok := n.voterTurn(lead)
+	if !ok || now.Sub(down) < time.Duration(turn+1)*n.cfg.quorumGrace() {
+		return 0
+	}
+	q.forcedTerm = term
+	return term
+}
+
+// voterTurn is this member's place among the voters other than the leader,
+// by id; false when it is not a voter.
+func (n *Node) voterTurn(lead uint64) (int, bool) {
+	n.memberMu.Lock()
+	defer n.memberMu.Unlock()
+	var ids []uint64
+	for id, m := range n.members {
+		if !m.Learner && id != lead {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	i := slices.Index(ids, n.cfg.ID)
+	return i, i >= 0
+}
+
+// campaignNow starts an election as a leadership transfer's target does.
+func (n *Node) campaignNow(term uint64) {
+	lead := n.leader.Load()
+	if lead == 0 || n.term.Load() != term {
+		return
+	}
+	n.log.Info("ensemble: the leader's streams are gone; campaigning now", "leader", lead, "term", term)
+	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.electionTimeout())
+	defer cancel()
+	_ = n.rn.Step(ctx, pb.Message{Type: pb.MsgTimeoutNow, From: lead, To: n.cfg.ID, Term: term})
+}
