@@ -121,7 +121,7 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 	for id := uint64(1); id <= n; id++ {
 		crt, key := cur.Data[podlayout.MemberCertFile(id)], cur.Data[podlayout.MemberKeyFile(id)]
 		if !p.memberCertGood(crt, key, id, roots, now) {
-			leaf, err := ca.Issue(certs.Member(string(p.zke.UID), id), p.n.hosts(id), nil, memberValidity)
+			leaf, err := ca.Issue(certs.Member(string(p.zke.UID), id), p.n.hosts(id), nil, p.r.memberCertValidity())
 			if err != nil {
 				return fmt.Errorf("issue member %d's certificate: %w", id, err)
 			}
@@ -148,6 +148,13 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 			"issued certificates for members %v in Secret %s", issued, name)
 	}
 	return nil
+}
+
+func (r *Reconciler) memberCertValidity() time.Duration {
+	if r.MemberCertValidity <= 0 {
+		return memberValidity
+	}
+	return r.MemberCertValidity
 }
 
 // memberCertGood reports whether member id's certificate can stay.

@@ -35,8 +35,9 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 		// HTTPS to the operator's certificate only.
 		"metricsProvider.httpPort": fmt.Sprint(podlayout.ProbePort),
 	}
+	setClientSecurity(kv, spec)
 	for k, v := range spec.ExtraConfig {
-		if !zkv1.IsOwnedConfigKey(k) {
+		if zkv1.ExtraConfigUsable(k, v) {
 			kv[k] = v
 		}
 	}

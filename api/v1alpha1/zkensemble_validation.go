@@ -2,7 +2,6 @@ package v1alpha1
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -54,18 +53,9 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 		}
 		errs = append(errs, field.Invalid(p, min, fmt.Sprintf("minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms)", min, max)))
 	}
-	var extra []string
-	for k := range s.ExtraConfig {
-		extra = append(extra, k)
-	}
-	sort.Strings(extra)
-	for _, k := range extra {
-		if IsOwnedConfigKey(k) {
-			errs = append(errs, field.Forbidden(spec.Child("extraConfig").Key(k),
-				fmt.Sprintf("%s is set by the operator: use the spec field for it, or remove the key (membership lives in the ensemble, not in server.N lines)", k)))
-		}
-	}
-	return errs, warnings
+	errs = append(errs, s.validateExtraConfig()...)
+	secErrs, secWarnings := s.validateSecurity()
+	return append(errs, secErrs...), append(warnings, secWarnings...)
 }
 
 // ValidateUpdate adds the rules for changes: what the operator cannot carry
