@@ -41,6 +41,7 @@ func (n names) config() string        { return n.zke.Name + "-config" }
 func (n names) servers() string       { return n.zke.Name + "-servers" }
 func (n names) pdb() string           { return n.zke.Name }
 func (n names) networkPolicy() string { return n.zke.Name }
+func (n names) caBundle() string      { return n.zke.Name + "-ca-bundle" }
 func (n names) caSecret() string      { return podlayout.CASecret(n.zke.Name) }
 func (n names) tlsSecret() string     { return podlayout.TLSSecret(n.zke.Name) }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
@@ -106,4 +107,14 @@ func (r render) secureConnectString(addrs []string) string {
 		out = append(out, net.JoinHostPort(host, fmt.Sprint(podlayout.SecureClientPort)))
 	}
 	return strings.Join(out, ",")
+}
+
+// caBundle publishes the ensemble CA's certificate (not its key) for
+// clients of the secure port: they mount it and verify the members with it.
+func (r render) caBundle(caPEM []byte) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: r.meta(r.n.caBundle()),
+		Data:       map[string]string{podlayout.CAFile: string(caPEM)},
+	}
 }

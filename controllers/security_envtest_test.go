@@ -115,6 +115,14 @@ func TestMissingSecrets(t *testing.T) {
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != 2281 {
 		t.Errorf("client Service ports %v; want the secure port only", svc.Spec.Ports)
 	}
+	bundle := &corev1.ConfigMap{}
+	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "auth-ca-bundle"}, bundle); err != nil {
+		t.Fatal(err)
+	}
+	ca := parseLeaf(t, []byte(bundle.Data["ca.crt"]))
+	if !ca.IsCA || strings.Contains(bundle.Data["ca.crt"], "PRIVATE KEY") {
+		t.Errorf("the published CA bundle: CA %v, %d bytes", ca.IsCA, len(bundle.Data["ca.crt"]))
+	}
 	// The member certificates name the client Service: clients verify them through it.
 	tlsSecret := &corev1.Secret{}
 	if err := c.Get(ctx, types.NamespacedName{Namespace: ns, Name: "auth-tls"}, tlsSecret); err != nil {

@@ -192,6 +192,11 @@ func (p *pass) applyObjects(ctx context.Context) error {
 			return fmt.Errorf("apply %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
 		}
 	}
+	if p.ca != nil {
+		if err := p.apply(ctx, p.rd.caBundle(p.ca.CertPEM), fieldOwner); err != nil {
+			return fmt.Errorf("apply ConfigMap %s: %w", p.n.caBundle(), err)
+		}
+	}
 	if err := p.applyNetworkPolicy(ctx); err != nil {
 		return fmt.Errorf("apply NetworkPolicy: %w", err)
 	}
