@@ -129,6 +129,7 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 			issued = append(issued, id)
 		}
 		data[podlayout.MemberCertFile(id)], data[podlayout.MemberKeyFile(id)] = crt, key
+		p.noteRenewal(crt)
 	}
 	if exists && sameData(cur.Data, data) {
 		return nil
@@ -157,6 +158,24 @@ func (r *Reconciler) memberCertValidity() time.Duration {
 	return r.MemberCertValidity
 }
 
+// renewalTime is when a certificate is issued again: a third of its
+// lifetime before it expires.
+func renewalTime(leaf *x509.Certificate) time.Time {
+	return leaf.NotAfter.Add(-leaf.NotAfter.Sub(leaf.NotBefore) / 3)
+}
+
+// noteRenewal keeps the earliest renewal time of the pass's certificates,
+// so that the next pass comes in time for it (short lifetimes in tests).
+func (p *pass) noteRenewal(crtPEM []byte) {
+	cs, err := certs.ParseCertificates(crtPEM)
+	if err != nil || len(cs) == 0 {
+		return
+	}
+	if t := renewalTime(cs[0]); p.renewAt.IsZero() || t.Before(p.renewAt) {
+		p.renewAt = t
+	}
+}
+
 // memberCertGood reports whether member id's certificate can stay.
 func (p *pass) memberCertGood(crtPEM, keyPEM []byte, id uint64, roots *x509.CertPool, now time.Time) bool {
 	pair, err := tls.X509KeyPair(crtPEM, keyPEM)
@@ -180,8 +199,7 @@ func (p *pass) memberCertGood(crtPEM, keyPEM []byte, id uint64, roots *x509.Cert
 	if !slices.Equal(leaf.DNSNames, hosts) {
 		return false
 	}
-	renewAt := leaf.NotAfter.Add(-leaf.NotAfter.Sub(leaf.NotBefore) / 3)
-	return now.Before(renewAt)
+	return now.Before(renewalTime(leaf))
 }
 
 func sameData(a, b map[string][]byte) bool {

@@ -150,7 +150,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 			}
 		}
-		return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+		return ctrl.Result{RequeueAfter: st.idleRequeue(30 * time.Second)}, nil
 	case membership.Wait, membership.Refuse:
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 	}
@@ -169,7 +169,8 @@ type pass struct {
 	pods     map[uint64]*corev1.Pod
 	replicas int32
 	ca       *certs.CA
-	certIDs  uint64 // members 1..certIDs have certificates
+	certIDs  uint64    // members 1..certIDs have certificates
+	renewAt  time.Time // the earliest renewal of a member certificate
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
@@ -215,6 +216,17 @@ func (p *pass) applyObjects(ctx context.Context) error {
 		return fmt.Errorf("apply StatefulSet: %w", err)
 	}
 	return nil
+}
+
+// idleRequeue is when to look again with nothing under way: after d, or
+// when a member certificate is due for renewal, if sooner.
+func (p *pass) idleRequeue(d time.Duration) time.Duration {
+	if !p.renewAt.IsZero() {
+		if until := time.Until(p.renewAt) + time.Second; until < d {
+			return max(until, time.Second)
+		}
+	}
+	return d
 }
 
 func (r *Reconciler) operatorNamespace() string {
