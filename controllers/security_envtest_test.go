@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -20,6 +22,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
 )
@@ -243,6 +246,25 @@ func TestAdmissionSecurity(t *testing.T) {
 			z.Spec.TLS = zkv1.TLSSpec{Client: zkv1.ClientTLSRequired, ClientAuth: zkv1.ClientCertWant}
 			z.Spec.Auth = zkv1.AuthSpec{SASLUsersSecret: "u", Required: []zkv1.AuthScheme{"sasl", "x509"}}
 		}, ""},
+	}
+	// The samples are admitted as they are.
+	samples, _ := filepath.Glob("../config/samples/*.yaml")
+	for _, path := range samples {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := &zkv1.ZKEnsemble{}
+		if err := yaml.UnmarshalStrict(raw, z); err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		z.Namespace = ns
+		if err := testEnv.client.Create(ctx, z, client.DryRunAll); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+	if len(samples) < 2 {
+		t.Errorf("samples %v", samples)
 	}
 	for i, tc := range tests {
 		err := testEnv.client.Create(ctx, newZKE(ns, fmt.Sprintf("sec%d", i), tc.mutate), client.DryRunAll)
