@@ -32,6 +32,7 @@ const (
 // is always on, with certificates of the ensemble's CA.
 // +kubebuilder:validation:XValidation:rule="!has(self.clientAuth) || self.clientAuth == 'None' || (has(self.client) && self.client != 'Disabled')",message="tls.clientAuth asks for client certificates on the secure port: set tls.client to Optional or Required"
 // +kubebuilder:validation:XValidation:rule="!has(self.issuerRef) || (has(self.client) && self.client != 'Disabled')",message="tls.issuerRef issues the secure client port's certificate: set tls.client to Optional or Required"
+// +kubebuilder:validation:XValidation:rule="(has(self.client) && self.client == 'Required') == (has(oldSelf.client) && oldSelf.client == 'Required')",message="tls.client cannot change to or from Required on a running ensemble (the members' published client port is in the replicated configuration): use Optional, or create a new ZKEnsemble"
 type TLSSpec struct {
 	// Client is Disabled (plain port 2181 only), Optional (2181 and the
 	// secure port 2281) or Required (2281 only).

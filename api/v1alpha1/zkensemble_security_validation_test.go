@@ -100,3 +100,25 @@ func TestExtraConfigUsable(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateUpdateTLS: the secure-only mode is chosen at creation.
+func TestValidateUpdateTLS(t *testing.T) {
+	for _, tc := range []struct {
+		from, to ClientTLSMode
+		ok       bool
+	}{
+		{"", ClientTLSOptional, true},
+		{ClientTLSOptional, ClientTLSDisabled, true},
+		{ClientTLSDisabled, ClientTLSRequired, false},
+		{ClientTLSOptional, ClientTLSRequired, false},
+		{ClientTLSRequired, ClientTLSOptional, false},
+		{ClientTLSRequired, ClientTLSRequired, true},
+	} {
+		old := ZKEnsembleSpec{Replicas: 3, TickTime: 2000, TLS: TLSSpec{Client: tc.from}}
+		cur := ZKEnsembleSpec{Replicas: 3, TickTime: 2000, TLS: TLSSpec{Client: tc.to}}
+		errs, _ := cur.ValidateUpdate(&old)
+		if (len(errs) == 0) != tc.ok {
+			t.Errorf("%q → %q: %v", tc.from, tc.to, errs)
+		}
+	}
+}

@@ -71,6 +71,10 @@ func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorLi
 		errs = append(errs, field.Forbidden(storage.Child("storageClassName"),
 			"storageClassName cannot change: create a new ZKEnsemble with the new class and move the data"))
 	}
+	if (s.ClientTLS() == ClientTLSRequired) != (old.ClientTLS() == ClientTLSRequired) {
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "tls", "client"),
+			"tls.client cannot change to or from Required on a running ensemble: each member's client port is in the replicated configuration (what clients and the published list see) and does not change on a restart. Switch between Disabled and Optional (both ports), or create a new ZKEnsemble with the mode you want and move the data"))
+	}
 	if s.Replicas < old.Replicas && old.Replicas-s.Replicas >= (old.Replicas+1)/2 {
 		warnings = append(warnings, fmt.Sprintf("scaling down from %d to %d is carried out one member at a time, each removal committed before the next", old.Replicas, s.Replicas))
 	}
