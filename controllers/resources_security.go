@@ -33,6 +33,17 @@ func (r render) clientPorts() []corev1.ContainerPort {
 	return ports
 }
 
+// publishedClientPort is the client port a member's server line names (what
+// the operator gives a member it adds): the plain port, or the secure one
+// when it is the only one (as the server names its own, see
+// sessionserver.Config.PublishedClientPort).
+func (r render) publishedClientPort() int32 {
+	if r.zke.Spec.ClientTLS() == zkv1.ClientTLSRequired {
+		return podlayout.SecureClientPort
+	}
+	return podlayout.ClientPort
+}
+
 func (r render) containerPorts() []corev1.ContainerPort {
 	return append(r.clientPorts(),
 		corev1.ContainerPort{Name: "quorum", ContainerPort: podlayout.QuorumPort},

@@ -172,6 +172,9 @@ func TestPodSecurityRendering(t *testing.T) {
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != podlayout.SecureClientPort {
 		t.Errorf("TLS required: client Service ports %v", svc.Spec.Ports)
 	}
+	if got := newRender(zke, "img").publishedClientPort(); got != podlayout.SecureClientPort {
+		t.Errorf("TLS required: members are added with client port %d", got)
+	}
 	if got := newRender(zke, "img").secureConnectString([]string{"a:2281", "b:2281"}); got != "a:2281,b:2281" {
 		t.Errorf("secure connect string %q", got)
 	}
