@@ -69,13 +69,13 @@ func (p *pass) ensemble() (membership.Ensemble, error) {
 	if err != nil {
 		return membership.Ensemble{}, err
 	}
-	n := p.n
+	n, clientPort := p.n, p.rd.publishedClientPort()
 	return membership.Ensemble{
 		Client: func(id uint64) *adminapi.Client {
 			return adminapi.NewClient(fmt.Sprintf("https://%s:%d", n.host(id), podlayout.AdminPort), hc, adminapi.Credentials{})
 		},
 		Addresses: func(id uint64) (string, string) {
-			return fmt.Sprintf("%s:%d", n.host(id), podlayout.QuorumPort), fmt.Sprintf("%s:%d", n.host(id), podlayout.ClientPort)
+			return fmt.Sprintf("%s:%d", n.host(id), podlayout.QuorumPort), fmt.Sprintf("%s:%d", n.host(id), clientPort)
 		},
 		ElectionPort: podlayout.ElectionPort,
 	}, nil

@@ -121,7 +121,7 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 	for id := uint64(1); id <= n; id++ {
 		crt, key := cur.Data[podlayout.MemberCertFile(id)], cur.Data[podlayout.MemberKeyFile(id)]
 		if !p.memberCertGood(crt, key, id, roots, now) {
-			leaf, err := ca.Issue(certs.Member(string(p.zke.UID), id), p.n.hosts(id), nil, memberValidity)
+			leaf, err := ca.Issue(certs.Member(string(p.zke.UID), id), p.n.hosts(id), nil, p.r.memberCertValidity())
 			if err != nil {
 				return fmt.Errorf("issue member %d's certificate: %w", id, err)
 			}
@@ -129,6 +129,7 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 			issued = append(issued, id)
 		}
 		data[podlayout.MemberCertFile(id)], data[podlayout.MemberKeyFile(id)] = crt, key
+		p.noteRenewal(crt)
 	}
 	if exists && sameData(cur.Data, data) {
 		return nil
@@ -148,6 +149,31 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 			"issued certificates for members %v in Secret %s", issued, name)
 	}
 	return nil
+}
+
+func (r *Reconciler) memberCertValidity() time.Duration {
+	if r.MemberCertValidity <= 0 {
+		return memberValidity
+	}
+	return r.MemberCertValidity
+}
+
+// renewalTime is when a certificate is issued again: a third of its
+// lifetime before it expires.
+func renewalTime(leaf *x509.Certificate) time.Time {
+	return leaf.NotAfter.Add(-leaf.NotAfter.Sub(leaf.NotBefore) / 3)
+}
+
+// noteRenewal keeps the earliest renewal time of the pass's certificates,
+// so that the next pass comes in time for it (short lifetimes in tests).
+func (p *pass) noteRenewal(crtPEM []byte) {
+	cs, err := certs.ParseCertificates(crtPEM)
+	if err != nil || len(cs) == 0 {
+		return
+	}
+	if t := renewalTime(cs[0]); p.renewAt.IsZero() || t.Before(p.renewAt) {
+		p.renewAt = t
+	}
 }
 
 // memberCertGood reports whether member id's certificate can stay.
@@ -173,8 +199,7 @@ func (p *pass) memberCertGood(crtPEM, keyPEM []byte, id uint64, roots *x509.Cert
 	if !slices.Equal(leaf.DNSNames, hosts) {
 		return false
 	}
-	renewAt := leaf.NotAfter.Add(-leaf.NotAfter.Sub(leaf.NotBefore) / 3)
-	return now.Before(renewAt)
+	return now.Before(renewalTime(leaf))
 }
 
 func sameData(a, b map[string][]byte) bool {

@@ -26,19 +26,24 @@ const (
 	keyConnectString = "connectString"
 	keyVersion       = "version"
 	keyMembers       = "members"
+	// keySecureConnectString is the same servers' secure client ports,
+	// when spec.tls serves them.
+	keySecureConnectString = "secureConnectString"
 )
 
 // names of the objects a ZKEnsemble owns.
 type names struct{ zke *zkv1.ZKEnsemble }
 
-func (n names) statefulSet() string { return n.zke.Name }
-func (n names) peers() string       { return n.zke.Name + "-peers" }
-func (n names) client() string      { return n.zke.Name + "-client" }
-func (n names) config() string      { return n.zke.Name + "-config" }
-func (n names) servers() string     { return n.zke.Name + "-servers" }
-func (n names) pdb() string         { return n.zke.Name }
-func (n names) caSecret() string    { return podlayout.CASecret(n.zke.Name) }
-func (n names) tlsSecret() string   { return podlayout.TLSSecret(n.zke.Name) }
+func (n names) statefulSet() string   { return n.zke.Name }
+func (n names) peers() string         { return n.zke.Name + "-peers" }
+func (n names) client() string        { return n.zke.Name + "-client" }
+func (n names) config() string        { return n.zke.Name + "-config" }
+func (n names) servers() string       { return n.zke.Name + "-servers" }
+func (n names) pdb() string           { return n.zke.Name }
+func (n names) networkPolicy() string { return n.zke.Name }
+func (n names) caBundle() string      { return n.zke.Name + "-ca-bundle" }
+func (n names) caSecret() string      { return podlayout.CASecret(n.zke.Name) }
+func (n names) tlsSecret() string     { return podlayout.TLSSecret(n.zke.Name) }
 
 // pod is the name of member id's pod (StatefulSet ordinal id-1).
 func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, id-1) }
@@ -50,10 +55,18 @@ func (n names) host(id uint64) string {
 
 // hosts are every name member id's pod answers to in the cluster, for its
 // certificate: the full name first, then the shorter forms search paths
-// resolve.
+// resolve, then the client Service's names (the member's certificate
+// serves the secure client port too, reached through that Service).
 func (n names) hosts(id uint64) []string {
 	short := fmt.Sprintf("%s.%s", n.pod(id), n.peers())
-	return []string{n.host(id), short + "." + n.zke.Namespace + ".svc", short + "." + n.zke.Namespace, short}
+	return append([]string{n.host(id), short + "." + n.zke.Namespace + ".svc", short + "." + n.zke.Namespace, short},
+		n.clientHosts()...)
+}
+
+// clientHosts are the client Service's DNS names, longest first.
+func (n names) clientHosts() []string {
+	svc := n.client() + "." + n.zke.Namespace
+	return []string{svc + ".svc." + clusterDomain, svc + ".svc", svc, n.client()}
 }
 
 // clusterDomain is the cluster's DNS domain; the manager's flag sets it.

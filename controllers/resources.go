@@ -44,14 +44,12 @@ func (r render) image() string {
 	return r.serverImage
 }
 
-func memberPorts() []corev1.ServicePort {
-	return []corev1.ServicePort{
-		{Name: "client", Port: podlayout.ClientPort, TargetPort: intstr.FromString("client")},
-		{Name: "quorum", Port: podlayout.QuorumPort, TargetPort: intstr.FromString("quorum")},
-		{Name: "election", Port: podlayout.ElectionPort, TargetPort: intstr.FromString("election")},
-		{Name: "admin", Port: podlayout.AdminPort, TargetPort: intstr.FromString("admin")},
-		{Name: "probe", Port: podlayout.ProbePort, TargetPort: intstr.FromString("probe")},
+func (r render) memberPorts() []corev1.ServicePort {
+	var ports []corev1.ServicePort
+	for _, p := range r.containerPorts() {
+		ports = append(ports, corev1.ServicePort{Name: p.Name, Port: p.ContainerPort, TargetPort: intstr.FromString(p.Name)})
 	}
+	return ports
 }
 
 // peerService is the headless Service that gives every member a stable DNS
@@ -63,7 +61,7 @@ func (r render) peerService() *corev1.Service {
 		ObjectMeta: r.meta(r.n.peers()),
 		Spec: corev1.ServiceSpec{
 			ClusterIP: corev1.ClusterIPNone, PublishNotReadyAddresses: true,
-			Selector: r.n.selector(), Ports: memberPorts(),
+			Selector: r.n.selector(), Ports: r.memberPorts(),
 		},
 	}
 }
@@ -71,10 +69,6 @@ func (r render) peerService() *corev1.Service {
 // clientService is what clients connect to: ready members only.
 func (r render) clientService() *corev1.Service {
 	cs := r.zke.Spec.ClientService
-	port := cs.Port
-	if port == 0 {
-		port = podlayout.ClientPort
-	}
 	typ := cs.Type
 	if typ == "" {
 		typ = corev1.ServiceTypeClusterIP
@@ -84,7 +78,7 @@ func (r render) clientService() *corev1.Service {
 		ObjectMeta: r.meta(r.n.client()),
 		Spec: corev1.ServiceSpec{
 			Type: typ, Selector: r.n.selector(),
-			Ports: []corev1.ServicePort{{Name: "client", Port: port, TargetPort: intstr.FromString("client")}},
+			Ports: r.clientServicePorts(),
 		},
 	}
 }
@@ -165,14 +159,8 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 			// members, HTTPS on the admin port to the operator only.
 			"--" + podlayout.FlagTLSDir + "=" + podlayout.TLSDir,
 		},
-		Env: []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}},
-		Ports: []corev1.ContainerPort{
-			{Name: "client", ContainerPort: podlayout.ClientPort},
-			{Name: "quorum", ContainerPort: podlayout.QuorumPort},
-			{Name: "election", ContainerPort: podlayout.ElectionPort},
-			{Name: "admin", ContainerPort: podlayout.AdminPort},
-			{Name: "probe", ContainerPort: podlayout.ProbePort},
-		},
+		Env:   []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}},
+		Ports: r.containerPorts(),
 		// Ready: in the configuration and caught up (a ReadIndex round).
 		ReadinessProbe: probe("/readyz", 2),
 		// Alive: the process answers, with or without a quorum.
@@ -187,6 +175,11 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 			AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
 			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 		},
+	}
+	r.addClientSecurity(&container)
+	var initContainers []corev1.Container
+	if spec.Storage.VolumePermissions {
+		initContainers = append(initContainers, r.volumePermissions())
 	}
 	return &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
@@ -203,7 +196,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels, Annotations: annotations},
 				Spec: corev1.PodSpec{
-					InitContainers:                []corev1.Container{r.volumePermissions()},
+					InitContainers:                initContainers,
 					Containers:                    []corev1.Container{container},
 					Affinity:                      spec.Affinity,
 					Tolerations:                   spec.Tolerations,
@@ -211,11 +204,17 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 					TopologySpreadConstraints:     spec.TopologySpreadConstraints,
 					PriorityClassName:             spec.PriorityClassName,
 					TerminationGracePeriodSeconds: ptr.To(int64(30)),
+					// Members never call the Kubernetes API.
+					AutomountServiceAccountToken: ptr.To(false),
+					// Pod Security "restricted": non-root, RuntimeDefault seccomp, and
+					// the volume handed to the server's group by fsGroup (changed only
+					// when its root does not belong to it yet).
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsUser: ptr.To(int64(65532)), RunAsGroup: ptr.To(int64(65532)), FSGroup: ptr.To(int64(65532)),
-						RunAsNonRoot: ptr.To(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+						FSGroupChangePolicy: ptr.To(corev1.FSGroupChangeOnRootMismatch),
+						RunAsNonRoot:        ptr.To(true), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
-					Volumes: []corev1.Volume{
+					Volumes: append([]corev1.Volume{
 						{Name: "config", VolumeSource: corev1.VolumeSource{
 							ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: r.n.config()}},
 						}},
@@ -224,7 +223,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 						{Name: "tls", VolumeSource: corev1.VolumeSource{
 							Secret: &corev1.SecretVolumeSource{SecretName: r.n.tlsSecret(), DefaultMode: ptr.To(int32(0o440))},
 						}},
-					},
+					}, r.securityVolumes()...),
 				},
 			},
 			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
@@ -241,9 +240,10 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 }
 
 // volumePermissions hands the data volume to the server's user when the
-// volume's provisioner ignores fsGroup (hostPath-style provisioners, as on
-// kind and single-node clusters). It runs as root with CAP_CHOWN only, and
-// changes nothing on a volume that already belongs to the server.
+// volume's provisioner ignores fsGroup (hostPath and its provisioners, as on
+// single-node clusters), only when spec.storage.volumePermissions asks for
+// it. It runs as root with CAP_CHOWN only, and changes nothing on a volume
+// that already belongs to the server.
 func (r render) volumePermissions() corev1.Container {
 	return corev1.Container{
 		Name: "volume-permissions", Image: r.image(), ImagePullPolicy: r.pullPolicy(),

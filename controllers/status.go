@@ -79,6 +79,7 @@ func computeStatus(zke *zkv1.ZKEnsemble, n names, o membership.Observation, s me
 	st.VotingMembers = int32(voters)
 	if servers != nil {
 		st.ConnectString = servers[keyConnectString]
+		st.SecureConnectString = servers[keySecureConnectString]
 		_, _ = fmt.Sscan(servers[keyVersion], &st.ServerListVersion) // absent or garbled: 0
 	}
 

@@ -17,6 +17,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	policyv1 "k8s.io/api/policy/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/types"
@@ -49,6 +50,12 @@ type Reconciler struct {
 	// APIReader reads Secrets the cache does not hold (it holds only the
 	// operator's own, see CacheOptions); nil reads from the cache only.
 	APIReader client.Reader
+	// OperatorNamespace is where the operator's pods run: the members'
+	// NetworkPolicy admits them to the admin port. Empty: zkensemble-system.
+	OperatorNamespace string
+	// MemberCertValidity is how long member certificates are valid (renewed
+	// with a third left); zero: a year. Tests shorten it to see rotation.
+	MemberCertValidity time.Duration
 
 	adminMu sync.Mutex
 	admins  map[types.NamespacedName]*ensembleAdmin
@@ -63,6 +70,7 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups="",resources=pods,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups="",resources=persistentvolumeclaims,verbs=get;list;watch;delete
 // +kubebuilder:rbac:groups=policy,resources=poddisruptionbudgets,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile runs one pass: render, observe, plan one step, do it, report.
@@ -95,6 +103,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, st.fail(ctx, "CertificatesFailed", err)
 	}
 	st.ca = ca
+
+	// What the pods will mount exists before they are rolled onto it.
+	if res, stop, err := st.checkClientSecurity(ctx); stop {
+		return res, err
+	}
 
 	if err := st.applyObjects(ctx); err != nil {
 		return ctrl.Result{}, st.fail(ctx, "RenderFailed", err)
@@ -137,7 +150,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 				return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 			}
 		}
-		return ctrl.Result{RequeueAfter: 30 * time.Second}, nil
+		return ctrl.Result{RequeueAfter: st.idleRequeue(30 * time.Second)}, nil
 	case membership.Wait, membership.Refuse:
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 	}
@@ -156,7 +169,8 @@ type pass struct {
 	pods     map[uint64]*corev1.Pod
 	replicas int32
 	ca       *certs.CA
-	certIDs  uint64 // members 1..certIDs have certificates
+	certIDs  uint64    // members 1..certIDs have certificates
+	renewAt  time.Time // the earliest renewal of a member certificate
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
@@ -179,6 +193,14 @@ func (p *pass) applyObjects(ctx context.Context) error {
 			return fmt.Errorf("apply %s %s: %w", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
 		}
 	}
+	if p.ca != nil {
+		if err := p.apply(ctx, p.rd.caBundle(p.ca.CertPEM), fieldOwner); err != nil {
+			return fmt.Errorf("apply ConfigMap %s: %w", p.n.caBundle(), err)
+		}
+	}
+	if err := p.applyNetworkPolicy(ctx); err != nil {
+		return fmt.Errorf("apply NetworkPolicy: %w", err)
+	}
 	cur := &appsv1.StatefulSet{}
 	err = p.r.Get(ctx, types.NamespacedName{Namespace: p.zke.Namespace, Name: p.n.statefulSet()}, cur)
 	switch {
@@ -194,6 +216,24 @@ func (p *pass) applyObjects(ctx context.Context) error {
 		return fmt.Errorf("apply StatefulSet: %w", err)
 	}
 	return nil
+}
+
+// idleRequeue is when to look again with nothing under way: after d, or
+// when a member certificate is due for renewal, if sooner.
+func (p *pass) idleRequeue(d time.Duration) time.Duration {
+	if !p.renewAt.IsZero() {
+		if until := time.Until(p.renewAt) + time.Second; until < d {
+			return max(until, time.Second)
+		}
+	}
+	return d
+}
+
+func (r *Reconciler) operatorNamespace() string {
+	if r.OperatorNamespace == "" {
+		return "zkensemble-system"
+	}
+	return r.OperatorNamespace
 }
 
 func ptrOr(p *int32, d int32) int32 {
@@ -335,6 +375,9 @@ func (p *pass) publish(ctx context.Context) error {
 		ids = append(ids, fmt.Sprint(m.ID))
 	}
 	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), obs.Leader.ConfigVersion, strings.Join(ids, ","))
+	if secure := p.rd.secureConnectString(addrs); secure != "" {
+		cm.Data[keySecureConnectString] = secure
+	}
 	if err := p.apply(ctx, cm, publishOwner); err != nil {
 		return err
 	}
@@ -366,6 +409,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ConfigMap{}).
 		Owns(&policyv1.PodDisruptionBudget{}).
+		Owns(&networkingv1.NetworkPolicy{}).
 		Owns(&corev1.Secret{}).
 		Watches(&corev1.Pod{}, handler.EnqueueRequestsFromMapFunc(func(_ context.Context, o client.Object) []ctrl.Request {
 			inst := o.GetLabels()["app.kubernetes.io/instance"]

@@ -38,8 +38,9 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 	if spec.ReadOnlyMode {
 		kv["readonlymode.enabled"] = "true"
 	}
+	setClientSecurity(kv, spec)
 	for k, v := range spec.ExtraConfig {
-		if !zkv1.IsOwnedConfigKey(k) {
+		if zkv1.ExtraConfigUsable(k, v) {
 			kv[k] = v
 		}
 	}

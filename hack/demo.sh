@@ -40,7 +40,14 @@ for _ in $(seq 60); do
 done
 
 say "creating the sample ZKEnsemble (3 members)"
-k apply -f config/samples/zookeeper_v1alpha1_zkensemble.yaml
+sample=$(cat config/samples/zookeeper_v1alpha1_zkensemble.yaml)
+# hostPath volumes (the local cluster's provisioner) ignore fsGroup: the
+# members' volumes need the opt-in init container there (storage is last in the sample).
+if k get storageclass -o jsonpath='{range .items[*]}{.metadata.annotations.storageclass\.kubernetes\.io/is-default-class} {.provisioner}{"\n"}{end}' |
+  grep -qx 'true kubernetes.io/host-path'; then
+  sample=$(printf '%s\n    volumePermissions: true\n' "$sample")
+fi
+k apply -f - <<<"$sample"
 k wait zke/demo --for=condition=Available --timeout=5m
 until [ "$(k get zke demo -o jsonpath='{.status.votingMembers}')" = 3 ] &&
   [ "$(k get zke demo -o jsonpath='{.status.conditions[?(@.type=="Progressing")].status}')" = False ]; do

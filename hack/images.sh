@@ -3,7 +3,8 @@
 # hack/localcluster/load-image.sh) from the binaries in bin/, writes their
 # tarballs to bin/images/ (for `kind load image-archive`), and imports them
 # into the local cluster when it runs (IMPORT=0 skips that).
-# The server image carries zkcli, a command-line client, at /zkcli.
+# Each image's contents are hack/images/<image>.contents, laid out by
+# hack/image-rootfs.sh: the Dockerfile packages the same layout.
 # The server is also tagged :upgrade, the e2e suite's rolling-upgrade target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +13,18 @@ MANAGER_IMAGE=${MANAGER_IMAGE:-docker.io/zkensemble/manager:dev}
 mkdir -p bin/images
 import=()
 [ "${IMPORT:-1}" = 1 ] || import=(--no-import)
-hack/localcluster/load-image.sh "${import[@]}" -o bin/images/server.tar "$SERVER_IMAGE" bin/zkensemble-server bin/zkcli
-hack/localcluster/load-image.sh "${import[@]}" -o bin/images/server-upgrade.tar "${SERVER_IMAGE%:*}:upgrade" bin/zkensemble-server bin/zkcli
-hack/localcluster/load-image.sh "${import[@]}" -o bin/images/manager.tar "$MANAGER_IMAGE" bin/manager
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+# build IMAGE REF TARBALL: lay out IMAGE's contents and package them.
+build() {
+  local image=$1 ref=$2 tarball=$3 entry user
+  rm -rf "${tmp:?}/$image"
+  hack/image-rootfs.sh "$image" "$tmp/$image"
+  entry=$(awk '$1 == "entrypoint" {print $2}' "hack/images/$image.contents")
+  user=$(awk '$1 == "user" {print $2}' "hack/images/$image.contents")
+  hack/localcluster/load-image.sh "${import[@]}" -o "$tarball" --user "$user" --rootfs "$tmp/$image" "$ref" "$entry"
+}
+build server "$SERVER_IMAGE" bin/images/server.tar
+build server "${SERVER_IMAGE%:*}:upgrade" bin/images/server-upgrade.tar
+build manager "$MANAGER_IMAGE" bin/images/manager.tar

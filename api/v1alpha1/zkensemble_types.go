@@ -72,10 +72,27 @@ type ZKEnsembleSpec struct {
 	// readonlymode.enabled). Off, such a member serves nobody.
 	// +optional
 	ReadOnlyMode bool `json:"readOnlyMode,omitempty"`
-	// ExtraConfig adds zoo.cfg keys the operator does not own.
+	// ExtraConfig adds zoo.cfg keys the operator does not own. Security keys
+	// have spec fields (tls, auth); keys and values are single lines (values:
+	// checked by the webhook, and by the operator when it writes zoo.cfg; a
+	// CEL rule over unbounded map values exceeds the API server's cost budget).
+	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.matches('^[A-Za-z0-9][A-Za-z0-9._-]*$'))",message="extraConfig keys are zoo.cfg keys: letters, digits, '.', '_' and '-' only (no '=', ':', spaces or newlines)"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k.startsWith('ssl.') || k.startsWith('secureClientPort') || k.startsWith('zookeeper.ssl.') || k == 'client.secure'))",message="client TLS keys (ssl.*, secureClientPort) are set by the operator: use spec.tls (member TLS, ssl.quorum.*, is always on)"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !(k.startsWith('authProvider.') || k.startsWith('zookeeper.authProvider.') || k.startsWith('sasl.') || k.startsWith('enforce.auth.') || k.startsWith('superUser') || k == 'jaasLoginConfig' || k.startsWith('java.security.auth.') || k.startsWith('SASLAuthenticationProvider.') || k.startsWith('X509AuthenticationProvider.') || k.startsWith('zookeeper.X509AuthenticationProvider.') || k.startsWith('zookeeper.DigestAuthenticationProvider.') || k.startsWith('quorum.auth.') || k.startsWith('kerberos.') || k == 'superDigest' || k == 'sessionRequireClientSASLAuth'))",message="authentication keys (authProvider.*, sasl.*, enforce.auth.*, superDigest, superUser, jaasLoginConfig, ...) are set by the operator: use spec.auth"
 	// +kubebuilder:validation:XValidation:rule="!('readonlymode.enabled' in self)",message="readonlymode.enabled is set by the operator: use spec.readOnlyMode"
 	// +optional
 	ExtraConfig map[string]string `json:"extraConfig,omitempty"`
+
+	// TLS on the client port: off, both ports, or the secure port only.
+	// +optional
+	TLS TLSSpec `json:"tls,omitempty"`
+	// Auth is client authentication: SASL users, super user, required schemes.
+	// +optional
+	Auth AuthSpec `json:"auth,omitempty"`
+	// NetworkPolicy limits who reaches each member port (rendered unless disabled).
+	// +optional
+	NetworkPolicy NetworkPolicySpec `json:"networkPolicy,omitempty"`
 
 	// Storage of each member.
 	// +optional
@@ -125,6 +142,12 @@ type StorageSpec struct {
 	// +kubebuilder:default=Delete
 	// +optional
 	VolumeReclaimPolicy string `json:"volumeReclaimPolicy,omitempty"`
+	// VolumePermissions runs an init container as root (CAP_CHOWN only) that
+	// hands the volume to the server's user, for storage that ignores fsGroup
+	// (hostPath and its provisioners). Pods with it do not pass Pod Security
+	// "restricted"; without it, fsGroup makes the volume the server's.
+	// +optional
+	VolumePermissions bool `json:"volumePermissions,omitempty"`
 }
 
 // ClientServiceSpec is the client Service.
@@ -182,6 +205,10 @@ type ZKEnsembleStatus struct {
 	// ConnectString is the published server list clients rebalance with.
 	// +optional
 	ConnectString string `json:"connectString,omitempty"`
+	// SecureConnectString is the published servers' secure client ports
+	// (spec.tls); with tls.client Required it is connectString.
+	// +optional
+	SecureConnectString string `json:"secureConnectString,omitempty"`
 	// ServerListVersion changes with every published list.
 	// +optional
 	ServerListVersion int64 `json:"serverListVersion,omitempty"`

@@ -2,7 +2,6 @@ package v1alpha1
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -54,18 +53,9 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 		}
 		errs = append(errs, field.Invalid(p, min, fmt.Sprintf("minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms)", min, max)))
 	}
-	var extra []string
-	for k := range s.ExtraConfig {
-		extra = append(extra, k)
-	}
-	sort.Strings(extra)
-	for _, k := range extra {
-		if IsOwnedConfigKey(k) {
-			errs = append(errs, field.Forbidden(spec.Child("extraConfig").Key(k),
-				fmt.Sprintf("%s is set by the operator: use the spec field for it, or remove the key (membership lives in the ensemble, not in server.N lines)", k)))
-		}
-	}
-	return errs, warnings
+	errs = append(errs, s.validateExtraConfig()...)
+	secErrs, secWarnings := s.validateSecurity()
+	return append(errs, secErrs...), append(warnings, secWarnings...)
 }
 
 // ValidateUpdate adds the rules for changes: what the operator cannot carry
@@ -80,6 +70,10 @@ func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorLi
 	if !strPtrEqual(old.Storage.StorageClassName, s.Storage.StorageClassName) {
 		errs = append(errs, field.Forbidden(storage.Child("storageClassName"),
 			"storageClassName cannot change: create a new ZKEnsemble with the new class and move the data"))
+	}
+	if (s.ClientTLS() == ClientTLSRequired) != (old.ClientTLS() == ClientTLSRequired) {
+		errs = append(errs, field.Forbidden(field.NewPath("spec", "tls", "client"),
+			"tls.client cannot change to or from Required on a running ensemble: each member's client port is in the replicated configuration (what clients and the published list see) and does not change on a restart. Switch between Disabled and Optional (both ports), or create a new ZKEnsemble with the mode you want and move the data"))
 	}
 	if s.Replicas < old.Replicas && old.Replicas-s.Replicas >= (old.Replicas+1)/2 {
 		warnings = append(warnings, fmt.Sprintf("scaling down from %d to %d is carried out one member at a time, each removal committed before the next", old.Replicas, s.Replicas))

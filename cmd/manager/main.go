@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -38,6 +39,7 @@ func run() error {
 	var (
 		metricsAddr, probeAddr, certDir, certManagement, webhookService, webhookConfig, certSecret string
 		serverImage, clusterDomain, crashAfter                                                     string
+		memberCertValidity                                                                         time.Duration
 		leaderElect, enableWebhook                                                                 bool
 		webhookPort                                                                                int
 	)
@@ -54,6 +56,7 @@ func run() error {
 	flag.StringVar(&serverImage, "server-image", "zkensemble/server:dev", "image of the zkensemble server for ensembles whose spec names none")
 	flag.StringVar(&clusterDomain, "cluster-domain", "cluster.local", "the cluster's DNS domain")
 	flag.StringVar(&crashAfter, "crash-after-step", "", "tests only: exit the process right after carrying out a step of these comma-separated actions (AddLearner,Promote,RemoveMember,...) to prove that a restarted manager resumes")
+	flag.DurationVar(&memberCertValidity, "member-certificate-validity", 365*24*time.Hour, "how long member certificates are valid; they are renewed with a third left (tests shorten it to watch rotation)")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -80,7 +83,8 @@ func run() error {
 		return err
 	}
 	controllers.SetClusterDomain(clusterDomain)
-	rec := &controllers.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage}
+	rec := &controllers.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage,
+		OperatorNamespace: namespace, MemberCertValidity: memberCertValidity}
 	if crashAfter != "" {
 		crash := map[membership.Action]bool{}
 		for _, a := range strings.Split(crashAfter, ",") {
@@ -102,7 +106,7 @@ func run() error {
 	if enableWebhook {
 		switch certManagement {
 		case "internal":
-			err = rotator.AddRotator(mgr, &rotator.CertRotator{
+			err = rotator.AddRotator(scopeWebhookListing(mgr, webhookConfig), &rotator.CertRotator{
 				SecretKey:      types.NamespacedName{Namespace: namespace, Name: certSecret},
 				CertDir:        certDir,
 				CAName:         "zkensemble-ca",

@@ -55,4 +55,7 @@ func (Validator) ValidateDelete(context.Context, *zkv1.ZKEnsemble) (admission.Wa
 // The in-process certificate rotator keeps the CA and serving certificate in
 // a Secret of the manager's namespace and fills the webhook's caBundle.
 // +kubebuilder:rbac:groups="",namespace=zkensemble-system,resources=secrets,verbs=get;list;watch;create;update;patch
-// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update;patch
+// Only its own ValidatingWebhookConfiguration (config/webhook's, prefixed by
+// config/default; the chart puts its own name in): lists and watches carry
+// a metadata.name selector (cmd/manager's scopeWebhookListing).
+// +kubebuilder:rbac:groups=admissionregistration.k8s.io,resources=validatingwebhookconfigurations,verbs=get;list;watch;update;patch,resourceNames=zkensemble-validating-webhook-configuration

@@ -4,9 +4,12 @@ import "fmt"
 
 // Ports of every member.
 const (
-	ClientPort   = 2181
-	QuorumPort   = 2888
-	ElectionPort = 3888
+	ClientPort = 2181
+	// SecureClientPort serves the client protocol over TLS (ZooKeeper's
+	// secureClientPort), when the ensemble's spec turns client TLS on.
+	SecureClientPort = 2281
+	QuorumPort       = 2888
+	ElectionPort     = 3888
 	// AdminPort serves the admin API: HTTPS with client certificates when the
 	// member has certificates, else plain HTTP.
 	AdminPort = 8080
@@ -25,7 +28,24 @@ const (
 	// ZooCfg and BootstrapFile are keys of the configuration ConfigMap, files in ConfigDir.
 	ZooCfg        = "zoo.cfg"
 	BootstrapFile = "bootstrap"
+	// SASLUsersDir holds the user's SASL users Secret (sasl.usersDir: each
+	// file a user, its content the password).
+	SASLUsersDir = "/etc/zkensemble/sasl-users"
+	// ClientTLSDir holds the secure client port's certificate when
+	// cert-manager issues it (its Secret: tls.crt, tls.key, ca.crt and the
+	// combined PEM file the server reads).
+	ClientTLSDir = "/etc/zkensemble/client-tls"
 )
+
+// Keys of a cert-manager certificate Secret, files in ClientTLSDir.
+const (
+	ClientTLSCombinedFile = "tls-combined.pem"
+	ClientTLSCAFile       = "ca.crt"
+)
+
+// EnvSuperDigest carries the superDigest from the user's Secret into the
+// server's --superDigest flag (zoo.cfg is a ConfigMap and holds no secrets).
+const EnvSuperDigest = "ZK_SUPER_DIGEST"
 
 // Keys of the member certificates Secret (<name>-tls), files in TLSDir: the
 // trust bundle, and a certificate and key per member id (every pod mounts
@@ -45,6 +65,10 @@ const (
 // Secret names of an ensemble.
 func CASecret(ensemble string) string  { return ensemble + "-ca" }
 func TLSSecret(ensemble string) string { return ensemble + "-tls" }
+
+// ClientTLSSecret is the Secret cert-manager writes the secure client
+// port's certificate to.
+func ClientTLSSecret(ensemble string) string { return ensemble + "-client-tls" }
 
 // Flags of zkensemble-server in pod mode.
 const (

@@ -65,6 +65,29 @@ func adminStatus(ctx context.Context, ns, name, pod string) string {
 	return string(b)
 }
 
+// memberSrvr is a member's srvr from its admin port (/commands/srvr, public
+// but over HTTPS: the ensemble's CA is trusted), for diagnostics.
+func memberSrvr(ctx context.Context, ns, name, pod string) string {
+	creds, err := operatorCredentials(ctx, ns, name)
+	if err != nil {
+		return "(no operator credentials: " + err.Error() + ")"
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(cctx, http.MethodGet, memberURL(ns, name, pod)+"/commands/srvr", nil)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: creds.TLS}}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "(" + err.Error() + ")"
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return fmt.Sprintf("%d %s", resp.StatusCode, body)
+}
+
 // adminRefusesStrangers: on the cluster, a member's admin API answers a
 // caller without the operator's certificate with 401/403 for what changes
 // the membership or shows sessions, while the operator's certificate works.

@@ -147,12 +147,20 @@ func (k *cluster) helmInstall(t *testing.T, extra ...string) {
 	args := []string{"upgrade", "--install", "zke", "charts/zkensemble-operator", "--namespace", operatorNS, "--create-namespace",
 		"--set", "image.repository=" + mrepo, "--set", "image.tag=" + mtag, "--set", "image.pullPolicy=IfNotPresent",
 		"--set", "serverImage.repository=" + srepo, "--set", "serverImage.tag=" + stag,
+		// Member certificates live 6 minutes: every ensemble of the suite
+		// rotates them (every 4 minutes) while the scenarios run.
+		"--set", "extraArgs[0]=--member-certificate-validity=" + certValidity.String(),
 		"--wait", "--timeout", "3m"}
 	k.must(t, k.helm, append(args, extra...)...)
 	k.waitOperator(t)
 }
 
 const operatorNS = "zkensemble-system"
+
+// certValidity is the member certificates' lifetime the suite's operator
+// issues (renewed with a third left; the kubelet takes up to a minute or so
+// to update a Secret volume, well within the rest).
+const certValidity = 6 * time.Minute
 
 // waitOperator waits until a manager pod is ready and its webhook answers
 // (a dry-run create goes through it).
@@ -184,5 +192,7 @@ spec:
   tickTime: 2000
   storage:
     size: 100Mi
+    # The local cluster's hostPath volumes ignore fsGroup.
+    volumePermissions: true
 %s`, name, ns, replicas, extraSpec)
 }

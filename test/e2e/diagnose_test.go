@@ -10,8 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // scenario runs f as a subtest that, when it fails, logs what tells a server
@@ -46,12 +44,9 @@ func diagnose(t *testing.T) {
 		var b strings.Builder
 		fmt.Fprintf(&b, "member pod %s/%s (phase %s, ready %v, restarts %d)\n", p.Namespace, p.Name, p.Status.Phase, podIsReady(&p), restarts(&p))
 		if p.Status.Phase == corev1.PodRunning {
-			probe := fmt.Sprintf("echo srvr | /bin/busybox nc -w 3 127.0.0.1 %d", podlayout.ClientPort)
-			out, err := k.run(t, "", k.kubectl, "-n", p.Namespace, "exec", p.Name, "--", "/bin/busybox", "sh", "-c", probe)
-			fmt.Fprintf(&b, "--- srvr:\n%s", out)
-			if err != nil {
-				fmt.Fprintf(&b, "(%v)\n", err)
-			}
+			// The admin port's public srvr: it answers whichever client ports
+			// the member serves (a TLS-only member has no plain port for nc).
+			fmt.Fprintf(&b, "--- srvr:\n%s\n", memberSrvr(ctx, p.Namespace, p.Labels["app.kubernetes.io/instance"], p.Name))
 			fmt.Fprintf(&b, "--- admin /v1/status (with the operator's certificate):\n%s\n", adminStatus(ctx, p.Namespace, p.Labels["app.kubernetes.io/instance"], p.Name))
 		}
 		out, err := k.run(t, "", k.kubectl, "-n", p.Namespace, "logs", p.Name, "--tail=40")

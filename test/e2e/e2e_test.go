@@ -51,8 +51,15 @@ func TestE2E(t *testing.T) {
 		return
 	}
 	scenario(t, "the admin API refuses callers without the operator's certificate", func(t *testing.T) { adminRefusesStrangers(t, ctx, ns, "e2e") })
-	scenario(t, "scale 3 to 5 to 3 under load", func(t *testing.T) { scaleUnderLoad(t, ctx, ns, "e2e") })
-	scenario(t, "rolling upgrade under load", func(t *testing.T) { rollingUpgrade(t, ctx, ns, "e2e") })
+	// The load scenarios run on an ensemble that requires TLS and SASL, in a
+	// namespace that enforces Pod Security "restricted" (secure_test.go).
+	secNS := ns + "-sec"
+	if scenario(t, "a TLS-required, SASL-required ensemble in a restricted namespace", func(t *testing.T) { secureAvailable(t, ctx, ns, secNS, "sec") }) {
+		scenario(t, "scale 3 to 5 to 3 under load, over TLS and SASL", func(t *testing.T) { scaleUnderLoad(t, ctx, secNS, "sec") })
+		scenario(t, "certificates rotate under load", func(t *testing.T) { rotation(t, ctx, secNS, "sec") })
+		scenario(t, "rolling upgrade under load, over TLS and SASL", func(t *testing.T) { rollingUpgrade(t, ctx, secNS, "sec") })
+	}
+	scenario(t, "the secure ensemble is removed", func(t *testing.T) { removeSecure(t, ctx, ns, secNS, "sec") })
 	scenario(t, "delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
 	scenario(t, "delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
 	scenario(t, "operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
@@ -114,6 +121,10 @@ func invalidSpecs(t *testing.T, ns string) {
 		{"max-above-twenty-ticks", "  maxSessionTimeout: 50000\n", "maxSessionTimeout must be at most 20*tickTime"},
 		{"min-above-max", "  minSessionTimeout: 30000\n  maxSessionTimeout: 20000\n", "must not exceed maxSessionTimeout"},
 		{"owned-key", "  extraConfig:\n    dataDir: /tmp\n", "dataDir is set by the operator"},
+		{"security-key", "  extraConfig:\n    ssl.clientAuth: none\n", "use spec.tls"},
+		{"auth-key", "  extraConfig:\n    enforce.auth.enabled: \"false\"\n", "use spec.auth"},
+		{"newline-value", "  extraConfig:\n    globalOutstandingLimit: \"1\\nclientPort=1\"\n", "single lines"},
+		{"client-auth-without-tls", "  tls:\n    clientAuth: Need\n", "set tls.client to Optional or Required"},
 	}
 	for _, tc := range tests {
 		_, err := k.run(t, sampleYAML(tc.name, ns, 3, tc.spec), k.kubectl, "apply", "-f", "-")
@@ -261,7 +272,7 @@ func checkConfigAgrees(t *testing.T, ctx context.Context, ns, name string) {
 	sort.Strings(ids)
 	version, _ := strconv.ParseInt(cm.Data["version"], 10, 64)
 	for _, addr := range strings.Split(cm.Data["connectString"], ",") {
-		c, err := zkclient.Connect(addr, 10*time.Second, zkclient.WithLogger(quiet))
+		c, err := zkclient.Connect(addr, 10*time.Second, clientOptions(ns, name)...)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -31,16 +31,26 @@ type fleet struct {
 	stop    chan struct{}
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
+	opts    []zkclient.Option // the ensemble's client credentials (clientOptions)
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
+// secureClients holds, per "namespace/name", the options clients of an
+// ensemble that requires TLS and SASL connect with (secure_test.go).
+var secureClients = map[string][]zkclient.Option{}
+
+// clientOptions are the options to connect to ensemble ns/name with.
+func clientOptions(ns, name string) []zkclient.Option {
+	return append([]zkclient.Option{zkclient.WithLogger(quiet)}, secureClients[ns+"/"+name]...)
+}
+
 func startFleet(t *testing.T, ns, name string, n int) *fleet {
 	t.Helper()
 	connect := publishedList(t, ns, name)
-	f := &fleet{t: t, acked: make([]atomic.Int64, n), stop: make(chan struct{})}
+	f := &fleet{t: t, acked: make([]atomic.Int64, n), stop: make(chan struct{}), opts: clientOptions(ns, name)}
 	for i := 0; i < n; i++ {
-		c, err := zkclient.Connect(connect, 20*time.Second, zkclient.WithLogger(quiet))
+		c, err := zkclient.Connect(connect, 20*time.Second, f.opts...)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -61,8 +71,12 @@ func startFleet(t *testing.T, ns, name string, n int) *fleet {
 	}
 	fctx, cancel := context.WithCancel(context.Background())
 	f.cancel = cancel
+	follow := k8sdiscovery.Follow
+	if secureClients[ns+"/"+name] != nil {
+		follow = k8sdiscovery.FollowSecure // the secure client ports
+	}
 	go func() {
-		_ = k8sdiscovery.Follow(fctx, k.cs, ns, name+"-servers", f, quiet)
+		_ = follow(fctx, k.cs, ns, name+"-servers", f, quiet)
 	}()
 	return f
 }
@@ -170,7 +184,7 @@ func (f *fleet) finish(connect string) (writes int64) {
 		c.Close()
 	}
 	f.wg.Wait()
-	check, err := zkclient.Connect(connect, 20*time.Second, zkclient.WithLogger(quiet))
+	check, err := zkclient.Connect(connect, 20*time.Second, f.opts...)
 	if err != nil {
 		f.t.Fatal(err)
 	}

@@ -103,8 +103,12 @@ func TestHelmRenders(t *testing.T) {
 		notWant []string
 	}{
 		{"defaults: in-process certificates", nil,
-			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "--cert-secret=zke-zkensemble-operator-webhook-cert", "emptyDir: {medium: Memory", "zkensemble/server:dev", "--leader-elect=true"},
-			[]string{"cert-manager.io"}},
+			[]string{"kind: ValidatingWebhookConfiguration", "--cert-management=internal", "kind: Secret", "--cert-secret=zke-zkensemble-operator-webhook-cert", "emptyDir: {medium: Memory", "zkensemble/server:dev", "--leader-elect=true",
+				// The manager may touch its own webhook configuration only.
+				"resourceNames:\n    - zke-zkensemble-operator-validating\n    resources:\n    - validatingwebhookconfigurations"},
+			// (The manager's ClusterRole names cert-manager.io Certificates, which
+			// it makes for ensembles with spec.tls.issuerRef.)
+			[]string{"apiVersion: cert-manager.io", "cert-manager.io/inject-ca-from"}},
 		{"cert-manager", []string{"webhook.certManager.enabled=true"},
 			[]string{"kind: Certificate", "cert-manager.io/inject-ca-from", "kind: Issuer", "--cert-management=external", "secretName: zke-zkensemble-operator-webhook-cert"},
 			[]string{"kind: Secret\n"}},

@@ -3,7 +3,9 @@
 // cluster follow membership changes without reading /zookeeper/config.
 //
 // The ConfigMap holds two keys: "connectString" ("host:port,host:port") and
-// "version" (changes with every published list). The operator writes a new
+// "version" (changes with every published list); when the ensemble serves
+// TLS, "secureConnectString" lists the same servers' secure client ports
+// (FollowSecure). The operator writes a new
 // list only after the membership change it reflects has committed.
 package k8sdiscovery
 
@@ -23,8 +25,9 @@ import (
 
 // Keys of the published ConfigMap.
 const (
-	KeyConnectString = "connectString"
-	KeyVersion       = "version"
+	KeyConnectString       = "connectString"
+	KeySecureConnectString = "secureConnectString"
+	KeyVersion             = "version"
 )
 
 // Updater is what receives new server lists; *zkclient.Conn is one.
@@ -35,6 +38,15 @@ type Updater interface {
 // Follow watches the ConfigMap namespace/name until ctx ends and calls
 // UpdateServerList whenever its version changes.
 func Follow(ctx context.Context, client kubernetes.Interface, namespace, name string, u Updater, log *slog.Logger) error {
+	return follow(ctx, client, namespace, name, KeyConnectString, u, log)
+}
+
+// FollowSecure is Follow for TLS clients: it follows the secure client ports.
+func FollowSecure(ctx context.Context, client kubernetes.Interface, namespace, name string, u Updater, log *slog.Logger) error {
+	return follow(ctx, client, namespace, name, KeySecureConnectString, u, log)
+}
+
+func follow(ctx context.Context, client kubernetes.Interface, namespace, name, key string, u Updater, log *slog.Logger) error {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -51,7 +63,7 @@ func Follow(ctx context.Context, client kubernetes.Interface, namespace, name st
 		if !ok || cm.Name != name {
 			return
 		}
-		cs, version := cm.Data[KeyConnectString], cm.Data[KeyVersion]
+		cs, version := cm.Data[key], cm.Data[KeyVersion]
 		mu.Lock()
 		defer mu.Unlock()
 		if cs == "" || version == lastVersion {
