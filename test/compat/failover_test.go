@@ -1,0 +1,90 @@
+package compat
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/zkensemble/zkensemble/internal/failoverload"
+	"github.com/zkensemble/zkensemble/internal/refzk"
+)
+
+// TestFailoverKeepsSessions kills the leader of a 3-member ensemble (kill -9)
+// under 16 clients writing with 2 s sessions (tickTime 500), three times,
+// on ZooKeeper 3.8 and on ours: every client must write again, no session
+// may expire, and every acknowledged write must be there afterwards. An
+// expiry is a broken guarantee, not a slow run; the times are only logged.
+func TestFailoverKeepsSessions(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts ensembles")
+	}
+	if err := refzk.Available(); err != nil {
+		t.Skip(err)
+	}
+	bin := refzk.BuildOurs(t)
+	for _, kind := range []string{"zookeeper", "zkensemble"} {
+		t.Run(kind, func(t *testing.T) {
+			o := refzk.Options{TickTime: 500}
+			k := &ensembleKind{name: kind, ours: kind == "zkensemble"}
+			if k.ours {
+				k.ens = refzk.StartOursEnsemble(t, bin, 3, o)
+			} else {
+				k.ens = refzk.StartEnsemble(t, 3, o)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			var clientLog lockedBuffer
+			load, err := failoverload.Start(ctx, k.ens.ConnectString(), failoverload.Options{
+				Clients: 16, SessionTimeout: 2 * time.Second, Root: "/failover",
+				Logger: slog.New(slog.NewTextHandler(&clientLog, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(load.Stop)
+			for round := range 3 {
+				leader, _ := k.roles(t)
+				load.Mark()
+				leader.Kill()
+				wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
+				r, err := load.AwaitAll(wctx)
+				wcancel()
+				if err != nil {
+					t.Logf("clients' log:\n%s", clientLog.String())
+					for _, s := range k.ens.Servers {
+						t.Logf("%s log:\n%s", s.Addr, s.Log())
+					}
+					t.Fatalf("round %d: %v", round, err)
+				}
+				t.Logf("%s round %d: first write %v, every client %v after the kill", kind, round,
+					r.First.Round(time.Millisecond), r.All.Round(time.Millisecond))
+				k.restart(t, leader)
+			}
+			vctx, vcancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer vcancel()
+			if err := load.Verify(vctx, k.ens.ConnectString()); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// lockedBuffer is a bytes.Buffer for writers on many goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
