@@ -76,6 +76,9 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 			} else if rd.SoftState != nil {
 				n.evalQuorum()
 			}
+			if t := refusedCandidate(rd); t != 0 {
+				go n.campaignIfBetter(t)
+			}
 			n.reads.deliver(rd.ReadStates)
 			if rd.Commit > n.commitIndex.Load() {
 				n.commitIndex.Store(rd.Commit)

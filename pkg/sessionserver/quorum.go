@@ -101,6 +101,7 @@ func (s *Server) setQuorumState(st QuorumState) {
 		return
 	}
 	s.logger.Info("quorum state", "from", old.String(), "to", st.String())
+	s.quorumChanged(old, st)
 	switch st {
 	case NoQuorum, Outside:
 		s.retireConns(func(c *conn) bool { return !c.ro.Load() })

@@ -110,6 +110,8 @@ type Server struct {
 
 	// qw follows the log's quorum state (quorum.go); ro is read-only mode (readonly.go).
 	qw quorumWatch
+	// notice wakes handshakes held through an election (electionhold.go).
+	notice servingNotice
 	ro readOnly
 
 	// adminTLS: the admin port speaks HTTPS; ensembleID names the operator
