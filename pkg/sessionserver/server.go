@@ -112,7 +112,7 @@ type Server struct {
 	qw quorumWatch
 	// notice wakes handshakes held through an election (electionhold.go).
 	notice servingNotice
-	ro readOnly
+	ro     readOnly
 
 	// adminTLS: the admin port speaks HTTPS; ensembleID names the operator
 	// it takes (adminlisten.go); probe is the plain listener for probes.
