@@ -73,6 +73,7 @@ func (rep *Report) evaluate(clients int) {
 		}
 		rep.Checks = append(rep.Checks, c)
 	}
+	rep.Checks = append(rep.Checks, rep.failoverChecks()...)
 }
 
 // sessionsNote says how many of the 100k sessions were connected when the

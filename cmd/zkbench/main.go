@@ -48,6 +48,7 @@ type config struct {
 	heapMB           int
 	profileDir       string
 	only             []string
+	failoverReps     int
 }
 
 func logf(format string, args ...any) { log.Printf(format, args...) }
@@ -83,6 +84,7 @@ func run() error {
 	gomaxprocs := flag.Int("server-gomaxprocs", 0, "set GOMAXPROCS for our server processes (0: the Go runtime's default, one per CPU the process may run on)")
 	phases := flag.String("phases", "", `run only these phases, in this order (repeats allowed), e.g. "create,setData,setData,watch fan-out"`)
 	interleave := flag.Bool("interleave", true, "start every target at once and run each phase on all of them back to back (ours, then ZooKeeper), so that noise from other processes hits both sides of a comparison alike; false: one target after the other")
+	failoverReps := flag.Int("failover-reps", -1, "repetitions of the failover phase, 0 to skip (default: the mode's)")
 	fromJSON := flag.String("from-json", "", "render a report written earlier with -out-json again (to -out-md) instead of running")
 	flag.Parse()
 	if *fromJSON != "" {
@@ -98,6 +100,7 @@ func run() error {
 		cfg.fanWatchers, cfg.fanRounds = 1000, 2
 		cfg.stormSessions, cfg.stormTimeout = 1000, 2*time.Duration(*tick)*time.Millisecond
 		cfg.znodes = 0
+		cfg.failoverReps = 3
 	case "full":
 		cfg.targets = allTargets
 		cfg.warmup, cfg.measure = 2*time.Second, 5*time.Second
@@ -106,6 +109,7 @@ func run() error {
 		cfg.scaleLevels = []int{10000, 50000, 100000}
 		cfg.znodes = 1000000
 		cfg.scaleSettle, cfg.scaleWindow = 10*time.Second, 10*time.Second
+		cfg.failoverReps = 20
 	default:
 		return fmt.Errorf("-mode %q: want quick or full", *mode)
 	}
@@ -135,6 +139,9 @@ func run() error {
 	}
 	if *znodes >= 0 {
 		cfg.znodes = *znodes
+	}
+	if *failoverReps >= 0 {
+		cfg.failoverReps = *failoverReps
 	}
 	if *scale == "none" {
 		cfg.scaleLevels = nil
@@ -213,6 +220,9 @@ func run() error {
 		for _, spec := range cfg.targets {
 			runTarget(l, base, cfg, spec, add)
 		}
+	}
+	if cfg.failoverReps > 0 && cfg.wants(phaseFailover) {
+		runFailover(l, base, cfg, add)
 	}
 	if len(cfg.scaleLevels) > 0 || cfg.znodes > 0 {
 		specs, err := parseTargets(*scaleTargets)

@@ -17,6 +17,9 @@ import (
 // on ZooKeeper 3.8 and on ours: every client must write again, no session
 // may expire, and every acknowledged write must be there afterwards. An
 // expiry is a broken guarantee, not a slow run; the times are only logged.
+// ZooKeeper, the reference, runs the same body but its expiries are only
+// logged: it loses a 2 s session now and then (in about one round in three
+// here), when a client refused through the election backs off too long.
 func TestFailoverKeepsSessions(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts ensembles")
@@ -51,6 +54,13 @@ func TestFailoverKeepsSessions(t *testing.T) {
 				wctx, wcancel := context.WithTimeout(context.Background(), 30*time.Second)
 				r, err := load.AwaitAll(wctx)
 				wcancel()
+				if err != nil && !k.ours && r.Expired > 0 {
+					// The reference: ZooKeeper's guarantee is weaker here (it
+					// refuses handshakes through the election, and clients
+					// that back off can miss the new leader's fresh timeout).
+					t.Logf("zookeeper round %d: %v (ZooKeeper's own behaviour, not asserted)", round, err)
+					return
+				}
 				if err != nil {
 					t.Logf("clients' log:\n%s", clientLog.String())
 					for _, s := range k.ens.Servers {
