@@ -236,12 +236,15 @@ func (l *Load) waiting() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	var s []string
+	n := 0
 	for _, w := range l.writers {
 		if w.first.IsZero() {
-			s = append(s, fmt.Sprintf("%s via %q state %v err %v", w.path, w.conn.Server(), w.conn.State(), w.err))
+			if n++; n <= 3 {
+				s = append(s, fmt.Sprintf("%s via %q state %v err %v", w.path, w.conn.Server(), w.conn.State(), w.err))
+			}
 		}
 	}
-	return fmt.Sprintf("%d waiting: %v", len(s), s)
+	return fmt.Sprintf("%d waiting, e.g. %v", n, s)
 }
 
 // Stop ends the writes and the sessions.
