@@ -33,6 +33,9 @@ func failoverTitle(cfg *config) string {
 // runFailover runs the phase on a fresh ensemble of each system.
 func runFailover(l *launch, base string, cfg *config, add func(Result)) {
 	for _, spec := range []targetSpec{allTargets[2], allTargets[3]} {
+		if !slices.Contains(cfg.failoverSystems, spec.System) {
+			continue
+		}
 		withTarget(l, base, spec, add, phaseFailover, func(r *running) error {
 			res := Result{Phase: phaseFailover, Title: failoverTitle(cfg), Deployment: spec.Deployment, System: spec.System}
 			ms, err := failovers(r, cfg)

@@ -49,6 +49,7 @@ type config struct {
 	profileDir       string
 	only             []string
 	failoverReps     int
+	failoverSystems  []string
 }
 
 func logf(format string, args ...any) { log.Printf(format, args...) }
@@ -85,6 +86,7 @@ func run() error {
 	phases := flag.String("phases", "", `run only these phases, in this order (repeats allowed), e.g. "create,setData,setData,watch fan-out"`)
 	interleave := flag.Bool("interleave", true, "start every target at once and run each phase on all of them back to back (ours, then ZooKeeper), so that noise from other processes hits both sides of a comparison alike; false: one target after the other")
 	failoverReps := flag.Int("failover-reps", -1, "repetitions of the failover phase, 0 to skip (default: the mode's)")
+	failoverSystems := flag.String("failover-systems", "ours,zookeeper", "systems the failover phase runs on")
 	fromJSON := flag.String("from-json", "", "render a report written earlier with -out-json again (to -out-md) instead of running")
 	flag.Parse()
 	if *fromJSON != "" {
@@ -143,6 +145,7 @@ func run() error {
 	if *failoverReps >= 0 {
 		cfg.failoverReps = *failoverReps
 	}
+	cfg.failoverSystems = strings.Split(*failoverSystems, ",")
 	if *scale == "none" {
 		cfg.scaleLevels = nil
 	} else if *scale != "" {

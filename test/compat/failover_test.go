@@ -10,6 +10,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/internal/failoverload"
 	"github.com/zkensemble/zkensemble/internal/refzk"
+	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
 // TestFailoverKeepsSessions kills the leader of a 3-member ensemble (kill -9)
@@ -97,4 +98,44 @@ func (b *lockedBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// TestElectionHoldsHandshakes: after the leader is killed, handshakes on the
+// survivors are held through the election and answered once a new leader
+// serves, instead of being closed without a reply as ZooKeeper does (a
+// client refused by every survivor backs off and can lose a short session).
+// Handshakes are tried on both survivors, one after the other, from the kill
+// until both have served one whose ping is answered.
+func TestElectionHoldsHandshakes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts ensembles")
+	}
+	if err := refzk.Available(); err != nil {
+		t.Skip(err)
+	}
+	k := &ensembleKind{name: "zkensemble", ours: true}
+	k.ens = refzk.StartOursEnsemble(t, refzk.BuildOurs(t), 3, refzk.Options{TickTime: 2000})
+	for round := range 2 {
+		leader, fs := k.roles(t)
+		leader.Kill()
+		served := map[*refzk.Server]bool{}
+		tries := 0
+		for deadline := time.Now().Add(20 * time.Second); len(served) < len(fs); tries++ {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: the survivors did not serve within 20 s", round)
+			}
+			for _, f := range fs {
+				s, what := connect(f.Addr, wire.ConnectRequest{TimeOut: 30000})
+				if s == nil {
+					t.Fatalf("round %d, handshake %d on %s: %s", round, tries, f.Addr, what)
+				}
+				if s.pingAnswered(2 * time.Second) {
+					served[f] = true
+				}
+				s.close()
+			}
+		}
+		t.Logf("round %d: %d handshakes on each survivor until both served, none refused", round, tries)
+		k.restart(t, leader)
+	}
 }
