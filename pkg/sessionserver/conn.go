@@ -63,7 +63,9 @@ type conn struct {
 	sasl    *sasl.Server // the SASL exchange, once the client starts one
 	// retiring: the member stopped serving; ro: a read-only session (quorum.go, readonly.go).
 	retiring, ro atomic.Bool
-	reconfigs    atomic.Int32 // reconfig requests in flight
+	// held: the handshake waits for the member to serve (electionhold.go).
+	held      atomic.Bool
+	reconfigs atomic.Int32 // reconfig requests in flight
 	// watchAuth is a copy of auth for persistent watch filtering, which
 	// runs on the apply goroutine.
 	watchAuth atomic.Pointer[datatree.Auth]

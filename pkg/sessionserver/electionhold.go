@@ -55,10 +55,14 @@ func (s *Server) nextChange() (<-chan struct{}, time.Time) {
 	return n.changed, n.stoppedAt
 }
 
-// awaitServing holds the handshake of a session asking for requested ms
+// awaitServing holds c's handshake, of a session asking for requested ms,
 // while the member is in an election it entered less than electionHold
-// ago; it reports whether the member serves.
-func (s *Server) awaitServing(requested int32) bool {
+// ago; it reports whether the member serves. A held connection is not
+// closed when the member gives up its quorum (it has no session to lose).
+func (c *conn) awaitServing(requested int32) bool {
+	s := c.srv
+	c.held.Store(true)
+	defer c.held.Store(false)
 	timeout := sessions.Bounds{Min: s.cfg.MinTimeout(), Max: s.cfg.MaxTimeout()}.Clamp(requested)
 	ch, stoppedAt := s.nextChange()
 	deadline := stoppedAt.Add(electionHold)

@@ -19,7 +19,7 @@ func (c *conn) handshake(body []byte) bool {
 		s.metrics.malformed.Inc()
 		return false
 	}
-	if !s.serving() && (req.ReadOnly && s.readOnlyActive() || !s.awaitServing(req.TimeOut)) {
+	if !s.serving() && (req.ReadOnly && s.readOnlyActive() || !c.awaitServing(req.TimeOut)) {
 		return c.handshakeWithoutQuorum(&req)
 	}
 	if req.LastZxidSeen > s.lastZxid.Load() {

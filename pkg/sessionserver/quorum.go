@@ -104,7 +104,7 @@ func (s *Server) setQuorumState(st QuorumState) {
 	s.quorumChanged(old, st)
 	switch st {
 	case NoQuorum, Outside:
-		s.retireConns(func(c *conn) bool { return !c.ro.Load() })
+		s.retireConns(func(c *conn) bool { return !c.ro.Load() && !c.held.Load() })
 	}
 	s.readOnlyFollow(st)
 }

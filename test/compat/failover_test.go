@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -104,8 +105,10 @@ func (b *lockedBuffer) String() string {
 // survivors are held through the election and answered once a new leader
 // serves, instead of being closed without a reply as ZooKeeper does (a
 // client refused by every survivor backs off and can lose a short session).
-// Handshakes are tried on both survivors, one after the other, from the kill
-// until both have served one whose ping is answered.
+// Once both survivors say they are not serving (srvr), handshakes are tried
+// on both, one after the other, until both have served one whose ping is
+// answered; none may be refused. (A handshake that arrives before a survivor
+// notices may still be closed with the connections the survivor had.)
 func TestElectionHoldsHandshakes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts ensembles")
@@ -118,6 +121,9 @@ func TestElectionHoldsHandshakes(t *testing.T) {
 	for round := range 2 {
 		leader, fs := k.roles(t)
 		leader.Kill()
+		for _, f := range fs {
+			awaitFourLetter(f, "srvr", 10*time.Second, func(out string) bool { return !strings.Contains(out, "Mode: ") })
+		}
 		served := map[*refzk.Server]bool{}
 		tries := 0
 		for deadline := time.Now().Add(20 * time.Second); len(served) < len(fs); tries++ {
