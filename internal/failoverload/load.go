@@ -272,7 +272,7 @@ func (l *Load) Verify(ctx context.Context, connectString string) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, w := range l.writers {
