@@ -13,8 +13,8 @@ import (
 
 // TestEnsembleQuorum: what clients see when members of a 3-member ensemble
 // die. The leader dies under clients with 1 s sessions: the followers close
-// their connections and refuse handshakes until a new leader is up, and the
-// sessions survive. Two members die: the one left closes its connections,
+// their connections and take no handshake until a new leader is up
+// (ZooKeeper refuses them, ours holds them), and the sessions survive. Two members die: the one left closes its connections,
 // refuses handshakes and says it is not serving, whether it was a follower
 // or the leader, and takes its sessions back once the others return.
 func TestEnsembleQuorum(t *testing.T) {
@@ -48,7 +48,11 @@ func leaderDiesUnderShortSessions(t *testing.T, k *ensembleKind, rec *recorder) 
 
 	leader.Kill()
 	probes := probeHandshakes(fs, 100*time.Millisecond, 20*time.Second)
-	rec.add("handshakes on the followers during the election: %s", probes)
+	// ZooKeeper refuses handshakes until a new leader serves; ours holds
+	// them through a short election (TestElectionHoldsHandshakes): what
+	// both must do is serve in the end, never accept and then go silent.
+	t.Logf("%s: handshakes on the followers during the election: %s", k.name, probes)
+	rec.add("handshakes on the followers during the election, refusals aside: %s", strings.TrimPrefix(probes, "refused, "))
 	rec.add("go-zookeeper: session back: %v", g.awaitSession(20*time.Second, gfrom))
 	_, err := g.c.Create("/gozk-after", nil, 0, zk.WorldACL(zk.PermAll))
 	rec.add("go-zookeeper: write after: %s, same session: %v", goZKError(err), g.c.SessionID() == sid)
