@@ -10,8 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +26,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
-	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
@@ -241,163 +238,6 @@ func ptrOr(p *int32, d int32) int32 {
 		return d
 	}
 	return *p
-}
-
-// observe reads the pods and asks every member for its status.
-func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
-	var list corev1.PodList
-	if err := p.r.List(ctx, &list, client.InNamespace(p.zke.Namespace), client.MatchingLabels(p.n.selector())); err != nil {
-		return membership.Observation{}, err
-	}
-	p.pods = map[uint64]*corev1.Pod{}
-	pods := map[uint64]membership.Pod{}
-	for i := range list.Items {
-		pod := &list.Items[i]
-		ord, ok := strings.CutPrefix(pod.Name, p.zke.Name+"-")
-		n, err := strconv.ParseUint(ord, 10, 8)
-		if !ok || err != nil {
-			continue
-		}
-		id := n + 1
-		p.pods[id] = pod
-		pods[id] = membership.Pod{
-			ID:          id,
-			Exists:      pod.DeletionTimestamp.IsZero(),
-			Ready:       podReady(pod) && pod.DeletionTimestamp.IsZero(), // a pod being deleted is on its way out
-			NotReadyFor: notReadyFor(pod),
-			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
-		}
-	}
-	ens, err := p.ensemble()
-	if err != nil {
-		return membership.Observation{}, err
-	}
-	pods, leader := ens.Observe(ctx, pods)
-	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
-	if p.servers != nil {
-		for _, f := range strings.Fields(strings.ReplaceAll(p.servers.Data[keyMembers], ",", " ")) {
-			if id, err := strconv.ParseUint(f, 10, 8); err == nil {
-				o.Published = append(o.Published, id)
-			}
-		}
-		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
-	}
-	return o, nil
-}
-
-// notReadyFor is how long the pod has not been ready (0 when it is).
-func notReadyFor(pod *corev1.Pod) time.Duration {
-	since := pod.CreationTimestamp.Time
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			if c.Status == corev1.ConditionTrue {
-				return 0
-			}
-			since = c.LastTransitionTime.Time
-		}
-	}
-	return time.Since(since)
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// execute does one step and records an event for it.
-func (p *pass) execute(ctx context.Context, s membership.Step) error {
-	var err error
-	switch s.Action {
-	case membership.Done, membership.Wait, membership.Refuse:
-		return nil
-	case membership.SetReplicas:
-		p.replicas = int32(s.Replicas)
-		// Each pod's certificate is in place before the pod (normally
-		// already: the pass began with the certificates up to the spec).
-		err = p.ensureMemberCerts(ctx, p.ca, max(p.certIDs, uint64(s.Replicas)))
-		if err == nil {
-			err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
-		}
-		if err == nil {
-			err = p.applyPDB(ctx)
-		}
-	case membership.RestartPod:
-		pod, ok := p.pods[s.Member]
-		if !ok {
-			return nil
-		}
-		err = p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
-	case membership.Publish:
-		err = p.publish(ctx)
-	default:
-		actx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		defer cancel()
-		obs, oerr := p.observe(actx)
-		if oerr != nil || obs.Leader == nil {
-			return fmt.Errorf("no leader to carry out %s", s.Action)
-		}
-		ens, eerr := p.ensemble()
-		if eerr != nil {
-			return eerr
-		}
-		err = ens.Execute(actx, s, obs.Leader.ID)
-		if pod, ok := p.pods[s.Member]; err == nil && s.Replace && ok {
-			// A new pod starts at once; the old one may sit in a crash loop's back-off.
-			err = client.IgnoreNotFound(p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}))
-		}
-	}
-	if err != nil {
-		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepFailed", string(s.Action), "%s: %v", s.Reason, err)
-		return err
-	}
-	p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeNormal, string(s.Action), string(s.Action), "%s", s.Reason)
-	stepsTotal.WithLabelValues(string(s.Action)).Inc()
-	return nil
-}
-
-// publish writes the committed voters as the client server list, only
-// after the change it reflects committed (the planner asks for it then).
-func (p *pass) publish(ctx context.Context) error {
-	obs, err := p.observe(ctx)
-	if err != nil || obs.Leader == nil {
-		return fmt.Errorf("no leader to read the committed configuration from")
-	}
-	var addrs, ids []string
-	for _, m := range obs.Leader.Members {
-		if m.Role == adminapi.RoleLearner {
-			continue
-		}
-		addrs = append(addrs, m.ClientAddr)
-		ids = append(ids, fmt.Sprint(m.ID))
-	}
-	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), obs.Leader.ConfigVersion, strings.Join(ids, ","))
-	if secure := p.rd.secureConnectString(addrs); secure != "" {
-		cm.Data[keySecureConnectString] = secure
-	}
-	if err := p.apply(ctx, cm, publishOwner); err != nil {
-		return err
-	}
-	p.servers = cm
-	return p.applyPDB(ctx)
-}
-
-// applyPDB sizes the disruption budget from the voters (or removes it).
-func (p *pass) applyPDB(ctx context.Context) error {
-	voters := p.zke.Spec.Replicas
-	if p.replicas < voters {
-		voters = p.replicas
-	}
-	pdb := p.rd.pdb(voters)
-	if pdb == nil {
-		old := &policyv1.PodDisruptionBudget{}
-		old.Name, old.Namespace = p.n.pdb(), p.zke.Namespace
-		return client.IgnoreNotFound(p.r.Delete(ctx, old))
-	}
-	return p.apply(ctx, pdb, fieldOwner)
 }
 
 // SetupWithManager registers the controller: ZKEnsembles, the objects they
