@@ -53,6 +53,9 @@ type Reconciler struct {
 	// MemberCertValidity is how long member certificates are valid (renewed
 	// with a third left); zero: a year. Tests shorten it to see rotation.
 	MemberCertValidity time.Duration
+	// ClusterDomain is the cluster's DNS domain, in the members' names and
+	// certificates. Empty: cluster.local.
+	ClusterDomain string
 
 	adminMu sync.Mutex
 	admins  map[types.NamespacedName]*ensembleAdmin
@@ -84,7 +87,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.forgetAdmin(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
-	rd := newRender(zke, r.ServerImage)
+	rd := newRender(zke, r.ServerImage, r.clusterDomain())
 	st := &pass{r: r, zke: zke, rd: rd, n: rd.n}
 
 	// Certificates first: a member's exists before its pod does.
@@ -231,6 +234,13 @@ func (r *Reconciler) operatorNamespace() string {
 		return "zkensemble-system"
 	}
 	return r.OperatorNamespace
+}
+
+func (r *Reconciler) clusterDomain() string {
+	if r.ClusterDomain == "" {
+		return defaultClusterDomain
+	}
+	return r.ClusterDomain
 }
 
 func ptrOr(p *int32, d int32) int32 {
