@@ -10,7 +10,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -57,8 +56,7 @@ type Reconciler struct {
 	// certificates. Empty: cluster.local.
 	ClusterDomain string
 
-	adminMu sync.Mutex
-	admins  map[types.NamespacedName]*ensembleAdmin
+	admin *adminClients // made by SetupWithManager
 }
 
 // +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles,verbs=get;list;watch;update;patch
@@ -79,12 +77,12 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	zke := &zkv1.ZKEnsemble{}
 	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.forgetAdmin(req.NamespacedName)
+			r.admin.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !zke.DeletionTimestamp.IsZero() {
-		r.forgetAdmin(req.NamespacedName)
+		r.admin.forget(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
 	rd := newRender(zke, r.ServerImage, r.clusterDomain())
@@ -253,6 +251,7 @@ func ptrOr(p *int32, d int32) int32 {
 // SetupWithManager registers the controller: ZKEnsembles, the objects they
 // own, and their pods (readiness changes drive membership steps).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.admin = newAdminClients(r.DialContext)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&zkv1.ZKEnsemble{}).
 		Owns(&appsv1.StatefulSet{}).
