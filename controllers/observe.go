@@ -13,11 +13,12 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
 
-// observe reads the pods and asks every member for its status.
-func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
+// observe reads the pods and asks every member for its status, once per
+// pass, into p.obs: the plan, the step and the status all use it.
+func (p *pass) observe(ctx context.Context) error {
 	var list corev1.PodList
 	if err := p.r.List(ctx, &list, client.InNamespace(p.zke.Namespace), client.MatchingLabels(p.n.selector())); err != nil {
-		return membership.Observation{}, err
+		return err
 	}
 	p.pods = map[uint64]*corev1.Pod{}
 	pods := map[uint64]membership.Pod{}
@@ -40,7 +41,7 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 	}
 	ens, err := p.ensemble()
 	if err != nil {
-		return membership.Observation{}, err
+		return err
 	}
 	pods, leader := ens.Observe(ctx, pods)
 	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
@@ -52,7 +53,8 @@ func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
 		}
 		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
 	}
-	return o, nil
+	p.obs = o
+	return nil
 }
 
 // notReadyFor is how long the pod has not been ready (0 when it is).

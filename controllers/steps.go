@@ -14,7 +14,8 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
 
-// execute does one step and records an event for it.
+// execute does one step, planned from the pass's observation (p.obs), and
+// records an event for it.
 func (p *pass) execute(ctx context.Context, s membership.Step) error {
 	var err error
 	switch s.Action {
@@ -40,17 +41,16 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 	case membership.Publish:
 		err = p.publish(ctx)
 	default:
-		actx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		defer cancel()
-		obs, oerr := p.observe(actx)
-		if oerr != nil || obs.Leader == nil {
+		if p.obs.Leader == nil {
 			return fmt.Errorf("no leader to carry out %s", s.Action)
 		}
 		ens, eerr := p.ensemble()
 		if eerr != nil {
 			return eerr
 		}
-		err = ens.Execute(actx, s, obs.Leader.ID)
+		actx, cancel := context.WithTimeout(ctx, 40*time.Second)
+		defer cancel()
+		err = ens.Execute(actx, s, p.obs.Leader.ID)
 		if pod, ok := p.pods[s.Member]; err == nil && s.Replace && ok {
 			// A new pod starts at once; the old one may sit in a crash loop's back-off.
 			err = client.IgnoreNotFound(p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}))
@@ -65,22 +65,23 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 	return nil
 }
 
-// publish writes the committed voters as the client server list, only
-// after the change it reflects committed (the planner asks for it then).
+// publish writes the committed voters, as the pass observed them at the
+// leader, as the client server list, only after the change it reflects
+// committed (the planner asks for it then).
 func (p *pass) publish(ctx context.Context) error {
-	obs, err := p.observe(ctx)
-	if err != nil || obs.Leader == nil {
+	leader := p.obs.Leader
+	if leader == nil {
 		return fmt.Errorf("no leader to read the committed configuration from")
 	}
 	var addrs, ids []string
-	for _, m := range obs.Leader.Members {
+	for _, m := range leader.Members {
 		if m.Role == adminapi.RoleLearner {
 			continue
 		}
 		addrs = append(addrs, m.ClientAddr)
 		ids = append(ids, fmt.Sprint(m.ID))
 	}
-	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), obs.Leader.ConfigVersion, strings.Join(ids, ","))
+	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), leader.ConfigVersion, strings.Join(ids, ","))
 	if secure := p.rd.secureConnectString(addrs); secure != "" {
 		cm.Data[keySecureConnectString] = secure
 	}

@@ -8,6 +8,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"time"
@@ -22,10 +23,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
-	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
 
@@ -71,9 +70,9 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile runs one pass: render, observe, plan one step, do it, report.
+// Reconcile runs one pass (pass.run): render, observe once, plan one step,
+// do it, and write the status once, deferred, whatever ended the pass.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	logger := log.FromContext(ctx)
 	zke := &zkv1.ZKEnsemble{}
 	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -85,90 +84,18 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		r.admin.forget(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
-	rd := newRender(zke, r.ServerImage, r.clusterDomain())
-	st := &pass{r: r, zke: zke, rd: rd, n: rd.n}
-
-	// Certificates first: a member's exists before its pod does.
-	ca, err := st.ensureCertificates(ctx)
-	if isCASecretError(err) {
-		// Not retried in a tight loop: a person has to fix the Secret (its
-		// change wakes us), and a new CA would cut the members off.
-		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "CASecretInvalid", "Certificates", "%v", err)
-		_ = st.fail(ctx, "CASecretInvalid", err)
-		return ctrl.Result{RequeueAfter: 5 * time.Minute}, nil
-	}
-	if err != nil {
-		return ctrl.Result{}, st.fail(ctx, "CertificatesFailed", err)
-	}
-	st.ca = ca
-
-	// What the pods will mount exists before they are rolled onto it.
-	if res, stop, err := st.checkClientSecurity(ctx); stop {
-		return res, err
-	}
-
-	if err := st.applyObjects(ctx); err != nil {
-		return ctrl.Result{}, st.fail(ctx, "RenderFailed", err)
-	}
-	obs, err := st.observe(ctx)
-	if err != nil {
-		return ctrl.Result{}, st.fail(ctx, "ObserveFailed", err)
-	}
-	step := membership.Plan(obs)
-	if step.Action == membership.Refuse {
-		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
-	}
-	doneErr := st.execute(ctx, step)
-	if doneErr == nil && r.Failpoint != nil {
-		if fp := r.Failpoint(step.Action); fp != nil {
-			return ctrl.Result{}, fp
-		}
-	}
-	// Report what is true after the step (a second observation is cheap
-	// next to a membership change).
-	if step.Action != membership.Done && step.Action != membership.Wait && step.Action != membership.Refuse {
-		if o2, err := st.observe(ctx); err == nil {
-			obs = o2
-		}
-	}
-	if err := st.updateStatus(ctx, obs, step, doneErr); err != nil {
-		return ctrl.Result{}, err
-	}
-	if doneErr != nil {
-		logger.Info("step failed; retrying", "step", step.String(), "error", doneErr.Error())
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	}
-	switch step.Action {
-	case membership.Done:
-		for _, p := range obs.Pods {
-			if p.Exists && !p.Ready {
-				// A member still starting, or one that will report a lost
-				// volume once the leader reaches it: its pod may not change
-				// again to wake us, so look again soon.
-				return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-			}
-		}
-		return ctrl.Result{RequeueAfter: st.idleRequeue(30 * time.Second)}, nil
-	case membership.Wait, membership.Refuse:
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	}
-	return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+	return r.reconcilePass(ctx, zke)
 }
 
-// pass is one reconcile's working state.
-type pass struct {
-	r   *Reconciler
-	zke *zkv1.ZKEnsemble
-	rd  render
-	n   names
-
-	sts      *appsv1.StatefulSet
-	servers  *corev1.ConfigMap
-	pods     map[uint64]*corev1.Pod
-	replicas int32
-	ca       *certs.CA
-	certIDs  uint64    // members 1..certIDs have certificates
-	renewAt  time.Time // the earliest renewal of a member certificate
+// reconcilePass runs one pass over zke, as read, and then writes its status.
+func (r *Reconciler) reconcilePass(ctx context.Context, zke *zkv1.ZKEnsemble) (res ctrl.Result, err error) {
+	p := r.newPass(zke)
+	defer func() {
+		if perr := p.patchStatus(ctx); perr != nil {
+			res, err = ctrl.Result{}, errors.Join(err, fmt.Errorf("status: %w", perr))
+		}
+	}()
+	return p.run(ctx)
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
