@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,43 +17,68 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
 	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
-// holdFinalizer keeps a deleted ZKEnsemble in place: the manager's
-// reconciler leaves a deleted ensemble alone, so a test can run passes over
-// it by hand without the manager's passes in between.
-const holdFinalizer = "zookeeper.zkensemble.io/test-hold"
+// bare is a second API server with no manager running against it: the
+// passes a test runs there by hand are the only writers, so what they did
+// is all there is to see (started on first use; TestMain stops it).
+var bare struct {
+	once sync.Once
+	env  *env
+	err  error
+}
 
-// heldEnsemble creates a ZKEnsemble, deletes it (the finalizer holds it)
-// and returns it as read; the test's cleanup lets it go.
-func heldEnsemble(t *testing.T, name string) *zkv1.ZKEnsemble {
+func bareEnv(t *testing.T) *env {
+	t.Helper()
+	if testEnv == nil {
+		t.Skip("envtest assets (kube-apiserver, etcd) not available")
+	}
+	bare.once.Do(func() {
+		te := &envtest.Environment{CRDDirectoryPaths: []string{filepath.Join("..", "config", "crd", "bases")}, ErrorIfCRDPathMissing: true}
+		cfg, err := te.Start()
+		if err != nil {
+			bare.err = err
+			return
+		}
+		c, err := client.New(cfg, client.Options{Scheme: testEnv.scheme})
+		if err != nil {
+			_ = te.Stop()
+			bare.err = err
+			return
+		}
+		bare.env = &env{cfg: cfg, client: c, scheme: testEnv.scheme, cancel: func() {}, te: te}
+	})
+	if bare.err != nil {
+		t.Fatalf("a second API server: %v", bare.err)
+	}
+	return bare.env
+}
+
+// stopBare stops the second API server if a test started it.
+func stopBare() {
+	if bare.env != nil {
+		_ = bare.env.te.Stop()
+	}
+}
+
+// bareEnsemble creates a ZKEnsemble in a fresh namespace of e and returns
+// it as read.
+func bareEnsemble(t *testing.T, e *env, name string) *zkv1.ZKEnsemble {
 	t.Helper()
 	ctx := context.Background()
-	zke := newZKE(namespace(t), name, func(z *zkv1.ZKEnsemble) { z.Finalizers = []string{holdFinalizer} })
-	if err := testEnv.client.Create(ctx, zke); err != nil {
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "zke-pass-"}}
+	if err := e.client.Create(ctx, ns); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cur := &zkv1.ZKEnsemble{}
-		if testEnv.client.Get(ctx, client.ObjectKeyFromObject(zke), cur) == nil {
-			cur.Finalizers = nil
-			_ = testEnv.client.Update(ctx, cur)
-		}
-	})
-	if err := testEnv.client.Delete(ctx, zke); err != nil {
+	zke := newZKE(ns.Name, name)
+	if err := e.client.Create(ctx, zke); err != nil {
 		t.Fatal(err)
 	}
-	read := &zkv1.ZKEnsemble{}
-	if err := testEnv.client.Get(ctx, client.ObjectKeyFromObject(zke), read); err != nil {
-		t.Fatal(err)
-	}
-	if read.DeletionTimestamp.IsZero() {
-		t.Fatal("the deleted ensemble has no deletion timestamp")
-	}
-	return read
+	return zke
 }
 
 // passRig is a Reconciler of the test's own over the envtest API server:
@@ -66,10 +92,10 @@ type passRig struct {
 	patchErr error
 }
 
-func newPassRig(t *testing.T) *passRig {
+func newPassRig(t *testing.T, e *env) *passRig {
 	t.Helper()
 	rig := &passRig{dials: map[string]int{}}
-	c, err := client.NewWithWatch(testEnv.cfg, client.Options{Scheme: testEnv.scheme})
+	c, err := client.NewWithWatch(e.cfg, client.Options{Scheme: e.scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +119,11 @@ func newPassRig(t *testing.T) *passRig {
 			return c.SubResource(sub).Patch(ctx, obj, patch, opts...)
 		},
 	})
-	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: kubernetes.NewForConfigOrDie(testEnv.cfg).EventsV1()})
+	bc := events.NewBroadcaster(&events.EventSinkImpl{Interface: kubernetes.NewForConfigOrDie(e.cfg).EventsV1()})
 	stop := make(chan struct{})
 	bc.StartRecordingToSink(stop)
 	t.Cleanup(func() { close(stop); bc.Shutdown() })
-	rig.r = &Reconciler{Client: c, APIReader: c, Recorder: bc.NewRecorder(testEnv.scheme, "zkensemble-test"), ServerImage: "zkensemble/server:test",
+	rig.r = &Reconciler{Client: c, APIReader: c, Recorder: bc.NewRecorder(e.scheme, "zkensemble-test"), ServerImage: "zkensemble/server:test",
 		admin: newAdminClients(func(_ context.Context, _, addr string) (net.Conn, error) {
 			rig.mu.Lock()
 			defer rig.mu.Unlock()
@@ -108,7 +134,7 @@ func newPassRig(t *testing.T) *passRig {
 }
 
 // memberPods creates the pods of members 1..n (no kubelet runs them).
-func memberPods(t *testing.T, zke *zkv1.ZKEnsemble, n int) {
+func memberPods(t *testing.T, e *env, zke *zkv1.ZKEnsemble, n int) {
 	t.Helper()
 	for id := uint64(1); id <= uint64(n); id++ {
 		nm := names{zke, defaultClusterDomain}
@@ -116,7 +142,7 @@ func memberPods(t *testing.T, zke *zkv1.ZKEnsemble, n int) {
 			ObjectMeta: metav1.ObjectMeta{Namespace: zke.Namespace, Name: nm.pod(id), Labels: nm.selector()},
 			Spec:       corev1.PodSpec{Containers: []corev1.Container{{Name: "server", Image: "zkensemble/server:test"}}},
 		}
-		if err := testEnv.client.Create(context.Background(), pod); err != nil {
+		if err := e.client.Create(context.Background(), pod); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,9 +152,10 @@ func memberPods(t *testing.T, zke *zkv1.ZKEnsemble, n int) {
 // SetReplicas) asks each member for its status once, and writes the
 // status once, with the step as Progressing.
 func TestPassObservesOnce(t *testing.T) {
-	zke := heldEnsemble(t, "once")
-	memberPods(t, zke, 3)
-	rig := newPassRig(t)
+	e := bareEnv(t)
+	zke := bareEnsemble(t, e, "once")
+	memberPods(t, e, zke, 3)
+	rig := newPassRig(t, e)
 	if _, err := rig.r.reconcilePass(context.Background(), zke); err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +169,7 @@ func TestPassObservesOnce(t *testing.T) {
 		t.Errorf("%d status writes in one pass, want 1", rig.writes)
 	}
 	cur := &zkv1.ZKEnsemble{}
-	if err := testEnv.client.Get(context.Background(), client.ObjectKeyFromObject(zke), cur); err != nil {
+	if err := e.client.Get(context.Background(), client.ObjectKeyFromObject(zke), cur); err != nil {
 		t.Fatal(err)
 	}
 	if c := meta.FindStatusCondition(cur.Status.Conditions, CondProgressing); c == nil || c.Status != metav1.ConditionTrue || c.Reason != "SetReplicas" {
@@ -155,24 +182,25 @@ func TestPassObservesOnce(t *testing.T) {
 // and keeps what the other write set.
 func TestStatusPatchStaleRead(t *testing.T) {
 	ctx := context.Background()
-	read := heldEnsemble(t, "stale")
+	e := bareEnv(t)
+	read := bareEnsemble(t, e, "stale")
 	other := &zkv1.ZKEnsemble{}
-	if err := testEnv.client.Get(ctx, client.ObjectKeyFromObject(read), other); err != nil {
+	if err := e.client.Get(ctx, client.ObjectKeyFromObject(read), other); err != nil {
 		t.Fatal(err)
 	}
 	other.Status.ConnectString = "other-writer:2181"
-	if err := testEnv.client.Status().Update(ctx, other); err != nil {
+	if err := e.client.Status().Update(ctx, other); err != nil {
 		t.Fatal(err)
 	}
 
-	rig := newPassRig(t)
+	rig := newPassRig(t, e)
 	p := rig.r.newPass(read)
 	_ = p.fail("RenderFailed", errors.New("the pass's own failure"))
 	if err := p.patchStatus(ctx); err != nil {
 		t.Fatalf("status patch over a stale read: %v", err)
 	}
 	cur := &zkv1.ZKEnsemble{}
-	if err := testEnv.client.Get(ctx, client.ObjectKeyFromObject(read), cur); err != nil {
+	if err := e.client.Get(ctx, client.ObjectKeyFromObject(read), cur); err != nil {
 		t.Fatal(err)
 	}
 	if cur.Status.ConnectString != "other-writer:2181" {
@@ -186,8 +214,9 @@ func TestStatusPatchStaleRead(t *testing.T) {
 // TestStatusWriteFailureReturned: a status write that fails fails the pass
 // (it is retried), whatever else the pass returned; it is never dropped.
 func TestStatusWriteFailureReturned(t *testing.T) {
-	zke := heldEnsemble(t, "fails")
-	rig := newPassRig(t)
+	e := bareEnv(t)
+	zke := bareEnsemble(t, e, "fails")
+	rig := newPassRig(t, e)
 	rig.patchErr = errors.New("status write refused")
 	_, err := rig.r.reconcilePass(context.Background(), zke)
 	if !errors.Is(err, rig.patchErr) {
