@@ -2,8 +2,11 @@ package controllers
 
 import (
 	"bytes"
+	"context"
 	"fmt"
+	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -15,57 +18,70 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
-// ensembleAdmin is the HTTP client of one ensemble's admin ports: HTTPS
-// trusting only that ensemble's CA and members, presenting an operator
-// certificate issued from the CA (in memory, renewed before it expires).
+// adminClients are the HTTP clients of the ensembles' admin ports, one per
+// ensemble: HTTPS trusting only that ensemble's CA and members, presenting
+// an operator certificate issued from the CA (in memory, renewed before it
+// expires). The set and the transport they are cloned from are made once,
+// with the Reconciler (SetupWithManager); each ensemble's client is made when
+// its CA is first seen or changes. Safe for concurrent reconciles.
+type adminClients struct {
+	base *http.Transport // dialing and pooling; each client adds its TLS
+
+	mu sync.Mutex
+	m  map[types.NamespacedName]*ensembleAdmin
+}
+
 type ensembleAdmin struct {
 	uid           types.UID
 	caCert, caKey []byte
 	hc            *http.Client
 }
 
-// adminHTTP returns the ensemble's admin HTTP client, made again when its CA
+// newAdminClients makes the set; dial nil dials the pod DNS names directly.
+func newAdminClients(dial func(ctx context.Context, network, addr string) (net.Conn, error)) *adminClients {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if dial != nil {
+		tr.DialContext = dial
+	}
+	tr.MaxIdleConnsPerHost = 2
+	return &adminClients{base: tr, m: map[types.NamespacedName]*ensembleAdmin{}}
+}
+
+// get returns the ensemble's admin HTTP client, made again when its CA
 // changed.
-func (r *Reconciler) adminHTTP(key types.NamespacedName, uid types.UID, ca *certs.CA) (*http.Client, error) {
-	r.adminMu.Lock()
-	defer r.adminMu.Unlock()
-	if e := r.admins[key]; e != nil && e.uid == uid && bytes.Equal(e.caCert, ca.CertPEM) && bytes.Equal(e.caKey, ca.KeyPEM) {
+func (a *adminClients) get(key types.NamespacedName, uid types.UID, ca *certs.CA) (*http.Client, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e := a.m[key]; e != nil && e.uid == uid && bytes.Equal(e.caCert, ca.CertPEM) && bytes.Equal(e.caKey, ca.KeyPEM) {
 		return e.hc, nil
 	}
 	op, err := certs.NewOperatorClient(ca, string(uid), operatorValidity)
 	if err != nil {
 		return nil, err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if r.DialContext != nil {
-		tr.DialContext = r.DialContext
-	}
-	tr.MaxIdleConnsPerHost = 2
+	tr := a.base.Clone()
 	tr.TLSClientConfig = op.TLSConfig()
-	if r.admins == nil {
-		r.admins = map[types.NamespacedName]*ensembleAdmin{}
-	}
-	if old := r.admins[key]; old != nil {
+	if old := a.m[key]; old != nil {
 		old.hc.CloseIdleConnections()
 	}
 	e := &ensembleAdmin{uid: uid, caCert: ca.CertPEM, caKey: ca.KeyPEM, hc: &http.Client{Transport: tr, Timeout: 45 * time.Second}}
-	r.admins[key] = e
+	a.m[key] = e
 	return e.hc, nil
 }
 
-// forgetAdmin drops the client of an ensemble that is gone.
-func (r *Reconciler) forgetAdmin(key types.NamespacedName) {
-	r.adminMu.Lock()
-	defer r.adminMu.Unlock()
-	if e := r.admins[key]; e != nil {
+// forget drops the client of an ensemble that is gone.
+func (a *adminClients) forget(key types.NamespacedName) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if e := a.m[key]; e != nil {
 		e.hc.CloseIdleConnections()
-		delete(r.admins, key)
+		delete(a.m, key)
 	}
 }
 
 // ensemble reaches the members' admin APIs by their pod DNS names.
 func (p *pass) ensemble() (membership.Ensemble, error) {
-	hc, err := p.r.adminHTTP(client.ObjectKeyFromObject(p.zke), p.zke.UID, p.ca)
+	hc, err := p.r.admin.get(client.ObjectKeyFromObject(p.zke), p.zke.UID, p.ca)
 	if err != nil {
 		return membership.Ensemble{}, err
 	}

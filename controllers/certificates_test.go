@@ -123,7 +123,7 @@ func TestMemberCertificates(t *testing.T) {
 	}
 	roots := x509.NewCertPool()
 	roots.AddCert(ca.Cert)
-	n := names{zke}
+	n := names{zke, defaultClusterDomain}
 	for id := uint64(1); id <= 3; id++ {
 		leaf, err := memberCert(tlsSecret, id)
 		if err != nil {
@@ -132,7 +132,7 @@ func TestMemberCertificates(t *testing.T) {
 		if got, ok, _ := certs.IdentityOf(leaf); !ok || got != certs.Member(string(zke.UID), id) {
 			t.Errorf("member %d's certificate names %v", id, got)
 		}
-		host := fmt.Sprintf("tls-%d.tls-peers.%s.svc.%s", id-1, ns, clusterDomain)
+		host := fmt.Sprintf("tls-%d.tls-peers.%s.svc.%s", id-1, ns, defaultClusterDomain)
 		if _, err := leaf.Verify(x509.VerifyOptions{Roots: roots, DNSName: host}); err != nil {
 			t.Errorf("member %d's certificate for %s: %v", id, host, err)
 		}
@@ -212,7 +212,7 @@ func TestCertificateRenewal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := names{zke}
+	n := names{zke, defaultClusterDomain}
 	put := func(id uint64, issuer *certs.CA, named uint64, validity time.Duration) {
 		l, err := issuer.Issue(certs.Member(string(zke.UID), named), n.hosts(id), nil, validity)
 		if err != nil {

@@ -37,7 +37,7 @@ func (r render) clientCertificate() *unstructured.Unstructured {
 		group = "cert-manager.io"
 	}
 	peers := fmt.Sprintf("*.%s.%s", r.n.peers(), r.zke.Namespace)
-	dns := append(r.n.clientHosts(), peers+".svc."+clusterDomain, peers+".svc")
+	dns := append(r.n.clientHosts(), peers+".svc."+r.n.domain, peers+".svc")
 	names := make([]any, len(dns))
 	for i, d := range dns {
 		names[i] = d

@@ -82,7 +82,7 @@ func TestCertManagerIssuer(t *testing.T) {
 	for _, d := range spec["dnsNames"].([]any) {
 		dns = append(dns, d.(string))
 	}
-	for _, want := range []string{fmt.Sprintf("cm-client.%s.svc.%s", ns, clusterDomain), fmt.Sprintf("*.cm-peers.%s.svc.%s", ns, clusterDomain)} {
+	for _, want := range []string{fmt.Sprintf("cm-client.%s.svc.%s", ns, defaultClusterDomain), fmt.Sprintf("*.cm-peers.%s.svc.%s", ns, defaultClusterDomain)} {
 		if !slices.Contains(dns, want) {
 			t.Errorf("dnsNames %v lack %s", dns, want)
 		}

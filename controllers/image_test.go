@@ -93,7 +93,7 @@ func TestStatefulSetCommandsInImage(t *testing.T) {
 		z.Spec.TLS = zkv1.TLSSpec{Client: zkv1.ClientTLSOptional}
 		z.Spec.Auth = zkv1.AuthSpec{SASLUsersSecret: "users"}
 	})
-	pod := newRender(zke, "img").statefulSet(3).Spec.Template.Spec
+	pod := newRender(zke, "img", defaultClusterDomain).statefulSet(3).Spec.Template.Spec
 	containers := append(append([]corev1.Container{}, pod.InitContainers...), pod.Containers...)
 	if len(containers) < 2 {
 		t.Fatalf("%d containers: the opt-in init container was not rendered", len(containers))

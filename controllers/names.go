@@ -31,8 +31,12 @@ const (
 	keySecureConnectString = "secureConnectString"
 )
 
-// names of the objects a ZKEnsemble owns.
-type names struct{ zke *zkv1.ZKEnsemble }
+// names of the objects a ZKEnsemble owns, and their DNS names in the
+// cluster's domain.
+type names struct {
+	zke    *zkv1.ZKEnsemble
+	domain string // the cluster's DNS domain (Reconciler.ClusterDomain)
+}
 
 func (n names) statefulSet() string   { return n.zke.Name }
 func (n names) peers() string         { return n.zke.Name + "-peers" }
@@ -50,7 +54,7 @@ func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, i
 
 // host is the stable DNS name of member id.
 func (n names) host(id uint64) string {
-	return fmt.Sprintf("%s.%s.%s.svc.%s", n.pod(id), n.peers(), n.zke.Namespace, clusterDomain)
+	return fmt.Sprintf("%s.%s.%s.svc.%s", n.pod(id), n.peers(), n.zke.Namespace, n.domain)
 }
 
 // hosts are every name member id's pod answers to in the cluster, for its
@@ -66,11 +70,12 @@ func (n names) hosts(id uint64) []string {
 // clientHosts are the client Service's DNS names, longest first.
 func (n names) clientHosts() []string {
 	svc := n.client() + "." + n.zke.Namespace
-	return []string{svc + ".svc." + clusterDomain, svc + ".svc", svc, n.client()}
+	return []string{svc + ".svc." + n.domain, svc + ".svc", svc, n.client()}
 }
 
-// clusterDomain is the cluster's DNS domain; the manager's flag sets it.
-var clusterDomain = "cluster.local"
+// defaultClusterDomain is the DNS domain when Reconciler.ClusterDomain is
+// empty.
+const defaultClusterDomain = "cluster.local"
 
 func (n names) labels() map[string]string {
 	return map[string]string{
@@ -83,6 +88,3 @@ func (n names) labels() map[string]string {
 func (n names) selector() map[string]string {
 	return map[string]string{"app.kubernetes.io/name": "zkensemble", "app.kubernetes.io/instance": n.zke.Name}
 }
-
-// SetClusterDomain sets the DNS domain pod names are resolved in.
-func SetClusterDomain(d string) { clusterDomain = d }

@@ -23,8 +23,8 @@ type render struct {
 	serverImage string // used when the spec names none
 }
 
-func newRender(zke *zkv1.ZKEnsemble, serverImage string) render {
-	return render{zke: zke, n: names{zke}, serverImage: serverImage}
+func newRender(zke *zkv1.ZKEnsemble, serverImage, clusterDomain string) render {
+	return render{zke: zke, n: names{zke, clusterDomain}, serverImage: serverImage}
 }
 
 func (r render) meta(name string) metav1.ObjectMeta {
@@ -152,7 +152,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 		Name: "server", Image: r.image(), ImagePullPolicy: pullPolicy,
 		Args: []string{
 			podlayout.ConfigDir + "/" + podlayout.ZooCfg,
-			"--" + podlayout.FlagPodDomain + "=" + fmt.Sprintf("%s.$(POD_NAMESPACE).svc.%s", r.n.peers(), clusterDomain),
+			"--" + podlayout.FlagPodDomain + "=" + fmt.Sprintf("%s.$(POD_NAMESPACE).svc.%s", r.n.peers(), r.n.domain),
 			"--" + podlayout.FlagBootstrapFile + "=" + podlayout.ConfigDir + "/" + podlayout.BootstrapFile,
 			"--" + podlayout.FlagEnsembleID + "=" + string(r.zke.UID),
 			// Member certificates (certificates.go): mutual TLS between

@@ -100,9 +100,9 @@ func (p *pass) checkClientSecurity(ctx context.Context) (res ctrl.Result, stop b
 	case errors.As(err, &noCM):
 		reason = "CertManagerMissing"
 	default:
-		return ctrl.Result{}, true, p.fail(ctx, "ClientSecurityFailed", err)
+		return ctrl.Result{}, true, p.fail("ClientSecurityFailed", err)
 	}
 	p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, reason, "Secrets", "%v", err)
-	_ = p.fail(ctx, reason, err)
+	_ = p.fail(reason, err)
 	return ctrl.Result{RequeueAfter: 10 * time.Second}, true, nil
 }

@@ -132,7 +132,7 @@ func TestMissingSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	leaf := parseLeaf(t, tlsSecret.Data["member-1.crt"])
-	if err := leaf.VerifyHostname(fmt.Sprintf("auth-client.%s.svc.%s", ns, clusterDomain)); err != nil {
+	if err := leaf.VerifyHostname(fmt.Sprintf("auth-client.%s.svc.%s", ns, defaultClusterDomain)); err != nil {
 		t.Errorf("member certificate: %v", err)
 	}
 }
@@ -208,7 +208,7 @@ func TestPodSecurityRestricted(t *testing.T) {
 	})
 	for _, perms := range []bool{false, true} {
 		zke.Spec.Storage.VolumePermissions = perms
-		tmpl := newRender(zke, "zkensemble/server:test").statefulSet(3).Spec.Template
+		tmpl := newRender(zke, "zkensemble/server:test", defaultClusterDomain).statefulSet(3).Spec.Template
 		// As the StatefulSet controller makes it: the claim template becomes a volume.
 		tmpl.Spec.Volumes = append(tmpl.Spec.Volumes, corev1.Volume{Name: "data", VolumeSource: corev1.VolumeSource{
 			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "data-restricted-0"}}})

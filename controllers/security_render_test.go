@@ -119,7 +119,7 @@ func TestPodSecurityRendering(t *testing.T) {
 		z.Spec.Auth = zkv1.AuthSpec{SASLUsersSecret: "users",
 			SuperDigest: &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: "su"}, Key: "digest"}}
 	})
-	sts := newRender(zke, "img").statefulSet(3)
+	sts := newRender(zke, "img", defaultClusterDomain).statefulSet(3)
 	pod := sts.Spec.Template.Spec
 	if len(pod.InitContainers) != 0 {
 		t.Errorf("init containers %v: none without storage.volumePermissions", pod.InitContainers)
@@ -160,22 +160,22 @@ func TestPodSecurityRendering(t *testing.T) {
 		t.Errorf("the SASL users Secret is not mounted at %s: %v", podlayout.SASLUsersDir, ctr.VolumeMounts)
 	}
 	zke.Spec.Storage.VolumePermissions = true
-	if init := newRender(zke, "img").statefulSet(3).Spec.Template.Spec.InitContainers; len(init) != 1 || init[0].Name != "volume-permissions" {
+	if init := newRender(zke, "img", defaultClusterDomain).statefulSet(3).Spec.Template.Spec.InitContainers; len(init) != 1 || init[0].Name != "volume-permissions" {
 		t.Errorf("storage.volumePermissions: init containers %v", init)
 	}
-	svc := newRender(zke, "img").clientService()
+	svc := newRender(zke, "img", defaultClusterDomain).clientService()
 	if len(svc.Spec.Ports) != 2 || svc.Spec.Ports[1].Port != podlayout.SecureClientPort {
 		t.Errorf("client Service ports %v", svc.Spec.Ports)
 	}
 	zke.Spec.TLS.Client = zkv1.ClientTLSRequired
-	svc = newRender(zke, "img").clientService()
+	svc = newRender(zke, "img", defaultClusterDomain).clientService()
 	if len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Port != podlayout.SecureClientPort {
 		t.Errorf("TLS required: client Service ports %v", svc.Spec.Ports)
 	}
-	if got := newRender(zke, "img").publishedClientPort(); got != podlayout.SecureClientPort {
+	if got := newRender(zke, "img", defaultClusterDomain).publishedClientPort(); got != podlayout.SecureClientPort {
 		t.Errorf("TLS required: members are added with client port %d", got)
 	}
-	if got := newRender(zke, "img").secureConnectString([]string{"a:2281", "b:2281"}); got != "a:2281,b:2281" {
+	if got := newRender(zke, "img", defaultClusterDomain).secureConnectString([]string{"a:2281", "b:2281"}); got != "a:2281,b:2281" {
 		t.Errorf("secure connect string %q", got)
 	}
 }
@@ -183,7 +183,7 @@ func TestPodSecurityRendering(t *testing.T) {
 // TestNetworkPolicyRendering: which peer reaches which port.
 func TestNetworkPolicyRendering(t *testing.T) {
 	zke := newZKE("ns", "np", func(z *zkv1.ZKEnsemble) { z.Spec.TLS.Client = zkv1.ClientTLSRequired })
-	np := newRender(zke, "img").networkPolicy("ops")
+	np := newRender(zke, "img", defaultClusterDomain).networkPolicy("ops")
 	byPort := map[int32]networkingv1.NetworkPolicyIngressRule{}
 	for _, r := range np.Spec.Ingress {
 		for _, p := range r.Ports {

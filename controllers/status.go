@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
@@ -136,33 +135,36 @@ func labelSelector(m map[string]string) string {
 	return strings.Join(parts, ",")
 }
 
-// updateStatus writes the status when it changed (optimistic lock, retried).
-func (p *pass) updateStatus(ctx context.Context, o membership.Observation, s membership.Step, stepErr error) error {
+// report puts the status the pass arrived at into p.zke.Status: what it
+// observed and the step it took (or failed to take).
+func (p *pass) report(s membership.Step, stepErr error) {
 	var servers map[string]string
 	if p.servers != nil {
 		servers = p.servers.Data
 	}
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		cur := &zkv1.ZKEnsemble{}
-		if err := p.r.Get(ctx, client.ObjectKeyFromObject(p.zke), cur); err != nil {
-			return client.IgnoreNotFound(err)
-		}
-		want := computeStatus(cur, p.n, o, s, stepErr, servers)
-		if equality.Semantic.DeepEqual(cur.Status, want) {
-			return nil
-		}
-		cur.Status = want
-		return p.r.Status().Update(ctx, cur)
-	})
+	p.zke.Status = computeStatus(p.zke, p.n, p.obs, s, stepErr, servers)
 }
 
-// fail reports an error that stopped the pass before a step.
-func (p *pass) fail(ctx context.Context, reason string, err error) error {
-	cur := &zkv1.ZKEnsemble{}
-	if gerr := p.r.Get(ctx, client.ObjectKeyFromObject(p.zke), cur); gerr == nil {
-		meta.SetStatusCondition(&cur.Status.Conditions, metav1.Condition{Type: CondDegraded, Status: metav1.ConditionTrue,
-			Reason: reason, Message: err.Error(), ObservedGeneration: cur.Generation})
-		_ = p.r.Status().Update(ctx, cur)
-	}
+// fail records an error that stopped the pass before a step as the
+// Degraded condition, with reason, and returns err.
+func (p *pass) fail(reason string, err error) error {
+	meta.SetStatusCondition(&p.zke.Status.Conditions, metav1.Condition{Type: CondDegraded, Status: metav1.ConditionTrue,
+		Reason: reason, Message: err.Error(), ObservedGeneration: p.zke.Generation})
 	return err
+}
+
+// patchStatus is the pass's one status write: a JSON merge patch of what
+// changed between the object as read and p.zke, sent to the status
+// subresource, nothing when nothing changed. It carries no resourceVersion
+// (no optimistic lock, as Cluster API's patch helper): fields the pass did
+// not change are not in it, so it cannot reset them. A list (conditions) is
+// replaced whole; the operator is the status's only writer and
+// controller-runtime never reconciles one object in two passes at once, so
+// the list it sends is complete. A pass that read a cached object older than
+// the last write is corrected by the pass that write wakes, which reads it.
+func (p *pass) patchStatus(ctx context.Context) error {
+	if equality.Semantic.DeepEqual(p.read.Status, p.zke.Status) {
+		return nil
+	}
+	return client.IgnoreNotFound(p.r.Status().Patch(ctx, p.zke, client.MergeFrom(p.read)))
 }

@@ -82,6 +82,7 @@ func TestMain(m *testing.M) {
 	}
 	testEnv = e
 	code := m.Run()
+	stopBare()
 	e.cancel()
 	_ = e.te.Stop()
 	os.Exit(code)

@@ -8,11 +8,9 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"strconv"
-	"strings"
-	"sync"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -25,11 +23,8 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
-	"github.com/zkensemble/zkensemble/pkg/adminapi"
-	"github.com/zkensemble/zkensemble/pkg/certs"
 	"github.com/zkensemble/zkensemble/pkg/membership"
 )
 
@@ -56,9 +51,11 @@ type Reconciler struct {
 	// MemberCertValidity is how long member certificates are valid (renewed
 	// with a third left); zero: a year. Tests shorten it to see rotation.
 	MemberCertValidity time.Duration
+	// ClusterDomain is the cluster's DNS domain, in the members' names and
+	// certificates. Empty: cluster.local.
+	ClusterDomain string
 
-	adminMu sync.Mutex
-	admins  map[types.NamespacedName]*ensembleAdmin
+	admin *adminClients // made by SetupWithManager
 }
 
 // +kubebuilder:rbac:groups=zookeeper.zkensemble.io,resources=zkensembles,verbs=get;list;watch;update;patch
@@ -73,104 +70,32 @@ type Reconciler struct {
 // +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// Reconcile runs one pass: render, observe, plan one step, do it, report.
+// Reconcile runs one pass (pass.run): render, observe once, plan one step,
+// do it, and write the status once, deferred, whatever ended the pass.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	logger := log.FromContext(ctx)
 	zke := &zkv1.ZKEnsemble{}
 	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
 		if apierrors.IsNotFound(err) {
-			r.forgetAdmin(req.NamespacedName)
+			r.admin.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !zke.DeletionTimestamp.IsZero() {
-		r.forgetAdmin(req.NamespacedName)
+		r.admin.forget(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
-	rd := newRender(zke, r.ServerImage)
-	st := &pass{r: r, zke: zke, rd: rd, n: rd.n}
-
-	// Certificates first: a member's exists before its pod does.
-	ca, err := st.ensureCertificates(ctx)
-	if isCASecretError(err) {
-		// Not retried in a tight loop: a person has to fix the Secret (its
-		// change wakes us), and a new CA would cut the members off.
-		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "CASecretInvalid", "Certificates", "%v", err)
-		_ = st.fail(ctx, "CASecretInvalid", err)
-		return ctrl.Result{RequeueAfter: 5 * time.Minute}, nil
-	}
-	if err != nil {
-		return ctrl.Result{}, st.fail(ctx, "CertificatesFailed", err)
-	}
-	st.ca = ca
-
-	// What the pods will mount exists before they are rolled onto it.
-	if res, stop, err := st.checkClientSecurity(ctx); stop {
-		return res, err
-	}
-
-	if err := st.applyObjects(ctx); err != nil {
-		return ctrl.Result{}, st.fail(ctx, "RenderFailed", err)
-	}
-	obs, err := st.observe(ctx)
-	if err != nil {
-		return ctrl.Result{}, st.fail(ctx, "ObserveFailed", err)
-	}
-	step := membership.Plan(obs)
-	if step.Action == membership.Refuse {
-		r.Recorder.Eventf(zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
-	}
-	doneErr := st.execute(ctx, step)
-	if doneErr == nil && r.Failpoint != nil {
-		if fp := r.Failpoint(step.Action); fp != nil {
-			return ctrl.Result{}, fp
-		}
-	}
-	// Report what is true after the step (a second observation is cheap
-	// next to a membership change).
-	if step.Action != membership.Done && step.Action != membership.Wait && step.Action != membership.Refuse {
-		if o2, err := st.observe(ctx); err == nil {
-			obs = o2
-		}
-	}
-	if err := st.updateStatus(ctx, obs, step, doneErr); err != nil {
-		return ctrl.Result{}, err
-	}
-	if doneErr != nil {
-		logger.Info("step failed; retrying", "step", step.String(), "error", doneErr.Error())
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	}
-	switch step.Action {
-	case membership.Done:
-		for _, p := range obs.Pods {
-			if p.Exists && !p.Ready {
-				// A member still starting, or one that will report a lost
-				// volume once the leader reaches it: its pod may not change
-				// again to wake us, so look again soon.
-				return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-			}
-		}
-		return ctrl.Result{RequeueAfter: st.idleRequeue(30 * time.Second)}, nil
-	case membership.Wait, membership.Refuse:
-		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
-	}
-	return ctrl.Result{RequeueAfter: 500 * time.Millisecond}, nil
+	return r.reconcilePass(ctx, zke)
 }
 
-// pass is one reconcile's working state.
-type pass struct {
-	r   *Reconciler
-	zke *zkv1.ZKEnsemble
-	rd  render
-	n   names
-
-	sts      *appsv1.StatefulSet
-	servers  *corev1.ConfigMap
-	pods     map[uint64]*corev1.Pod
-	replicas int32
-	ca       *certs.CA
-	certIDs  uint64    // members 1..certIDs have certificates
-	renewAt  time.Time // the earliest renewal of a member certificate
+// reconcilePass runs one pass over zke, as read, and then writes its status.
+func (r *Reconciler) reconcilePass(ctx context.Context, zke *zkv1.ZKEnsemble) (res ctrl.Result, err error) {
+	p := r.newPass(zke)
+	defer func() {
+		if perr := p.patchStatus(ctx); perr != nil {
+			res, err = ctrl.Result{}, errors.Join(err, fmt.Errorf("status: %w", perr))
+		}
+	}()
+	return p.run(ctx)
 }
 
 func (p *pass) apply(ctx context.Context, obj client.Object, owner string) error {
@@ -236,6 +161,13 @@ func (r *Reconciler) operatorNamespace() string {
 	return r.OperatorNamespace
 }
 
+func (r *Reconciler) clusterDomain() string {
+	if r.ClusterDomain == "" {
+		return defaultClusterDomain
+	}
+	return r.ClusterDomain
+}
+
 func ptrOr(p *int32, d int32) int32 {
 	if p == nil {
 		return d
@@ -243,166 +175,10 @@ func ptrOr(p *int32, d int32) int32 {
 	return *p
 }
 
-// observe reads the pods and asks every member for its status.
-func (p *pass) observe(ctx context.Context) (membership.Observation, error) {
-	var list corev1.PodList
-	if err := p.r.List(ctx, &list, client.InNamespace(p.zke.Namespace), client.MatchingLabels(p.n.selector())); err != nil {
-		return membership.Observation{}, err
-	}
-	p.pods = map[uint64]*corev1.Pod{}
-	pods := map[uint64]membership.Pod{}
-	for i := range list.Items {
-		pod := &list.Items[i]
-		ord, ok := strings.CutPrefix(pod.Name, p.zke.Name+"-")
-		n, err := strconv.ParseUint(ord, 10, 8)
-		if !ok || err != nil {
-			continue
-		}
-		id := n + 1
-		p.pods[id] = pod
-		pods[id] = membership.Pod{
-			ID:          id,
-			Exists:      pod.DeletionTimestamp.IsZero(),
-			Ready:       podReady(pod) && pod.DeletionTimestamp.IsZero(), // a pod being deleted is on its way out
-			NotReadyFor: notReadyFor(pod),
-			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
-		}
-	}
-	ens, err := p.ensemble()
-	if err != nil {
-		return membership.Observation{}, err
-	}
-	pods, leader := ens.Observe(ctx, pods)
-	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
-	if p.servers != nil {
-		for _, f := range strings.Fields(strings.ReplaceAll(p.servers.Data[keyMembers], ",", " ")) {
-			if id, err := strconv.ParseUint(f, 10, 8); err == nil {
-				o.Published = append(o.Published, id)
-			}
-		}
-		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
-	}
-	return o, nil
-}
-
-// notReadyFor is how long the pod has not been ready (0 when it is).
-func notReadyFor(pod *corev1.Pod) time.Duration {
-	since := pod.CreationTimestamp.Time
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			if c.Status == corev1.ConditionTrue {
-				return 0
-			}
-			since = c.LastTransitionTime.Time
-		}
-	}
-	return time.Since(since)
-}
-
-func podReady(pod *corev1.Pod) bool {
-	for _, c := range pod.Status.Conditions {
-		if c.Type == corev1.PodReady {
-			return c.Status == corev1.ConditionTrue
-		}
-	}
-	return false
-}
-
-// execute does one step and records an event for it.
-func (p *pass) execute(ctx context.Context, s membership.Step) error {
-	var err error
-	switch s.Action {
-	case membership.Done, membership.Wait, membership.Refuse:
-		return nil
-	case membership.SetReplicas:
-		p.replicas = int32(s.Replicas)
-		// Each pod's certificate is in place before the pod (normally
-		// already: the pass began with the certificates up to the spec).
-		err = p.ensureMemberCerts(ctx, p.ca, max(p.certIDs, uint64(s.Replicas)))
-		if err == nil {
-			err = p.apply(ctx, p.rd.statefulSet(p.replicas), fieldOwner)
-		}
-		if err == nil {
-			err = p.applyPDB(ctx)
-		}
-	case membership.RestartPod:
-		pod, ok := p.pods[s.Member]
-		if !ok {
-			return nil
-		}
-		err = p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
-	case membership.Publish:
-		err = p.publish(ctx)
-	default:
-		actx, cancel := context.WithTimeout(ctx, 40*time.Second)
-		defer cancel()
-		obs, oerr := p.observe(actx)
-		if oerr != nil || obs.Leader == nil {
-			return fmt.Errorf("no leader to carry out %s", s.Action)
-		}
-		ens, eerr := p.ensemble()
-		if eerr != nil {
-			return eerr
-		}
-		err = ens.Execute(actx, s, obs.Leader.ID)
-		if pod, ok := p.pods[s.Member]; err == nil && s.Replace && ok {
-			// A new pod starts at once; the old one may sit in a crash loop's back-off.
-			err = client.IgnoreNotFound(p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID}))
-		}
-	}
-	if err != nil {
-		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepFailed", string(s.Action), "%s: %v", s.Reason, err)
-		return err
-	}
-	p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeNormal, string(s.Action), string(s.Action), "%s", s.Reason)
-	stepsTotal.WithLabelValues(string(s.Action)).Inc()
-	return nil
-}
-
-// publish writes the committed voters as the client server list, only
-// after the change it reflects committed (the planner asks for it then).
-func (p *pass) publish(ctx context.Context) error {
-	obs, err := p.observe(ctx)
-	if err != nil || obs.Leader == nil {
-		return fmt.Errorf("no leader to read the committed configuration from")
-	}
-	var addrs, ids []string
-	for _, m := range obs.Leader.Members {
-		if m.Role == adminapi.RoleLearner {
-			continue
-		}
-		addrs = append(addrs, m.ClientAddr)
-		ids = append(ids, fmt.Sprint(m.ID))
-	}
-	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), obs.Leader.ConfigVersion, strings.Join(ids, ","))
-	if secure := p.rd.secureConnectString(addrs); secure != "" {
-		cm.Data[keySecureConnectString] = secure
-	}
-	if err := p.apply(ctx, cm, publishOwner); err != nil {
-		return err
-	}
-	p.servers = cm
-	return p.applyPDB(ctx)
-}
-
-// applyPDB sizes the disruption budget from the voters (or removes it).
-func (p *pass) applyPDB(ctx context.Context) error {
-	voters := p.zke.Spec.Replicas
-	if p.replicas < voters {
-		voters = p.replicas
-	}
-	pdb := p.rd.pdb(voters)
-	if pdb == nil {
-		old := &policyv1.PodDisruptionBudget{}
-		old.Name, old.Namespace = p.n.pdb(), p.zke.Namespace
-		return client.IgnoreNotFound(p.r.Delete(ctx, old))
-	}
-	return p.apply(ctx, pdb, fieldOwner)
-}
-
 // SetupWithManager registers the controller: ZKEnsembles, the objects they
 // own, and their pods (readiness changes drive membership steps).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
+	r.admin = newAdminClients(r.DialContext)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&zkv1.ZKEnsemble{}).
 		Owns(&appsv1.StatefulSet{}).

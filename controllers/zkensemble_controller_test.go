@@ -60,7 +60,7 @@ func TestRenderedObjects(t *testing.T) {
 	}
 	ctr := sts.Spec.Template.Spec.Containers[0]
 	if ctr.Image != "zkensemble/server:test" || !slices.Contains(ctr.Args, "--ensemble-id="+string(zke.UID)) ||
-		!slices.Contains(ctr.Args, fmt.Sprintf("--pod-domain=demo-peers.$(POD_NAMESPACE).svc.%s", clusterDomain)) {
+		!slices.Contains(ctr.Args, fmt.Sprintf("--pod-domain=demo-peers.$(POD_NAMESPACE).svc.%s", defaultClusterDomain)) {
 		t.Errorf("container %s args %v", ctr.Image, ctr.Args)
 	}
 	if sts.Spec.Template.Annotations[configHashAnnotation] == "" {

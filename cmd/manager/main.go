@@ -82,9 +82,8 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	controllers.SetClusterDomain(clusterDomain)
 	rec := &controllers.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("zkensemble-operator"), ServerImage: serverImage,
-		OperatorNamespace: namespace, MemberCertValidity: memberCertValidity}
+		OperatorNamespace: namespace, MemberCertValidity: memberCertValidity, ClusterDomain: clusterDomain}
 	if crashAfter != "" {
 		crash := map[membership.Action]bool{}
 		for _, a := range strings.Split(crashAfter, ",") {

@@ -13,52 +13,16 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/zkensemble/zkensemble/pkg/certs"
+	"github.com/zkensemble/zkensemble/pkg/certs/certstest"
 	"github.com/zkensemble/zkensemble/pkg/ensemble/transport"
 )
 
-// testPKI issues member certificates of one CA.
-type testPKI struct {
-	t   *testing.T
-	dir string
-	ca  *certs.CA
-}
-
-func newTestPKI(t *testing.T) *testPKI {
-	ca, err := certs.NewCA("test", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &testPKI{t: t, dir: t.TempDir(), ca: ca}
-	p.write("ca.crt", ca.CertPEM)
-	return p
-}
-
-func (p *testPKI) write(name string, b []byte) string {
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
-		p.t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		p.t.Fatal(err)
-	}
-	return path
-}
-
-// files (re)issues the certificate of id in name.
-func (p *testPKI) files(name string, id certs.Identity) certs.Files {
-	l, err := p.ca.Issue(id, nil, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return certs.Files{Cert: p.write(name+".crt", l.CertPEM), Key: p.write(name+".key", l.KeyPEM), CA: filepath.Join(p.dir, "ca.crt")}
-}
-
 // withTLS gives every member of a test cluster its certificate (mutual TLS
 // instead of the shared secret).
-func withTLS(p *testPKI) func(*Config) {
+func withTLS(p *certstest.PKI) func(*Config) {
 	return func(c *Config) {
 		c.Secret = nil
-		c.TLS = p.files(fmt.Sprintf("member-%d", c.ID), certs.Member(c.EnsembleID, c.ID))
+		c.TLS = p.Files(fmt.Sprintf("member-%d", c.ID), certs.Member(c.EnsembleID, c.ID))
 	}
 }
 
@@ -118,8 +82,8 @@ func forged(from, to uint64) []pb.Message {
 // member reports a lost log.
 func TestForgedPeersChangeNothing(t *testing.T) {
 	secretCluster := func(t *testing.T) []*member { return cluster(t, 3, 1000) }
-	var pki *testPKI
-	tlsCluster := func(t *testing.T) []*member { pki = newTestPKI(t); return cluster(t, 3, 1000, withTLS(pki)) }
+	var pki *certstest.PKI
+	tlsCluster := func(t *testing.T) []*member { pki = certstest.New(t, "test"); return cluster(t, 3, 1000, withTLS(pki)) }
 	tests := []struct {
 		name    string
 		cluster func(*testing.T) []*member
@@ -146,15 +110,15 @@ func TestForgedPeersChangeNothing(t *testing.T) {
 			attacker: func(*testing.T) transport.Config { return transport.Config{ID: 2, Ensemble: "test"} }},
 		{name: "TLS, a certificate of another CA", cluster: tlsCluster, refused: true, from: 2,
 			attacker: func(t *testing.T) transport.Config {
-				return transport.Config{ID: 2, Ensemble: "test", TLS: newTestPKI(t).files("m2", certs.Member("test", 2))}
+				return transport.Config{ID: 2, Ensemble: "test", TLS: certstest.New(t, "test").Files("m2", certs.Member("test", 2))}
 			}},
 		{name: "TLS, the CA's certificate for an id not in the configuration", cluster: tlsCluster, refused: true, from: 9,
 			attacker: func(t *testing.T) transport.Config {
-				return transport.Config{ID: 9, Ensemble: "test", TLS: pki.files("m9", certs.Member("test", 9))}
+				return transport.Config{ID: 9, Ensemble: "test", TLS: pki.Files("m9", certs.Member("test", 9))}
 			}},
 		{name: "TLS, member 2's certificate speaking for member 3", cluster: tlsCluster, from: 3,
 			attacker: func(t *testing.T) transport.Config {
-				return transport.Config{ID: 2, Ensemble: "test", TLS: pki.files("stolen-m2", certs.Member("test", 2))}
+				return transport.Config{ID: 2, Ensemble: "test", TLS: pki.Files("stolen-m2", certs.Member("test", 2))}
 			}},
 	}
 	for _, tc := range tests {
@@ -262,7 +226,7 @@ func TestForgedRemovalLeavesMemberRunning(t *testing.T) {
 func TestJoinerAdmitsLeaderByCertificate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ms := cluster(t, 3, 1000, withTLS(newTestPKI(t)))
+	ms := cluster(t, 3, 1000, withTLS(certstest.New(t, "test")))
 	leader := waitLeader(t, ms)
 	if leader.cfg.ID != 3 {
 		waitHears(t, leader, others(ms, leader)...)

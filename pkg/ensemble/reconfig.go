@@ -126,10 +126,13 @@ func (n *Node) forwardReconfig(ctx context.Context, joining, leaving, newMembers
 	}
 }
 
-// awaitApplied waits until this member has applied index, or knows it was
-// removed (it applied its own removal, or the leader refused it since).
+// awaitApplied waits until this member has applied index, so that the
+// reply carries the new /zookeeper/config, or until it stopped (a peer's
+// "removed" verdict overtook the commit). Knowing it was removed is not
+// enough: the member learns that while it applies the configuration change,
+// before the transaction that rewrites /zookeeper/config is applied.
 func (n *Node) awaitApplied(ctx context.Context, index uint64) {
-	err := n.waitUntil(ctx, func() bool { return n.appliedIndex.Load() >= index || n.removed.Load() })
+	err := n.waitUntil(ctx, func() bool { return n.appliedIndex.Load() >= index })
 	if err != nil && !errors.Is(err, ErrRemoved) {
 		n.log.Warn("ensemble: a committed reconfig was not applied here in time", "index", index, "err", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/certs"
+	"github.com/zkensemble/zkensemble/pkg/certs/certstest"
 )
 
 // TestCertificateRotationUnderWrites replaces every member's certificate
@@ -16,7 +17,7 @@ import (
 // each step, so the members dial again with what is on disk. No write is
 // lost and, at the end, the leader hears every member.
 func TestCertificateRotationUnderWrites(t *testing.T) {
-	p := newTestPKI(t)
+	p := certstest.New(t, "test")
 	ms := cluster(t, 3, 1000, withTLS(p))
 	waitLeader(t, ms)
 
@@ -51,7 +52,7 @@ func TestCertificateRotationUnderWrites(t *testing.T) {
 	}
 	reissue := func() {
 		for _, m := range ms {
-			p.files(fmt.Sprintf("member-%d", m.cfg.ID), certs.Member(m.cfg.EnsembleID, m.cfg.ID))
+			p.Files(fmt.Sprintf("member-%d", m.cfg.ID), certs.Member(m.cfg.EnsembleID, m.cfg.ID))
 		}
 	}
 	next, err := certs.NewCA("next", time.Hour)
@@ -63,9 +64,9 @@ func TestCertificateRotationUnderWrites(t *testing.T) {
 		do   func()
 	}{
 		{"new leaves", reissue},
-		{"the bundle trusts the next CA too", func() { p.write("ca.crt", append(append([]byte{}, p.ca.CertPEM...), next.CertPEM...)) }},
-		{"leaves of the next CA", func() { p.ca = next; reissue() }},
-		{"the old CA leaves the bundle", func() { p.write("ca.crt", next.CertPEM) }},
+		{"the bundle trusts the next CA too", func() { p.Write("ca.crt", append(append([]byte{}, p.CA.CertPEM...), next.CertPEM...)) }},
+		{"leaves of the next CA", func() { p.CA = next; reissue() }},
+		{"the old CA leaves the bundle", func() { p.Write("ca.crt", next.CertPEM) }},
 	}
 	progress := func() int {
 		mu.Lock()

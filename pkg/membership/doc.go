@@ -6,6 +6,7 @@
 // crashes between any two steps resumes where it was.
 //
 //	plan.go     Observation, Step and Plan: the pure decision
-//	observe.go  reading every member's admin status into an Observation
+//	observe.go  Ensemble (how the members are reached) and reading every
+//	            member's admin status into an Observation
 //	execute.go  the admin-API steps (add learner, promote, remove, transfer)
 package membership

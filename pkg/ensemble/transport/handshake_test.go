@@ -10,14 +10,15 @@ import (
 	pb "go.etcd.io/raft/v3/raftpb"
 
 	"github.com/zkensemble/zkensemble/pkg/certs"
+	"github.com/zkensemble/zkensemble/pkg/certs/certstest"
 )
 
 // TestHandshake: a peer is heard only when it belongs to the ensemble, names
 // this member, is in its configuration and proves what the mode asks.
 func TestHandshake(t *testing.T) {
-	p, other := newPKI(t), newPKI(t)
-	m1 := withTLS(p.files("m1", certs.Member("e", 1)))
-	m2 := withTLS(p.files("m2", certs.Member("e", 2)))
+	p, other := certstest.New(t, "members"), certstest.New(t, "members")
+	m1 := withTLS(p.Files("m1", certs.Member("e", 1)))
+	m2 := withTLS(p.Files("m2", certs.Member("e", 2)))
 	tests := []struct {
 		name      string
 		acceptor  []func(*Config)
@@ -36,11 +37,11 @@ func TestHandshake(t *testing.T) {
 		{name: "secret, wrong", acceptor: []func(*Config){withSecret("s")}, dialer: []func(*Config){withSecret("x")}, ensemble: "e", to: 1},
 		{name: "secret, none", acceptor: []func(*Config){withSecret("s")}, ensemble: "e", to: 1},
 		{name: "TLS, member", acceptor: []func(*Config){m1}, dialer: []func(*Config){m2}, ensemble: "e", to: 1, delivered: true},
-		{name: "TLS, another CA", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(other.files("m2", certs.Member("e", 2)))}, ensemble: "e", to: 1},
-		{name: "TLS, certificate of another member", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(p.files("m3", certs.Member("e", 3)))}, ensemble: "e", to: 1},
-		{name: "TLS, certificate of another ensemble", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(p.files("f2", certs.Member("f", 2)))}, ensemble: "e", to: 1},
+		{name: "TLS, another CA", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(other.Files("m2", certs.Member("e", 2)))}, ensemble: "e", to: 1},
+		{name: "TLS, certificate of another member", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(p.Files("m3", certs.Member("e", 3)))}, ensemble: "e", to: 1},
+		{name: "TLS, certificate of another ensemble", acceptor: []func(*Config){m1}, dialer: []func(*Config){withTLS(p.Files("f2", certs.Member("f", 2)))}, ensemble: "e", to: 1},
 		{name: "TLS, none", acceptor: []func(*Config){m1}, ensemble: "e", to: 1},
-		{name: "TLS acceptor of another CA", acceptor: []func(*Config){withTLS(other.files("m1", certs.Member("e", 1)))}, dialer: []func(*Config){m2}, ensemble: "e", to: 1},
+		{name: "TLS acceptor of another CA", acceptor: []func(*Config){withTLS(other.Files("m1", certs.Member("e", 1)))}, dialer: []func(*Config){m2}, ensemble: "e", to: 1},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -138,7 +139,7 @@ func TestRemovedVerdictNeedsAuthentication(t *testing.T) {
 	}{
 		{"insecure", nil},
 		{"secret", []func(*Config){withSecret("s")}},
-		{"TLS", []func(*Config){withTLS(newPKI(t).files("m2", certs.Member("e", 2)))}},
+		{"TLS", []func(*Config){withTLS(certstest.New(t, "members").Files("m2", certs.Member("e", 2)))}},
 	} {
 		t.Run("forged by an impostor, "+mode.name, func(t *testing.T) {
 			b := newNode(t, 2, "e", mode.opts...)
@@ -191,8 +192,8 @@ func forgeRemoved(t *testing.T) string {
 // bundle, then the old CA dropped; every stream dialed after a change (here
 // forced by ResetStreams) uses what is on disk, and none stays down.
 func TestCertificateRotation(t *testing.T) {
-	p := newPKI(t)
-	f1, f2 := p.files("m1", certs.Member("e", 1)), p.files("m2", certs.Member("e", 2))
+	p := certstest.New(t, "members")
+	f1, f2 := p.Files("m1", certs.Member("e", 1)), p.Files("m2", certs.Member("e", 2))
 	a := newNode(t, 1, "e", withTLS(f1))
 	b := newNode(t, 2, "e", withTLS(f2))
 	knows(a, b)
@@ -227,10 +228,10 @@ func TestCertificateRotation(t *testing.T) {
 		name string
 		do   func()
 	}{
-		{"new leaves of the same CA", func() { p.files("m1", certs.Member("e", 1)); p.files("m2", certs.Member("e", 2)) }},
-		{"bundle trusts the next CA too", func() { p.write("ca.crt", append(append([]byte{}, p.ca.CertPEM...), next.CertPEM...)) }},
-		{"leaves of the next CA", func() { p.ca = next; p.files("m1", certs.Member("e", 1)); p.files("m2", certs.Member("e", 2)) }},
-		{"the old CA leaves the bundle", func() { p.write("ca.crt", next.CertPEM) }},
+		{"new leaves of the same CA", func() { p.Files("m1", certs.Member("e", 1)); p.Files("m2", certs.Member("e", 2)) }},
+		{"bundle trusts the next CA too", func() { p.Write("ca.crt", append(append([]byte{}, p.CA.CertPEM...), next.CertPEM...)) }},
+		{"leaves of the next CA", func() { p.CA = next; p.Files("m1", certs.Member("e", 1)); p.Files("m2", certs.Member("e", 2)) }},
+		{"the old CA leaves the bundle", func() { p.Write("ca.crt", next.CertPEM) }},
 	}
 	for _, s := range steps {
 		s.do()
@@ -244,7 +245,7 @@ func TestCertificateRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.write("ca.crt", stranger.CertPEM)
+	p.Write("ca.crt", stranger.CertPEM)
 	a.t.ResetStreams()
 	b.t.ResetStreams()
 	for len(a.raf.unreachable) > 0 {

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -131,43 +128,6 @@ func knows(ns ...*node) {
 func withSecret(s string) func(*Config) { return func(c *Config) { c.Secret = []byte(s) } }
 
 func withTLS(f certs.Files) func(*Config) { return func(c *Config) { c.TLS = f } }
-
-// pki issues member certificates of one CA into a directory.
-type pki struct {
-	t   *testing.T
-	dir string
-	ca  *certs.CA
-}
-
-func newPKI(t *testing.T) *pki {
-	ca, err := certs.NewCA("members", time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &pki{t: t, dir: t.TempDir(), ca: ca}
-	p.write("ca.crt", ca.CertPEM)
-	return p
-}
-
-func (p *pki) write(name string, b []byte) string {
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
-		p.t.Fatal(err)
-	}
-	if err := os.Rename(path+".tmp", path); err != nil {
-		p.t.Fatal(err)
-	}
-	return path
-}
-
-// files issues a certificate for id under name.
-func (p *pki) files(name string, id certs.Identity, dns ...string) certs.Files {
-	l, err := p.ca.Issue(id, dns, []net.IP{net.IPv4(127, 0, 0, 1)}, time.Hour)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	return certs.Files{Cert: p.write(name+".crt", l.CertPEM), Key: p.write(name+".key", l.KeyPEM), CA: filepath.Join(p.dir, "ca.crt")}
-}
 
 func heartbeat(from, to uint64) pb.Message {
 	return pb.Message{Type: pb.MsgHeartbeat, From: from, To: to, Term: 1}
