@@ -81,7 +81,7 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 		case "server_stats", "stats":
 			out["version"] = Version
 			out["server_state"] = s.modeText()
-			out["zxid"] = s.lastZxid.Load()
+			out["zxid"] = s.sm.lastZxid.Load()
 			out["node_count"] = s.nodeCount()
 			out["packets_received"] = s.stats.received.Load()
 			out["packets_sent"] = s.stats.sent.Load()
@@ -125,17 +125,17 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 				exp[k] = append(exp[k], in.ID)
 			}
 			eph := map[string][]string{}
-			s.tree.RLock()
-			for sid := range s.sessionTable {
-				if paths := s.tree.Ephemerals(sid, ""); len(paths) > 0 {
+			s.sm.tree.RLock()
+			for sid := range s.sm.sessionTable {
+				if paths := s.sm.tree.Ephemerals(sid, ""); len(paths) > 0 {
 					eph[fmt.Sprintf("%d", sid)] = paths
 				}
 			}
-			s.tree.RUnlock()
+			s.sm.tree.RUnlock()
 			out["expiry_time_to_session_ids"] = exp
 			out["session_id_to_ephemeral_paths"] = eph
 		case "watch_summary":
-			c, p, t := s.tree.Watches.Summary()
+			c, p, t := s.sm.tree.Watches.Summary()
 			out["num_connections"], out["num_paths"], out["num_total_watches"] = c, p, t
 		case "watches":
 			m := map[string][]string{}
@@ -182,5 +182,5 @@ func (s *Server) serveSessions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, v)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.lastZxid.Load()), "sessions": out})
+	_ = json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.sm.lastZxid.Load()), "sessions": out})
 }

@@ -1,145 +1,131 @@
 package sessionserver
 
 import (
-	"encoding/binary"
 	"fmt"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
-// Apply applies committed transactions in order (StateMachine). Every
-// transaction, failed writes included, uses up one zxid: term<<32 | n, where
-// n counts transactions within the term.
-func (s *Server) Apply(entries []Entry) {
-	var closed []*conn
-	s.tree.Lock()
+// apply applies committed transactions in order. Every transaction, failed
+// writes included, uses up one zxid: term<<32 | n, where n counts
+// transactions within the term.
+func (sm *stateMachine) apply(entries []Entry, fx effects) {
+	sm.tree.Lock()
+	defer sm.tree.Unlock()
 	for _, e := range entries {
-		closed = s.applyOne(e, closed)
-	}
-	s.tree.Unlock()
-	for _, c := range closed {
-		c.closeAfterFlush()
+		sm.applyOne(e, fx)
 	}
 }
 
-func (s *Server) nextZxid(term uint64) int64 {
-	if term > s.term {
-		s.term, s.counter = term, 0
+func (sm *stateMachine) nextZxid(term uint64) int64 {
+	if term > sm.term {
+		sm.term, sm.counter = term, 0
 	}
-	s.counter++
-	return int64(s.term<<32 | uint64(s.counter))
+	sm.counter++
+	zxid := int64(sm.term<<32 | uint64(sm.counter))
+	sm.lastZxid.Store(zxid)
+	return zxid
 }
 
-// applyOne applies one transaction; it adds to closed the connections of
-// sessions the transaction ended that have a connection on this member.
-func (s *Server) applyOne(e Entry, closed []*conn) []*conn {
+// applyOne applies one transaction and tells fx what it means for this
+// member's connections.
+func (sm *stateMachine) applyOne(e Entry, fx effects) {
 	t, err := decodeTxn(e.Data)
 	if err != nil {
-		s.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
-		return closed
+		sm.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
+		return
 	}
 	if isSecretTxn(t) {
-		s.applySecret(t)
-		return closed
+		sm.applySecret(t)
+		return
 	}
 	if t.Type == txnSessionOwner {
 		// Not a change of the tree: it uses no zxid, as ZooKeeper's session
 		// revalidation does not.
-		if t.Origin != s.id {
-			if c := s.connOf(t.SID); c != nil {
-				s.logger.Info("session moved to another member; closing its old connection", "sessionId", fmt.Sprintf("0x%x", t.SID), "member", t.Origin)
-				closed = append(closed, c)
-			}
+		if t.Origin != sm.id {
+			fx.sessionMoved(t.SID, t.Origin)
 		}
-		return closed
+		return
 	}
-	zxid := s.nextZxid(e.Term)
-	s.lastZxid.Store(zxid)
-	s.metrics.txns.Inc()
+	zxid := sm.nextZxid(e.Term)
+	fx.applied()
+	o := sm.applyTxn(e, t, zxid, fx)
+	answered := t.Origin == sm.id && t.Seq != 0 && fx.answer(t.Seq, o)
+	if t.Type == wire.OpCloseSession && !answered {
+		fx.sessionEnded(t.SID)
+	}
+}
 
-	var p *pendingReq
-	if t.Origin == s.id && t.Seq != 0 {
-		p = s.takePending(t.Seq)
-	}
+// applyTxn changes the state by t and returns its outcome.
+func (sm *stateMachine) applyTxn(e Entry, t *txn, zxid int64, fx effects) outcome {
 	switch t.Type {
 	case wire.OpCreateSession:
-		timeout := int32(binary.BigEndian.Uint32(append(t.Body, 0, 0, 0, 0)[:4]))
-		s.sessionTable[t.SID] = timeout
-		s.applySessionPassword(t)
-		s.tracker.AddSession(t.SID, timeout)
-		if p != nil && p.handshake != nil {
-			p.handshake <- true
-		}
-		return closed
+		cs := decodeCreateSession(t.Body)
+		sm.sessionTable[t.SID] = cs.timeout
+		sm.applySessionPassword(t.SID, cs)
+		sm.tracker.AddSession(t.SID, cs.timeout)
+		return outcome{kind: outcomeSession}
 	case wire.OpCloseSession:
-		s.closeSession(zxid, t.SID)
-		if p != nil && p.c != nil {
-			p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, wire.ErrOK, nil), true)
-			return closed
-		}
-		if c := s.connOf(t.SID); c != nil {
-			closed = append(closed, c)
-		}
-		return closed
+		sm.closeSession(zxid, t.SID)
+		return outcome{kind: outcomeReply, cxid: t.Cxid, zxid: zxid, code: wire.ErrOK, closeAfter: true}
 	case txnCloseSessions:
-		sids, err := decodeSids(t.Body)
-		if err != nil {
-			s.logger.Error("skipping undecodable session close", "index", e.Index, "err", err)
-			return closed
-		}
-		for i, sid := range sids {
-			if i > 0 {
-				zxid = s.nextZxid(e.Term)
-				s.lastZxid.Store(zxid)
-			}
-			s.closeSession(zxid, sid)
-			if c := s.connOf(sid); c != nil {
-				closed = append(closed, c)
-			}
-		}
-		return closed
+		sm.closeSessions(e, t, zxid, fx)
+		return outcome{}
 	case txnDeleteExpired:
-		s.tree.DeleteIfExpired(zxid, t.Time, string(t.Body))
-		return closed
+		sm.tree.DeleteIfExpired(zxid, t.Time, string(t.Body))
+		return outcome{}
 	case txnSetConfig:
 		// The membership lines come from the log; the version is the zxid of
 		// this change, as ZooKeeper's reconfig gives it.
 		data := append(append([]byte{}, t.Body...), []byte(fmt.Sprintf("version=%x", zxid))...)
-		s.tree.SetConfig(zxid, t.Time, data)
-		return closed
+		sm.tree.SetConfig(zxid, t.Time, data)
+		return outcome{}
 	}
-	code, body := s.applyRequest(zxid, t)
-	if p != nil && p.c != nil {
-		p.c.finishWrite(p.slot, encodeReply(t.Cxid, zxid, code, body), false)
+	code, body := sm.applyRequest(zxid, t)
+	return outcome{kind: outcomeReply, cxid: t.Cxid, zxid: zxid, code: code, body: body}
+}
+
+// closeSessions closes the sessions of an expiry batch, each at a zxid of its own.
+func (sm *stateMachine) closeSessions(e Entry, t *txn, zxid int64, fx effects) {
+	sids, err := decodeSids(t.Body)
+	if err != nil {
+		sm.logger.Error("skipping undecodable session close", "index", e.Index, "err", err)
+		return
 	}
-	return closed
+	for i, sid := range sids {
+		if i > 0 {
+			zxid = sm.nextZxid(e.Term)
+		}
+		sm.closeSession(zxid, sid)
+		fx.sessionEnded(sid)
+	}
 }
 
 // closeSession ends a session at zxid: its ephemerals go, watchers are told.
-func (s *Server) closeSession(zxid, sid int64) {
-	s.tree.KillSession(zxid, sid)
-	delete(s.sessionTable, sid)
-	delete(s.pw.legacy, sid)
-	s.tracker.RemoveSession(sid)
+func (sm *stateMachine) closeSession(zxid, sid int64) {
+	sm.tree.KillSession(zxid, sid)
+	delete(sm.sessionTable, sid)
+	delete(sm.pw.legacy, sid)
+	sm.tracker.RemoveSession(sid)
 }
 
 // applyRequest applies a client write and returns its reply.
-func (s *Server) applyRequest(zxid int64, t *txn) (wire.ErrCode, wire.Record) {
+func (sm *stateMachine) applyRequest(zxid int64, t *txn) (wire.ErrCode, wire.Record) {
 	rec, err := wire.DecodeRequest(t.Type, t.Body)
 	if err != nil {
 		return wire.ErrMarshallingError, nil
 	}
-	_, alive := s.sessionTable[t.SID]
+	_, alive := sm.sessionTable[t.SID]
 	if !alive {
 		return wire.ErrSessionExpired, nil
 	}
-	tree := s.tree
+	tree := sm.tree
 	switch r := rec.(type) {
 	case *wire.CreateRequest:
-		return s.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: -1})
+		return sm.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: -1})
 	case *wire.CreateTTLRequest:
-		return s.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: r.TTL})
+		return sm.applyCreate(zxid, t, datatree.CreateOp{Type: t.Type, Path: r.Path, Data: r.Data, ACL: r.ACL, Flags: r.Flags, TTL: r.TTL})
 	case *wire.DeleteRequest:
 		return tree.Delete(zxid, t.Auth, r.Path, r.Version), nil
 	case *wire.SetDataRequest:
@@ -153,13 +139,13 @@ func (s *Server) applyRequest(zxid int64, t *txn) (wire.ErrCode, wire.Record) {
 		// A failed multi still answers OK in the header; the results carry the errors.
 		return wire.ErrOK, &wire.MultiResponse{Results: results}
 	case *wire.ReconfigRequest:
-		return s.applyReconfig(zxid, t, r)
+		return sm.applyReconfig()
 	}
 	return wire.ErrUnimplemented, nil
 }
 
-func (s *Server) applyCreate(zxid int64, t *txn, op datatree.CreateOp) (wire.ErrCode, wire.Record) {
-	path, st, code := s.tree.Create(zxid, t.Time, t.SID, t.Auth, op)
+func (sm *stateMachine) applyCreate(zxid int64, t *txn, op datatree.CreateOp) (wire.ErrCode, wire.Record) {
+	path, st, code := sm.tree.Create(zxid, t.Time, t.SID, t.Auth, op)
 	if code != wire.ErrOK {
 		return code, nil
 	}
@@ -169,9 +155,12 @@ func (s *Server) applyCreate(zxid int64, t *txn, op datatree.CreateOp) (wire.Err
 	return wire.ErrOK, &wire.Create2Response{Path: path, Stat: st}
 }
 
-// finishWrite completes a write's slot from Apply (the tree is write-locked).
-func (c *conn) finishWrite(sl *slot, frame []byte, closeAfter bool) {
-	c.mu.Lock()
-	c.completeLocked(sl, frame, closeAfter)
-	c.mu.Unlock()
+// applyReconfig answers a reconfig that went through the log: ZooKeeper
+// checks "disabled" first (the failed request still uses a zxid), and a
+// server that is not part of an ensemble cannot reconfigure.
+func (sm *stateMachine) applyReconfig() (wire.ErrCode, wire.Record) {
+	if !sm.reconfigEnabled {
+		return wire.ErrReconfigDisabled, nil
+	}
+	return wire.ErrUnimplemented, nil
 }

@@ -303,7 +303,7 @@ func (c *conn) close() {
 		c.mu.Unlock()
 		close(c.done)
 		c.nc.Close()
-		c.srv.tree.Watches.RemoveWatcher(c)
+		c.srv.sm.tree.Watches.RemoveWatcher(c)
 		c.srv.unregisterConn(c)
 		c.srv.metrics.connections.Dec()
 	})

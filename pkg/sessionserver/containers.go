@@ -21,9 +21,9 @@ func (s *Server) runContainerManager(ctx context.Context) {
 			continue
 		}
 		now := time.Now().UnixMilli()
-		s.tree.RLock()
-		paths := s.tree.ExpiredContainersAndTTLs(now)
-		s.tree.RUnlock()
+		s.sm.tree.RLock()
+		paths := s.sm.tree.ExpiredContainersAndTTLs(now)
+		s.sm.tree.RUnlock()
 		for _, p := range paths {
 			if err := s.propose(&txn{Type: txnDeleteExpired, Time: now, Origin: s.id, Body: []byte(p)}); err != nil {
 				s.logger.Warn("proposing container delete", "path", p, "err", err)

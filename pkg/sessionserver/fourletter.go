@@ -71,7 +71,7 @@ func (s *Server) fourLetterOutput(cmd string) string {
 		}
 		return b.String()
 	case "wchs":
-		conns, paths, total := s.tree.Watches.Summary()
+		conns, paths, total := s.sm.tree.Watches.Summary()
 		return fmt.Sprintf("%d connections watching %d paths\nTotal watches:%d\n", conns, paths, total)
 	case "wchc":
 		var b strings.Builder
@@ -128,16 +128,16 @@ func (s *Server) srvrText(withClients bool) string {
 	fmt.Fprintf(&b, "Sent: %d\n", s.stats.sent.Load())
 	fmt.Fprintf(&b, "Connections: %d\n", len(s.connList()))
 	fmt.Fprintf(&b, "Outstanding: %d\n", s.outstanding())
-	fmt.Fprintf(&b, "Zxid: 0x%x\n", s.lastZxid.Load())
+	fmt.Fprintf(&b, "Zxid: 0x%x\n", s.sm.lastZxid.Load())
 	fmt.Fprintf(&b, "Mode: %s\n", s.modeText())
 	fmt.Fprintf(&b, "Node count: %d\n", s.nodeCount())
 	return b.String()
 }
 
 func (s *Server) nodeCount() int {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	return s.tree.NodeCount()
+	s.sm.tree.RLock()
+	defer s.sm.tree.RUnlock()
+	return s.sm.tree.NodeCount()
 }
 
 func (s *Server) outstanding() int {
@@ -213,12 +213,12 @@ type kv struct {
 }
 
 func (s *Server) monitor() []kv {
-	conns, _, total := s.tree.Watches.Summary()
+	conns, _, total := s.sm.tree.Watches.Summary()
 	_ = conns
-	s.tree.RLock()
-	nodes, eph, size := s.tree.NodeCount(), s.tree.EphemeralCount(), s.tree.ApproximateDataSize()
-	sessionsN := len(s.sessionTable)
-	s.tree.RUnlock()
+	s.sm.tree.RLock()
+	nodes, eph, size := s.sm.tree.NodeCount(), s.sm.tree.EphemeralCount(), s.sm.tree.ApproximateDataSize()
+	sessionsN := len(s.sm.sessionTable)
+	s.sm.tree.RUnlock()
 	return []kv{
 		{"version", Version},
 		{"server_state", s.modeText()},
@@ -292,7 +292,7 @@ type sessionWatches struct {
 
 func (s *Server) watchesBySession() []sessionWatches {
 	var out []sessionWatches
-	for w, paths := range s.tree.Watches.ByWatcher() {
+	for w, paths := range s.sm.tree.Watches.ByWatcher() {
 		if c, ok := w.(*conn); ok {
 			out = append(out, sessionWatches{sid: c.sid, paths: paths})
 		}
@@ -308,7 +308,7 @@ type pathWatches struct {
 
 func (s *Server) watchesByPath() []pathWatches {
 	var out []pathWatches
-	for p, ws := range s.tree.Watches.ByPath() {
+	for p, ws := range s.sm.tree.Watches.ByPath() {
 		e := pathWatches{path: p}
 		for _, w := range ws {
 			if c, ok := w.(*conn); ok {
@@ -343,10 +343,10 @@ func (s *Server) dumpText() string {
 		}
 	}
 	b.WriteString("ephemeral nodes dump:\n")
-	s.tree.RLock()
+	s.sm.tree.RLock()
 	var sids []int64
-	for sid := range s.sessionTable {
-		if len(s.tree.Ephemerals(sid, "")) > 0 {
+	for sid := range s.sm.sessionTable {
+		if len(s.sm.tree.Ephemerals(sid, "")) > 0 {
 			sids = append(sids, sid)
 		}
 	}
@@ -354,11 +354,11 @@ func (s *Server) dumpText() string {
 	fmt.Fprintf(&b, "Sessions with Ephemerals (%d):\n", len(sids))
 	for _, sid := range sids {
 		fmt.Fprintf(&b, "0x%x:\n", sid)
-		for _, p := range s.tree.Ephemerals(sid, "") {
+		for _, p := range s.sm.tree.Ephemerals(sid, "") {
 			fmt.Fprintf(&b, "\t%s\n", p)
 		}
 	}
-	s.tree.RUnlock()
+	s.sm.tree.RUnlock()
 	b.WriteString("Connections dump:\n")
 	fmt.Fprintf(&b, "Connections Sets (%d)/(%d):\n", 0, len(s.connList()))
 	return b.String()

@@ -22,10 +22,10 @@ func (c *conn) handshake(body []byte) bool {
 	if !s.serving() && (req.ReadOnly && s.readOnlyActive() || !c.awaitServing(req.TimeOut)) {
 		return c.handshakeWithoutQuorum(&req)
 	}
-	if req.LastZxidSeen > s.lastZxid.Load() {
+	if req.LastZxidSeen > s.sm.lastZxid.Load() {
 		// The client has seen a newer state than ours: it must try another
 		// server. ZooKeeper closes without a reply.
-		s.logger.Info("refusing client ahead of this server", "clientZxid", req.LastZxidSeen, "ourZxid", s.lastZxid.Load())
+		s.logger.Info("refusing client ahead of this server", "clientZxid", req.LastZxidSeen, "ourZxid", s.sm.lastZxid.Load())
 		return false
 	}
 	timeout := sessions.Bounds{Min: s.cfg.MinTimeout(), Max: s.cfg.MaxTimeout()}.Clamp(req.TimeOut)
@@ -40,7 +40,7 @@ func (c *conn) handshake(body []byte) bool {
 		}
 		sid = s.idGen.Next()
 		done := make(chan bool, 1)
-		seq := s.register(&pendingReq{handshake: done})
+		seq := s.register(pendingHandshake(done))
 		if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Body: createSessionBody(timeout)}); err != nil {
 			s.takePending(seq)
 			s.logger.Info("closing a new connection: its session could not be proposed", "err", err)
@@ -55,7 +55,7 @@ func (c *conn) handshake(body []byte) bool {
 			return false
 		}
 	} else {
-		valid = s.checkSession(sid, req.Passwd) && s.tracker.Touch(sid, timeout)
+		valid = s.sm.checkSession(sid, req.Passwd) && s.tracker.Touch(sid, timeout)
 	}
 	if !valid {
 		// Expired, unknown or a wrong password: timeOut 0, sessionId 0 and a
@@ -73,7 +73,7 @@ func (c *conn) handshake(body []byte) bool {
 			s.logger.Warn("proposing the session's new owner", "err", err)
 		}
 	}
-	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, s.sessionPassword(sid)
+	resp.TimeOut, resp.SessionID, resp.Passwd = timeout, sid, s.sm.sessionPassword(sid)
 	c.writeFrame(wire.Marshal(&resp), false)
 	c.sent.Add(1)
 	return true

@@ -95,7 +95,7 @@ func (c *conn) drainedLocked() (resume bool) {
 // resumeReads runs the reads that completeLocked left queued while the
 // output was over its cap (the writer calls it once the output drained).
 func (c *conn) resumeReads() {
-	t := c.srv.tree
+	t := c.srv.sm.tree
 	t.RLock()
 	c.mu.Lock()
 	c.drainQueueLocked()
@@ -114,11 +114,11 @@ func (c *conn) watchRefused(paths ...string) wire.ErrCode {
 			s.logger.Warn("refusing a watch on an overlong path", "sessionId", fmt.Sprintf("0x%x", c.sid), "length", len(p), "maxWatchPathLength", s.cfg.MaxWatchPathLength)
 			return wire.ErrBadArguments
 		}
-		if !s.tree.Watches.Watching(p, c) {
+		if !s.sm.tree.Watches.Watching(p, c) {
 			added++
 		}
 	}
-	if added > 0 && s.tree.Watches.CountOf(c)+added > s.cfg.MaxWatches {
+	if added > 0 && s.sm.tree.Watches.CountOf(c)+added > s.cfg.MaxWatches {
 		s.logger.Warn("refusing a watch past the connection's cap", "sessionId", fmt.Sprintf("0x%x", c.sid), "maxWatchesPerSession", s.cfg.MaxWatches)
 		return wire.ErrBadArguments
 	}

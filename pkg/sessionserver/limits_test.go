@@ -178,7 +178,7 @@ func TestWatchCaps(t *testing.T) {
 			c = cn
 		}
 	}
-	if n := s.tree.Watches.CountOf(c); n != 3 {
+	if n := s.sm.tree.Watches.CountOf(c); n != 3 {
 		t.Fatalf("the connection holds %d watches, want 3", n)
 	}
 }

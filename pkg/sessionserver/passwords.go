@@ -1,7 +1,6 @@
 package sessionserver
 
 import (
-	"encoding/binary"
 	"fmt"
 	"time"
 
@@ -22,23 +21,11 @@ func secretTxn(secret []byte) *txn {
 
 func isSecretTxn(t *txn) bool { return t.Type == txnSessionOwner && t.SID == 0 }
 
-// createdWithSecret marks a createSession whose client was given an HMAC
-// password (a fifth body byte after the timeout). A createSession without it
-// comes from a member of the version before secrets, which gave its client
-// ZooKeeper's password: that session is legacy on every member.
-const createdWithSecret byte = 1
-
-// createSessionBody encodes a createSession's body: the timeout and the mark.
-func createSessionBody(timeout int32) []byte {
-	b := binary.BigEndian.AppendUint32(nil, uint32(timeout))
-	return append(b, createdWithSecret)
-}
-
 // applySessionPassword records, at a createSession's apply, whether the
 // session keeps ZooKeeper's password. Tree write-locked.
-func (s *Server) applySessionPassword(t *txn) {
-	if len(t.Body) < 5 || t.Body[4] != createdWithSecret {
-		s.pw.legacy[t.SID] = struct{}{}
+func (sm *stateMachine) applySessionPassword(sid int64, cs createSession) {
+	if !cs.withSecret {
+		sm.pw.legacy[sid] = struct{}{}
 	}
 }
 
@@ -60,74 +47,74 @@ func newPasswordState() passwordState {
 // applySecret sets the secret from the first secretTxn applied and records
 // the sessions alive at that point as legacy (those restored from a snapshot
 // of the version before secrets carry no mark), identically on every member.
-func (s *Server) applySecret(t *txn) {
+func (sm *stateMachine) applySecret(t *txn) {
 	if len(t.Body) != sessions.SecretLen {
-		s.logger.Error("skipping a password secret of the wrong length", "len", len(t.Body))
+		sm.logger.Error("skipping a password secret of the wrong length", "len", len(t.Body))
 		return
 	}
-	if s.pw.secret != nil {
+	if sm.pw.secret != nil {
 		return
 	}
-	s.pw.secret = append([]byte(nil), t.Body...)
-	for sid := range s.sessionTable {
-		s.pw.legacy[sid] = struct{}{}
+	sm.pw.secret = append([]byte(nil), t.Body...)
+	for sid := range sm.sessionTable {
+		sm.pw.legacy[sid] = struct{}{}
 	}
-	close(s.pw.ready)
-	s.logger.Info("session passwords are keyed by the ensemble's secret", "legacySessions", len(s.pw.legacy))
+	close(sm.pw.ready)
+	sm.logger.Info("session passwords are keyed by the ensemble's secret", "legacySessions", len(sm.pw.legacy))
 }
 
 // setPasswordState installs restored state (tree write-locked).
-func (s *Server) setPasswordState(secret []byte, legacy map[int64]struct{}) {
+func (sm *stateMachine) setPasswordState(secret []byte, legacy map[int64]struct{}) {
 	select {
-	case <-s.pw.ready:
+	case <-sm.pw.ready:
 		if secret == nil {
-			s.pw.ready = make(chan struct{})
+			sm.pw.ready = make(chan struct{})
 		}
 	default:
 		if secret != nil {
-			close(s.pw.ready)
+			close(sm.pw.ready)
 		}
 	}
-	s.pw.secret, s.pw.legacy = secret, legacy
+	sm.pw.secret, sm.pw.legacy = secret, legacy
 }
 
 // passwordLocked is the password of sid; the tree must be locked.
-func (s *Server) passwordLocked(sid int64) []byte {
-	if _, old := s.pw.legacy[sid]; old || s.pw.secret == nil {
+func (sm *stateMachine) passwordLocked(sid int64) []byte {
+	if _, old := sm.pw.legacy[sid]; old || sm.pw.secret == nil {
 		return sessions.ZooKeeperPassword(sid)
 	}
-	return sessions.Password(s.pw.secret, sid)
+	return sessions.Password(sm.pw.secret, sid)
 }
 
 // sessionPassword is what the handshake hands the client of session sid.
-func (s *Server) sessionPassword(sid int64) []byte {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	return s.passwordLocked(sid)
+func (sm *stateMachine) sessionPassword(sid int64) []byte {
+	sm.tree.RLock()
+	defer sm.tree.RUnlock()
+	return sm.passwordLocked(sid)
 }
 
 // checkSession reports whether sid is a live session and passwd its password
 // (constant time). A ZooKeeper-computed password passes only for a legacy
 // session: one that predates the secret.
-func (s *Server) checkSession(sid int64, passwd []byte) bool {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	if _, ok := s.sessionTable[sid]; !ok {
+func (sm *stateMachine) checkSession(sid int64, passwd []byte) bool {
+	sm.tree.RLock()
+	defer sm.tree.RUnlock()
+	if _, ok := sm.sessionTable[sid]; !ok {
 		return false
 	}
-	if _, old := s.pw.legacy[sid]; old || s.pw.secret == nil {
+	if _, old := sm.pw.legacy[sid]; old || sm.pw.secret == nil {
 		return sessions.CheckZooKeeperPassword(sid, passwd)
 	}
-	return sessions.CheckPassword(s.pw.secret, sid, passwd)
+	return sessions.CheckPassword(sm.pw.secret, sid, passwd)
 }
 
 // awaitSecret returns true once the ensemble has a secret, proposing one if
 // it has none (one proposer per member at a time). False: gave up (timeout,
 // the connection or the server closed).
 func (s *Server) awaitSecret(done <-chan struct{}) bool {
-	s.tree.RLock()
-	ready := s.pw.ready
-	s.tree.RUnlock()
+	s.sm.tree.RLock()
+	ready := s.sm.pw.ready
+	s.sm.tree.RUnlock()
 	select {
 	case <-ready:
 		return true
@@ -178,11 +165,11 @@ func (s *Server) proposeSecret(ready <-chan struct{}) {
 // header; snapshots written before it end after the session table.
 const passwordSnapshotVersion = 1
 
-func (s *Server) encodePasswordState(e *wire.Encoder) {
+func (sm *stateMachine) encodePasswordState(e *wire.Encoder) {
 	e.WriteInt32(passwordSnapshotVersion)
-	e.WriteBuffer(s.pw.secret)
-	e.WriteInt32(int32(len(s.pw.legacy)))
-	for sid := range s.pw.legacy {
+	e.WriteBuffer(sm.pw.secret)
+	e.WriteInt32(int32(len(sm.pw.legacy)))
+	for sid := range sm.pw.legacy {
 		e.WriteInt64(sid)
 	}
 }

@@ -36,9 +36,9 @@ func TestZooKeeperPasswordTakeover(t *testing.T) {
 	if !attacker.closed() {
 		t.Error("the refused connection stayed open")
 	}
-	s.tree.RLock()
-	_, ok := s.tree.Stat("/lock")
-	s.tree.RUnlock()
+	s.sm.tree.RLock()
+	_, ok := s.sm.tree.Stat("/lock")
+	s.sm.tree.RUnlock()
 	if !ok {
 		t.Fatal("the victim's ephemeral is gone")
 	}
@@ -71,7 +71,7 @@ func TestLegacySessionsAndSnapshots(t *testing.T) {
 	s := startServer(t, nil)
 	const legacy = int64(0x0100000000000042)
 	createSessionTxn(t, s, legacy)
-	if s.pw.secret != nil {
+	if s.sm.pw.secret != nil {
 		t.Fatal("a secret before any new session asked for one")
 	}
 	fresh := dialRaw(t, s.Addr()).newSession(30000)
@@ -122,16 +122,16 @@ func TestLegacySessionsAndSnapshots(t *testing.T) {
 	if err := restored.Restore(snap); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(restored.pw.secret, s.pw.secret) {
+	if !bytes.Equal(restored.sm.pw.secret, s.sm.pw.secret) {
 		t.Fatal("the snapshot lost the secret")
 	}
 	for _, c := range checks {
-		if got := restored.checkSession(c.sid, c.passwd); got != c.ok {
+		if got := restored.sm.checkSession(c.sid, c.passwd); got != c.ok {
 			t.Errorf("after restore, %s: %v, want %v", c.name, got, c.ok)
 		}
 	}
 	select {
-	case <-restored.pw.ready:
+	case <-restored.sm.pw.ready:
 	default:
 		t.Error("a restored secret does not release waiting handshakes")
 	}
@@ -140,7 +140,7 @@ func TestLegacySessionsAndSnapshots(t *testing.T) {
 	if err := old.Restore(snapshotWithoutPasswords(t, legacy)); err != nil {
 		t.Fatalf("a snapshot from before secrets: %v", err)
 	}
-	if old.pw.secret != nil || !old.checkSession(legacy, sessions.ZooKeeperPassword(legacy)) {
+	if old.sm.pw.secret != nil || !old.sm.checkSession(legacy, sessions.ZooKeeperPassword(legacy)) {
 		t.Fatal("an old snapshot's session lost its ZooKeeper password")
 	}
 }
@@ -157,8 +157,8 @@ func TestFirstSecretWins(t *testing.T) {
 			entries = append(entries, Entry{Index: uint64(i + 1), Data: secretTxn(secret).encode()})
 		}
 		s.Apply(entries)
-		if !bytes.Equal(s.pw.secret, a) {
-			t.Fatalf("secret %x, want the first well-formed one %x", s.pw.secret, a)
+		if !bytes.Equal(s.sm.pw.secret, a) {
+			t.Fatalf("secret %x, want the first well-formed one %x", s.sm.pw.secret, a)
 		}
 		if s.LastZxid() != 0 {
 			t.Fatalf("the secret used zxid %#x; it changes no znode", s.LastZxid())

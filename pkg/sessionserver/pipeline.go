@@ -48,7 +48,7 @@ func (c *conn) handleRequest(frame []byte) bool {
 	rec, err := wire.DecodeRequest(op, d.Rest())
 	if err != nil {
 		s.metrics.malformed.Inc()
-		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: s.lastZxid.Load(), Err: int32(wire.ErrMarshallingError)}), false)
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: s.sm.lastZxid.Load(), Err: int32(wire.ErrMarshallingError)}), false)
 		return true
 	}
 	sl := &slot{hdr: hdr, rec: rec, start: start}
@@ -81,7 +81,7 @@ func (c *conn) submitWrite(sl *slot, body []byte) {
 	c.mu.Lock()
 	c.queue = append(c.queue, sl)
 	c.mu.Unlock()
-	seq := s.register(&pendingReq{c: c, slot: sl})
+	seq := s.register(pendingWrite{c: c, slot: sl})
 	auth := c.auth
 	auth.IDs = append([]wire.Id(nil), c.auth.IDs...)
 	t := &txn{Type: sl.hdr.Type, SID: c.sid, Cxid: sl.hdr.Xid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Auth: auth, Body: body}
@@ -91,7 +91,7 @@ func (c *conn) submitWrite(sl *slot, body []byte) {
 // submitRead executes a read now if nothing is ahead of it, else queues it
 // behind this connection's pending writes.
 func (c *conn) submitRead(sl *slot) {
-	t := c.srv.tree
+	t := c.srv.sm.tree
 	t.RLock()
 	c.mu.Lock()
 	if len(c.queue) == 0 {
@@ -116,9 +116,9 @@ func (c *conn) submitSync(sl *slot) {
 			return
 		}
 		path := sl.rec.(*wire.PathRequest).Path
-		t := c.srv.tree
+		t := c.srv.sm.tree
 		t.RLock()
-		frame := encodeReply(sl.hdr.Xid, c.srv.lastZxid.Load(), wire.ErrOK, &wire.SyncResponse{Path: path})
+		frame := encodeReply(sl.hdr.Xid, c.srv.sm.lastZxid.Load(), wire.ErrOK, &wire.SyncResponse{Path: path})
 		c.mu.Lock()
 		c.completeLocked(sl, frame, false)
 		c.mu.Unlock()
@@ -141,7 +141,7 @@ func (c *conn) runRead(sl *slot) {
 	}
 	sl.exec(c, &c.enc, sl)
 	c.signal()
-	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.lastZxid.Load(), sl.start)
+	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.sm.lastZxid.Load(), sl.start)
 	<-c.sem
 }
 
@@ -166,7 +166,7 @@ func (c *conn) drainQueueLocked() {
 				c.enc.AppendRaw(head.reply)
 				c.signal()
 			}
-			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.lastZxid.Load(), head.start)
+			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.sm.lastZxid.Load(), head.start)
 			<-c.sem
 			if head.closeAfter {
 				c.flushClose = true
@@ -201,7 +201,7 @@ func encodeReply(xid int32, zxid int64, code wire.ErrCode, body wire.Record) []b
 // replaced by a MarshallingError for that request.
 func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Record) {
 	start := e.Len()
-	zxid := c.srv.lastZxid.Load()
+	zxid := c.srv.sm.lastZxid.Load()
 	e.BeginFrame()
 	(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(code)}).Encode(e)
 	if code == wire.ErrOK && body != nil {

@@ -63,7 +63,7 @@ func execExists(c *conn, e *wire.Encoder, sl *slot) {
 	if c.refuseWatch(e, sl, r.Watch, r.Path) {
 		return
 	}
-	st, code := c.srv.tree.Exists(r.Path, c.watcher(r.Watch))
+	st, code := c.srv.sm.tree.Exists(r.Path, c.watcher(r.Watch))
 	c.reply(e, sl.hdr.Xid, code, &wire.ExistsResponse{Stat: st})
 }
 
@@ -72,7 +72,7 @@ func execGetData(c *conn, e *wire.Encoder, sl *slot) {
 	if c.refuseWatch(e, sl, r.Watch, r.Path) {
 		return
 	}
-	data, st, code := c.srv.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
+	data, st, code := c.srv.sm.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
 	c.reply(e, sl.hdr.Xid, code, &wire.GetDataResponse{Data: data, Stat: st})
 }
 
@@ -81,7 +81,7 @@ func execGetChildren(c *conn, e *wire.Encoder, sl *slot) {
 	if c.refuseWatch(e, sl, r.Watch, r.Path) {
 		return
 	}
-	children, st, code := c.srv.tree.GetChildren(r.Path, c.auth, c.watcher(r.Watch))
+	children, st, code := c.srv.sm.tree.GetChildren(r.Path, c.auth, c.watcher(r.Watch))
 	if sl.hdr.Type == wire.OpGetChildren2 {
 		c.reply(e, sl.hdr.Xid, code, &wire.GetChildren2Response{Children: children, Stat: st})
 		return
@@ -91,19 +91,19 @@ func execGetChildren(c *conn, e *wire.Encoder, sl *slot) {
 
 func execGetACL(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathRequest)
-	acl, st, code := c.srv.tree.GetACL(r.Path, c.auth)
+	acl, st, code := c.srv.sm.tree.GetACL(r.Path, c.auth)
 	c.reply(e, sl.hdr.Xid, code, &wire.GetACLResponse{ACL: acl, Stat: st})
 }
 
 func execAllChildrenNumber(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathRequest)
-	n, code := c.srv.tree.AllChildrenNumber(r.Path, c.auth)
+	n, code := c.srv.sm.tree.AllChildrenNumber(r.Path, c.auth)
 	c.reply(e, sl.hdr.Xid, code, &wire.GetAllChildrenNumberResponse{TotalNumber: n})
 }
 
 func execGetEphemerals(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.PathRequest)
-	c.reply(e, sl.hdr.Xid, wire.ErrOK, &wire.GetEphemeralsResponse{Ephemerals: c.srv.tree.Ephemerals(c.sid, r.Path)})
+	c.reply(e, sl.hdr.Xid, wire.ErrOK, &wire.GetEphemeralsResponse{Ephemerals: c.srv.sm.tree.Ephemerals(c.sid, r.Path)})
 }
 
 // execMultiRead answers getData/getChildren ops; a failed op becomes an
@@ -122,13 +122,13 @@ func execMultiRead(c *conn, e *wire.Encoder, sl *slot) {
 			if refused != wire.ErrOK {
 				res = wire.MultiResult{Type: wire.OpError, Err: int32(refused)}
 			} else if op.Type == wire.OpGetData {
-				data, st, code := c.srv.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
+				data, st, code := c.srv.sm.tree.GetData(r.Path, c.auth, c.watcher(r.Watch))
 				res = wire.MultiResult{Type: wire.OpGetData, Resp: &wire.GetDataResponse{Data: data, Stat: st}}
 				if code != wire.ErrOK {
 					res = wire.MultiResult{Type: wire.OpError, Err: int32(code)}
 				}
 			} else {
-				children, _, code := c.srv.tree.GetChildren(r.Path, c.auth, c.watcher(r.Watch))
+				children, _, code := c.srv.sm.tree.GetChildren(r.Path, c.auth, c.watcher(r.Watch))
 				res = wire.MultiResult{Type: wire.OpGetChildren, Resp: &wire.GetChildrenResponse{Children: children}}
 				if code != wire.ErrOK {
 					res = wire.MultiResult{Type: wire.OpError, Err: int32(code)}
@@ -178,7 +178,7 @@ func execSetWatches(c *conn, e *wire.Encoder, sl *slot) {
 		c.reply(e, sl.hdr.Xid, code, nil)
 		return
 	}
-	c.srv.tree.SetWatches(ws, c, c.appendEventLocked)
+	c.srv.sm.tree.SetWatches(ws, c, c.appendEventLocked)
 	c.reply(e, sl.hdr.Xid, wire.ErrOK, nil)
 }
 
@@ -190,7 +190,7 @@ func execAddWatch(c *conn, e *wire.Encoder, sl *slot) {
 		if c.refuseWatch(e, sl, true, r.Path) {
 			return
 		}
-		c.srv.tree.Watches.AddPersistent(r.Path, c, r.Mode == wire.AddWatchPersistentRecursive)
+		c.srv.sm.tree.Watches.AddPersistent(r.Path, c, r.Mode == wire.AddWatchPersistentRecursive)
 		c.reply(e, sl.hdr.Xid, wire.ErrOK, &wire.ErrorResponse{Err: 0})
 	default:
 		c.reply(e, sl.hdr.Xid, wire.ErrBadArguments, nil)
@@ -202,9 +202,9 @@ func execWatches(c *conn, e *wire.Encoder, sl *slot) {
 	r := sl.rec.(*wire.WatchesRequest)
 	var found bool
 	if sl.hdr.Type == wire.OpCheckWatches {
-		found = c.srv.tree.Watches.Contains(r.Path, c, r.Type)
+		found = c.srv.sm.tree.Watches.Contains(r.Path, c, r.Type)
 	} else {
-		found = c.srv.tree.Watches.Remove(r.Path, c, r.Type)
+		found = c.srv.sm.tree.Watches.Remove(r.Path, c, r.Type)
 	}
 	code := wire.ErrOK
 	if !found {

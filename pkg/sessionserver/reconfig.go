@@ -45,26 +45,16 @@ func (c *conn) reconfigAsync(sl *slot) {
 		default:
 			code = s.reconfigurer.Reconfig(ctx, r.JoiningServers, r.LeavingServers, r.NewMembers)
 		}
-		s.tree.RLock()
+		s.sm.tree.RLock()
 		var body wire.Record
 		if code == wire.ErrOK {
-			data, st := s.tree.Config()
+			data, st := s.sm.tree.Config()
 			body = &wire.GetDataResponse{Data: data, Stat: st}
 		}
-		frame := encodeReply(sl.hdr.Xid, s.lastZxid.Load(), code, body)
+		frame := encodeReply(sl.hdr.Xid, s.sm.lastZxid.Load(), code, body)
 		c.mu.Lock()
 		c.completeLocked(sl, frame, false)
 		c.mu.Unlock()
-		s.tree.RUnlock()
+		s.sm.tree.RUnlock()
 	}()
-}
-
-// applyReconfig answers a reconfig that went through the log: ZooKeeper
-// checks "disabled" first (the failed request still uses a zxid), and a
-// server that is not part of an ensemble cannot reconfigure.
-func (s *Server) applyReconfig(zxid int64, t *txn, r *wire.ReconfigRequest) (wire.ErrCode, wire.Record) {
-	if !s.cfg.ReconfigEnabled {
-		return wire.ErrReconfigDisabled, nil
-	}
-	return wire.ErrUnimplemented, nil
 }

@@ -72,15 +72,9 @@ type Server struct {
 	mode         func() string
 	adminExtra   []adminMount
 
-	tree  *datatree.Tree
+	// sm is the replicated state; the rest is this member's connection registry.
+	sm    *stateMachine
 	idGen *sessions.IDGenerator
-
-	// Replicated state, changed only by Apply under the tree's write lock.
-	sessionTable map[int64]int32
-	term         uint64
-	counter      uint32
-	lastZxid     atomic.Int64
-	pw           passwordState
 
 	proposingSecret atomic.Bool
 
@@ -88,7 +82,7 @@ type Server struct {
 	conns   map[*conn]struct{}
 	bySID   map[int64]*conn
 	perIP   map[string]int
-	pending map[uint64]*pendingReq
+	pending map[uint64]pendingReq
 	seq     atomic.Uint64
 	nextCnx atomic.Uint64
 
@@ -122,32 +116,20 @@ type Server struct {
 	probe      *http.Server
 }
 
-// pendingReq is a request of this member waiting for its transaction to apply.
-type pendingReq struct {
-	c         *conn
-	slot      *slot
-	handshake chan bool
-}
-
 // New creates a server; Start opens its listeners.
 func New(cfg Config, opts ...Option) (*Server, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	s := &Server{
-		cfg:          cfg,
-		id:           1,
-		logger:       slog.Default(),
-		tree:         datatree.New(),
-		sessionTable: map[int64]int32{},
-		pw:           newPasswordState(),
-		conns:        map[*conn]struct{}{},
-		bySID:        map[int64]*conn{},
-		perIP:        map[string]int{},
-		pending:      map[uint64]*pendingReq{},
+		cfg:     cfg,
+		id:      1,
+		logger:  slog.Default(),
+		conns:   map[*conn]struct{}{},
+		bySID:   map[int64]*conn{},
+		perIP:   map[string]int{},
+		pending: map[uint64]pendingReq{},
 	}
-	s.tree.ExtendedTypes = cfg.ExtendedTypes
-	s.tree.Providers = datatree.Providers{SASL: cfg.Client.SASLProvider, X509: cfg.Client.X509Provider}
 	for _, o := range opts {
 		o(s)
 	}
@@ -165,6 +147,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.ownTracker = sessions.NewTracker(cfg.TickTime, s.expireSessions)
 		s.tracker = s.ownTracker
 	}
+	s.sm = newStateMachine(cfg, s.id, s.logger, s.tracker)
 	if s.log == nil {
 		s.localLog = NewLocalLog(s)
 		s.log = s.localLog
@@ -176,13 +159,13 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 }
 
 // Tree exposes the data tree (for the ensemble's membership znode and tests).
-func (s *Server) Tree() *datatree.Tree { return s.tree }
+func (s *Server) Tree() *datatree.Tree { return s.sm.tree }
 
 // ID is the member id.
 func (s *Server) ID() uint64 { return s.id }
 
 // LastZxid is the zxid of the last applied transaction.
-func (s *Server) LastZxid() int64 { return s.lastZxid.Load() }
+func (s *Server) LastZxid() int64 { return s.sm.lastZxid.Load() }
 
 // Start opens the client and admin listeners and starts serving.
 func (s *Server) Start(ctx context.Context) error {
@@ -251,13 +234,12 @@ func (s *Server) Close() error {
 	for c := range s.conns {
 		conns = append(conns, c)
 	}
-	for _, p := range s.pending {
-		if p.handshake != nil {
-			close(p.handshake)
-		}
-	}
-	s.pending = map[uint64]*pendingReq{}
+	pending := s.pending
+	s.pending = map[uint64]pendingReq{}
 	s.mu.Unlock()
+	for _, p := range pending {
+		p.abandon()
+	}
 	for _, c := range conns {
 		c.close()
 	}
@@ -304,23 +286,6 @@ func (s *Server) acceptLoop(ln net.Listener, secure bool) {
 	}
 }
 
-// register records a request waiting for its transaction and returns its sequence number.
-func (s *Server) register(p *pendingReq) uint64 {
-	seq := s.seq.Add(1)
-	s.mu.Lock()
-	s.pending[seq] = p
-	s.mu.Unlock()
-	return seq
-}
-
-func (s *Server) takePending(seq uint64) *pendingReq {
-	s.mu.Lock()
-	p := s.pending[seq]
-	delete(s.pending, seq)
-	s.mu.Unlock()
-	return p
-}
-
 // propose submits a transaction; on failure the waiting request is dropped
 // and its connection closed, so the client retries elsewhere.
 func (s *Server) propose(t *txn) error {
@@ -331,11 +296,7 @@ func (s *Server) propose(t *txn) error {
 	err := s.log.Propose(ctx, t.encode())
 	if err != nil && t.Seq != 0 {
 		if p := s.takePending(t.Seq); p != nil {
-			if p.handshake != nil {
-				close(p.handshake)
-			} else if p.c != nil {
-				p.c.close()
-			}
+			p.abandon()
 		}
 	}
 	return err
@@ -396,34 +357,15 @@ func (s *Server) Sessions() []sessions.Info {
 	if s.ownTracker != nil {
 		return s.ownTracker.Sessions()
 	}
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	out := make([]sessions.Info, 0, len(s.sessionTable))
-	for sid, to := range s.sessionTable {
-		out = append(out, sessions.Info{ID: sid, Timeout: to})
-	}
-	return out
+	return s.sm.sessionInfos()
 }
 
 // SessionTimeouts returns the replicated session table (id → timeout), for a new leader's tracker.
-func (s *Server) SessionTimeouts() map[int64]int32 {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	out := make(map[int64]int32, len(s.sessionTable))
-	for k, v := range s.sessionTable {
-		out[k] = v
-	}
-	return out
-}
+func (s *Server) SessionTimeouts() map[int64]int32 { return s.sm.sessionTimeouts() }
 
 // ExpireSessions proposes closeSession for sids (the ensemble leader's expiry).
 func (s *Server) ExpireSessions(sids []int64) { s.expireSessions(sids) }
 
 // ConfigVersion is the version of /zookeeper/config: the zxid of the change
 // that wrote it (0 while it is empty).
-func (s *Server) ConfigVersion() int64 {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
-	_, st := s.tree.Config()
-	return st.Mzxid
-}
+func (s *Server) ConfigVersion() int64 { return s.sm.configVersion() }

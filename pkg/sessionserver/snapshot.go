@@ -9,30 +9,36 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
 
-// Snapshot serialises the replicated state: zxid position, sessions, tree.
-func (s *Server) Snapshot() ([]byte, error) {
-	s.tree.RLock()
-	defer s.tree.RUnlock()
+// Snapshot serialises the replicated state (StateMachine).
+func (s *Server) Snapshot() ([]byte, error) { return s.sm.snapshot() }
+
+// Restore replaces the replicated state with a snapshot (StateMachine).
+func (s *Server) Restore(snapshot []byte) error { return s.sm.restore(snapshot) }
+
+// snapshot serialises the replicated state: zxid position, sessions, tree.
+func (sm *stateMachine) snapshot() ([]byte, error) {
+	sm.tree.RLock()
+	defer sm.tree.RUnlock()
 	var buf bytes.Buffer
 	e := wire.NewEncoder(nil)
-	e.WriteInt64(int64(s.term))
-	e.WriteInt32(int32(s.counter))
-	e.WriteInt64(s.lastZxid.Load())
-	e.WriteInt32(int32(len(s.sessionTable)))
-	for sid, to := range s.sessionTable {
+	e.WriteInt64(int64(sm.term))
+	e.WriteInt32(int32(sm.counter))
+	e.WriteInt64(sm.lastZxid.Load())
+	e.WriteInt32(int32(len(sm.sessionTable)))
+	for sid, to := range sm.sessionTable {
 		e.WriteInt64(sid)
 		e.WriteInt32(to)
 	}
-	s.encodePasswordState(e)
+	sm.encodePasswordState(e)
 	buf.Write(wire.AppendFrame(nil, e.Bytes()))
-	if err := s.tree.WriteSnapshot(&buf); err != nil {
+	if err := sm.tree.WriteSnapshot(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
 }
 
-// Restore replaces the replicated state with a snapshot.
-func (s *Server) Restore(snapshot []byte) error {
+// restore replaces the replicated state with a snapshot.
+func (sm *stateMachine) restore(snapshot []byte) error {
 	r := bytes.NewReader(snapshot)
 	head, err := wire.ReadFrame(r, nil, len(snapshot))
 	if err != nil {
@@ -66,16 +72,16 @@ func (s *Server) Restore(snapshot []byte) error {
 	if err != nil {
 		return err
 	}
-	s.tree.Lock()
-	defer s.tree.Unlock()
+	sm.tree.Lock()
+	defer sm.tree.Unlock()
 	// The watch registry stays: watches belong to live connections.
-	s.tree.Replace(tree)
-	s.term, s.counter = uint64(term), uint32(counter)
-	s.lastZxid.Store(last)
-	s.sessionTable = table
-	s.setPasswordState(secret, legacy)
+	sm.tree.Replace(tree)
+	sm.term, sm.counter = uint64(term), uint32(counter)
+	sm.lastZxid.Store(last)
+	sm.sessionTable = table
+	sm.setPasswordState(secret, legacy)
 	for sid, to := range table {
-		s.tracker.AddSession(sid, to)
+		sm.tracker.AddSession(sid, to)
 	}
 	return nil
 }

@@ -68,39 +68,15 @@ func (t *txn) encode() []byte {
 }
 
 func decodeTxn(b []byte) (*txn, error) {
-	d := wire.NewDecoder(b)
-	t := &txn{}
-	var err error
-	read32 := func() int32 {
-		var v int32
-		if err == nil {
-			v, err = d.ReadInt32()
-		}
-		return v
-	}
-	read64 := func() int64 {
-		var v int64
-		if err == nil {
-			v, err = d.ReadInt64()
-		}
-		return v
-	}
-	t.Type, t.SID, t.Cxid, t.Time = read32(), read64(), read32(), read64()
-	t.Origin, t.Seq = uint64(read64()), uint64(read64())
-	if err == nil {
-		t.Auth.Super, err = d.ReadBool()
-	}
-	n := read32()
-	if err != nil || n < 0 || int(n) > d.Remaining() {
-		return nil, errBadTxn
-	}
-	t.Auth.IDs = make([]wire.Id, n)
+	r := txnReader{d: wire.NewDecoder(b)}
+	t := &txn{Type: r.i32(), SID: r.i64(), Cxid: r.i32(), Time: r.i64(), Origin: uint64(r.i64()), Seq: uint64(r.i64())}
+	t.Auth.Super = r.boolean()
+	t.Auth.IDs = make([]wire.Id, r.count(1))
 	for i := range t.Auth.IDs {
-		if err := t.Auth.IDs[i].Decode(d); err != nil {
-			return nil, errBadTxn
-		}
+		r.read(&t.Auth.IDs[i])
 	}
-	if t.Body, err = d.ReadBuffer(); err != nil {
+	t.Body = r.buffer()
+	if r.err != nil {
 		return nil, errBadTxn
 	}
 	return t, nil
@@ -124,16 +100,42 @@ func encodeSids(sids []int64) []byte {
 }
 
 func decodeSids(b []byte) ([]int64, error) {
-	d := wire.NewDecoder(b)
-	n, err := d.ReadInt32()
-	if err != nil || n < 0 || int(n)*8 > d.Remaining() {
+	r := txnReader{d: wire.NewDecoder(b)}
+	out := make([]int64, r.count(8))
+	for i := range out {
+		out[i] = r.i64()
+	}
+	if r.err != nil {
 		return nil, errBadTxn
 	}
-	out := make([]int64, n)
-	for i := range out {
-		if out[i], err = d.ReadInt64(); err != nil {
-			return nil, errBadTxn
-		}
-	}
 	return out, nil
+}
+
+// createdWithSecret marks a createSession whose client was given an HMAC
+// password (a fifth body byte after the timeout). A createSession without it
+// comes from a member of the version before secrets, which gave its client
+// ZooKeeper's password: that session is legacy on every member.
+const createdWithSecret byte = 1
+
+// createSessionBody encodes a createSession's body: the timeout and the mark.
+func createSessionBody(timeout int32) []byte {
+	e := wire.NewEncoder(make([]byte, 0, 5))
+	e.WriteInt32(timeout)
+	e.AppendRaw([]byte{createdWithSecret})
+	return e.Bytes()
+}
+
+// createSession is a decoded createSession body.
+type createSession struct {
+	timeout    int32
+	withSecret bool // the client was given an HMAC password
+}
+
+// decodeCreateSession reads a createSession body. It never fails: a short
+// body reads as zero-padded (as every member has always read it), and a
+// body without the mark is a legacy session.
+func decodeCreateSession(body []byte) createSession {
+	padded := append(append(make([]byte, 0, len(body)+4), body...), 0, 0, 0, 0)
+	r := txnReader{d: wire.NewDecoder(padded)}
+	return createSession{timeout: r.i32(), withSecret: len(body) > 4 && body[4] == createdWithSecret}
 }
