@@ -65,7 +65,7 @@ func (sm *stateMachine) applyTxn(e Entry, t *txn, zxid int64, fx effects) outcom
 		sm.sessionTable[t.SID] = cs.timeout
 		sm.applySessionPassword(t.SID, cs)
 		sm.tracker.AddSession(t.SID, cs.timeout)
-		return outcome{kind: outcomeSession}
+		return outcome{kind: outcomeSession, zxid: zxid}
 	case wire.OpCloseSession:
 		sm.closeSession(zxid, t.SID)
 		return outcome{kind: outcomeReply, cxid: t.Cxid, zxid: zxid, code: wire.ErrOK, closeAfter: true}
