@@ -87,20 +87,20 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	}
 	m := &member{node: node, single: len(cfg.Servers) == 0}
 	m.tracker = ensemble.NewSessionTracker(node, cfg.TickTime)
-	mode := func() string {
+	mode := func() sessionserver.Mode {
 		switch {
 		case m.single:
-			return "standalone"
+			return sessionserver.ModeStandalone
 		case node.IsLeader():
-			return "leader"
+			return sessionserver.ModeLeader
 		}
 		if me, ok := nodeMember(node); ok && me.Learner {
-			return "observer"
+			return sessionserver.ModeObserver
 		}
-		return "follower"
+		return sessionserver.ModeFollower
 	}
 	m.options = []sessionserver.Option{
-		sessionserver.WithLog(node),
+		sessionserver.WithReplicatedLog(node),
 		sessionserver.WithServerID(uint8(id)),
 		sessionserver.WithTracker(m.tracker),
 		sessionserver.WithMode(mode),

@@ -36,5 +36,5 @@ func (s *Server) runContainerManager(ctx context.Context) {
 // leads reports whether this member runs the leader-only background work.
 func (s *Server) leads() bool {
 	m := s.mode()
-	return m == "standalone" || m == "leader"
+	return m == ModeStandalone || m == ModeLeader
 }

@@ -66,7 +66,7 @@ func (c *conn) handshake(body []byte) bool {
 	}
 	c.sid, c.timeout = sid, timeout
 	s.bind(c, sid)
-	if req.SessionID != 0 && s.localLog == nil && s.mode() != "standalone" {
+	if req.SessionID != 0 && s.localLog == nil && s.mode() != ModeStandalone {
 		// In an ensemble, tell the other members the session moved here, so the
 		// member it left drops the old connection (SessionMoved).
 		if err := s.propose(&txn{Type: txnSessionOwner, SID: sid, Time: time.Now().UnixMilli(), Origin: s.id}); err != nil {

@@ -58,7 +58,7 @@ func createSessionTxn(t *testing.T, s *Server, sid int64) {
 	if err := s.propose(&txn{Type: wire.OpCreateSession, SID: sid, Origin: s.id, Body: to[:]}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.log.Barrier(context.Background()); err != nil {
+	if err := s.rlog.Barrier(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -111,7 +111,7 @@ func (c *conn) submitSync(sl *slot) {
 	go func() {
 		ctx, cancel := context.WithTimeout(c.srv.ctxOrBackground(), time.Duration(c.timeout)*time.Millisecond)
 		defer cancel()
-		if err := c.srv.log.Barrier(ctx); err != nil {
+		if err := c.srv.rlog.Barrier(ctx); err != nil {
 			c.close()
 			return
 		}

@@ -70,7 +70,7 @@ func (s *Server) serving() bool { return s.quorumState() == InQuorum }
 // watchQuorum follows the log's quorum state (by notification) until the
 // server stops.
 func (s *Server) watchQuorum() {
-	q, ok := s.log.(Quorum)
+	q, ok := s.rlog.(Quorum)
 	if !ok {
 		return
 	}
@@ -186,5 +186,5 @@ func (s *Server) modeText() string {
 	if s.readOnlyActive() {
 		return "read-only"
 	}
-	return s.mode()
+	return s.mode().String()
 }

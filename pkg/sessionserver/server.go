@@ -24,9 +24,9 @@ const Version = "3.8.0-zkensemble, built on 02/25/2022 08:49 GMT"
 // Option configures a Server.
 type Option func(*Server)
 
-// WithLog makes the server propose to log instead of its own LocalLog
+// WithReplicatedLog makes the server propose to l instead of its own LocalLog
 // (pkg/ensemble). The log must call the server's Apply.
-func WithLog(l Log) Option { return func(s *Server) { s.log = l } }
+func WithReplicatedLog(l Log) Option { return func(s *Server) { s.rlog = l } }
 
 // WithTracker replaces the standalone session tracker (pkg/ensemble).
 func WithTracker(t SessionTracker) Option { return func(s *Server) { s.tracker = t } }
@@ -45,8 +45,8 @@ func WithAdminHandler(prefix string, h http.Handler) Option {
 // WithReadiness replaces the /readyz check (an ensemble member is ready when caught up).
 func WithReadiness(f func() error) Option { return func(s *Server) { s.ready = f } }
 
-// WithMode sets what srvr reports as Mode (standalone, leader, follower, observer).
-func WithMode(f func() string) Option { return func(s *Server) { s.mode = f } }
+// WithMode sets the member's current role (srvr's Mode; the leader runs expiry and containers).
+func WithMode(f func() Mode) Option { return func(s *Server) { s.mode = f } }
 
 // WithReconfigurer enables the reconfig opcode through r (pkg/ensemble).
 func WithReconfigurer(r Reconfigurer) Option { return func(s *Server) { s.reconfigurer = r } }
@@ -63,13 +63,13 @@ type Server struct {
 	id     uint64
 	logger *slog.Logger
 
-	log          Log
+	rlog         Log // orders transactions (the replicated log, or localLog)
 	localLog     *LocalLog
 	tracker      SessionTracker
 	ownTracker   *sessions.Tracker
 	reconfigurer Reconfigurer
 	ready        func() error
-	mode         func() string
+	mode         func() Mode
 	adminExtra   []adminMount
 
 	// sm is the replicated state; the rest is this member's connection registry.
@@ -148,12 +148,12 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		s.tracker = s.ownTracker
 	}
 	s.sm = newStateMachine(cfg, s.id, s.logger, s.tracker)
-	if s.log == nil {
+	if s.rlog == nil {
 		s.localLog = NewLocalLog(s)
-		s.log = s.localLog
+		s.rlog = s.localLog
 	}
 	if s.mode == nil {
-		s.mode = func() string { return "standalone" }
+		s.mode = func() Mode { return ModeStandalone }
 	}
 	return s, nil
 }
@@ -293,7 +293,7 @@ func (s *Server) propose(t *txn) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	err := s.log.Propose(ctx, t.encode())
+	err := s.rlog.Propose(ctx, t.encode())
 	if err != nil && t.Seq != 0 {
 		if p := s.takePending(t.Seq); p != nil {
 			p.abandon()
