@@ -54,7 +54,7 @@ func (n *Node) applyJob(job *applyJob) bool {
 			err = n.sm.Restore(data)
 		}
 		if err != nil {
-			n.log.Error("ensemble: restoring a snapshot from the leader failed; stopping the member", "err", err)
+			n.logger.Error("ensemble: restoring a snapshot from the leader failed; stopping the member", "err", err)
 			n.fail(err)
 			return false
 		}
@@ -62,7 +62,7 @@ func (n *Node) applyJob(job *applyJob) bool {
 		n.snapshotIndex = job.snapshot.Metadata.Index
 		n.appliedTerm.Store(job.snapshot.Metadata.Term)
 		n.setApplied(job.snapshot.Metadata.Index)
-		n.log.Info("ensemble: restored a snapshot from the leader", "index", job.snapshot.Metadata.Index)
+		n.logger.Info("ensemble: restored a snapshot from the leader", "index", job.snapshot.Metadata.Index)
 	}
 	n.applyCommitted(job.entries)
 	if n.removed.Load() {
@@ -131,29 +131,29 @@ func (n *Node) maybeSnapshot() {
 	}
 	smData, err := n.sm.Snapshot()
 	if err != nil {
-		n.log.Error("ensemble: snapshot failed", "err", err)
+		n.logger.Error("ensemble: snapshot failed", "err", err)
 		return
 	}
 	data := n.encodeSnapshot(smData)
 	snap, err := n.store.mem.CreateSnapshot(applied, &n.confState, data)
 	if err != nil {
 		if !errors.Is(err, raft.ErrSnapOutOfDate) {
-			n.log.Error("ensemble: creating the snapshot", "err", err)
+			n.logger.Error("ensemble: creating the snapshot", "err", err)
 		}
 		return
 	}
 	if err := n.store.saveSnapshot(snap); err != nil {
-		n.log.Error("ensemble: saving the snapshot", "err", err)
+		n.logger.Error("ensemble: saving the snapshot", "err", err)
 		return
 	}
 	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
 		if err := n.store.mem.Compact(applied - keep); err != nil && !errors.Is(err, raft.ErrCompacted) {
-			n.log.Warn("ensemble: compacting the log", "err", err)
+			n.logger.Warn("ensemble: compacting the log", "err", err)
 		}
 	}
 	n.snapshotIndex = applied
 	if err := n.store.purge(); err != nil {
-		n.log.Warn("ensemble: purging old snapshots and WAL segments", "err", err)
+		n.logger.Warn("ensemble: purging old snapshots and WAL segments", "err", err)
 	}
-	n.log.Info("ensemble: snapshot", "index", applied, "bytes", len(data))
+	n.logger.Info("ensemble: snapshot", "index", applied, "bytes", len(data))
 }

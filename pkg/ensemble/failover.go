@@ -66,7 +66,7 @@ func (n *Node) campaignNow(term uint64) {
 	if lead == 0 || n.term.Load() != term {
 		return
 	}
-	n.log.Info("ensemble: the leader's streams are gone; campaigning now", "leader", lead, "term", term)
+	n.logger.Info("ensemble: the leader's streams are gone; campaigning now", "leader", lead, "term", term)
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.electionTimeout())
 	defer cancel()
 	_ = n.rn.Step(ctx, pb.Message{Type: pb.MsgTimeoutNow, From: lead, To: n.cfg.ID, Term: term})
@@ -108,7 +108,7 @@ func (n *Node) campaignIfBetter(term uint64) {
 	}
 	q.forcedTerm = term
 	q.mu.Unlock()
-	n.log.Info("ensemble: refused a candidate whose log is behind this member's; campaigning now", "term", term)
+	n.logger.Info("ensemble: refused a candidate whose log is behind this member's; campaigning now", "term", term)
 	ctx, cancel := context.WithTimeout(context.Background(), n.cfg.electionTimeout())
 	defer cancel()
 	_ = n.rn.Step(ctx, pb.Message{Type: pb.MsgTimeoutNow, To: n.cfg.ID, Term: term})

@@ -61,7 +61,7 @@ func (n *Node) noteDataLoss(leader, commit, last uint64) {
 		}
 	}
 	if !n.loss.logged.Swap(true) {
-		n.log.Error("ensemble: the leader counts on log entries this member does not have: its data was lost; it must be removed from the configuration and added again",
+		n.logger.Error("ensemble: the leader counts on log entries this member does not have: its data was lost; it must be removed from the configuration and added again",
 			"leader", leader, "leaderCommit", commit, "lastIndex", last)
 	}
 }

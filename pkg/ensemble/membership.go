@@ -108,7 +108,7 @@ func configLines(members []MemberInfo) []byte {
 func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 	var cc pb.ConfChange
 	if err := cc.Unmarshal(e.Data); err != nil {
-		n.log.Error("ensemble: undecodable configuration change", "index", e.Index, "err", err)
+		n.logger.Error("ensemble: undecodable configuration change", "index", e.Index, "err", err)
 		return sessionserver.Entry{}, false
 	}
 	var cctx ccContext
@@ -151,7 +151,7 @@ func (n *Node) applyConfChange(e pb.Entry) (sessionserver.Entry, bool) {
 		n.removedAt[cc.NodeID] = time.Now()
 		if cc.NodeID == n.cfg.ID {
 			n.removed.Store(true)
-			n.log.Info("ensemble: this member was removed from the configuration; it serves nothing until it is stopped")
+			n.logger.Info("ensemble: this member was removed from the configuration; it serves nothing until it is stopped")
 		} else {
 			// What is queued for it still goes out: the commit index of its
 			// removal, the answer to a reconfig it asked for.

@@ -37,7 +37,7 @@ const removedMarker = "removed"
 // Node is one member of a replicated log. It implements sessionserver.Log.
 type Node struct {
 	cfg       Config
-	log       *slog.Logger
+	logger    *slog.Logger
 	rn        raft.Node
 	store     *storage
 	transport *transport.Transport
@@ -122,7 +122,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, log: cfg.Logger.With("member", cfg.ID), store: store,
+	n := &Node{cfg: cfg, logger: cfg.Logger.With("member", cfg.ID), store: store,
 		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{}, removedAt: map[uint64]time.Time{},
 		reads: readIndexes{waits: map[uint64]chan uint64{}},
 		stop:  make(chan struct{}), done: make(chan struct{})}
@@ -135,7 +135,7 @@ func New(cfg Config) (*Node, error) {
 		OnStream: n.streamChanged,
 		ID:       cfg.ID, Ensemble: cfg.EnsembleID, Listen: listen,
 		TLS: cfg.TLS, HostnameVerification: cfg.HostnameVerification, Secret: cfg.Secret,
-		MaxFrame: cfg.maxFrame(), Raft: raftPeer{n}, Members: membersPeer{n}, Logger: n.log,
+		MaxFrame: cfg.maxFrame(), Raft: raftPeer{n}, Members: membersPeer{n}, Logger: n.logger,
 	})
 	if err != nil {
 		_ = store.close()
@@ -185,7 +185,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		MaxCommittedSizePerReady:  8 << 20,
 		CheckQuorum:               true,
 		PreVote:                   true,
-		Logger:                    raftLogger{n.log},
+		Logger:                    raftLogger{n.logger},
 	}
 	if store.existed || cfg.Join {
 		// A joining member starts empty and learns the configuration from the leader.
@@ -314,17 +314,12 @@ func (n *Node) Propose(ctx context.Context, data []byte) error {
 			return ctx.Err()
 		case pctx.Err() != nil:
 			st := n.rn.Status()
-			n.log.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
+			n.logger.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
 			return ErrNoLeader
 		default:
 			return err
 		}
 	}
-}
-
-// TransferLeadership asks Raft to hand leadership to transferee.
-func (n *Node) TransferLeadership(ctx context.Context, transferee uint64) {
-	n.rn.TransferLeadership(ctx, n.leader.Load(), transferee)
 }
 
 // Stop ends the member: Raft, transport and storage.

@@ -101,7 +101,7 @@ func (p membersPeer) CheckProposal(from uint64, m *pb.Message) error {
 // the configuration, which stops it for good.
 func (p membersPeer) Removed(by uint64, reason string) {
 	n := p.n
-	n.log.Error("ensemble: a peer reports that this member was removed from the configuration; stopping", "peer", by, "reason", reason)
+	n.logger.Error("ensemble: a peer reports that this member was removed from the configuration; stopping", "peer", by, "reason", reason)
 	n.removed.Store(true)
 	n.markRemoved()
 	n.fail(fmt.Errorf("%w (member %d says: %s)", ErrRemoved, by, reason))

@@ -117,7 +117,7 @@ func (n *Node) evalQuorum() {
 		}
 	}()
 	if st != q.state {
-		n.log.Info("ensemble: quorum state", "from", q.state.String(), "to", st.String(), "leader", n.leader.Load(),
+		n.logger.Info("ensemble: quorum state", "from", q.state.String(), "to", st.String(), "leader", n.leader.Load(),
 			"term", n.term.Load(), "appliedTerm", n.appliedTerm.Load(), "peers", n.contactLocked(now))
 		q.state = st
 		close(q.changed)

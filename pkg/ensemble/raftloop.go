@@ -98,7 +98,7 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 			}
 			if err := n.store.save(&rd); err != nil {
 				// Without durable storage the member must not go on acknowledging.
-				n.log.Error("ensemble: storage failed; stopping the member", "err", err)
+				n.logger.Error("ensemble: storage failed; stopping the member", "err", err)
 				n.fail(err)
 				return
 			}

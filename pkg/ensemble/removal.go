@@ -100,7 +100,7 @@ func (n *Node) markRemoved() {
 	if err := os.WriteFile(tmp, []byte(msg), 0o640); err == nil {
 		err = os.Rename(tmp, path)
 		if err != nil {
-			n.log.Warn("ensemble: recording the removal", "err", err)
+			n.logger.Warn("ensemble: recording the removal", "err", err)
 		}
 	}
 }
@@ -109,7 +109,7 @@ func (n *Node) markRemoved() {
 // configuration again.
 func (n *Node) clearRemoved() {
 	if err := os.Remove(filepath.Join(n.cfg.DataDir, removedMarker)); err != nil && !os.IsNotExist(err) {
-		n.log.Warn("ensemble: clearing the removal record", "err", err)
+		n.logger.Warn("ensemble: clearing the removal record", "err", err)
 	}
-	n.log.Info("ensemble: this member is in the configuration again")
+	n.logger.Info("ensemble: this member is in the configuration again")
 }

@@ -40,9 +40,6 @@ func NewSessionTracker(node *Node, tickMillis int32) *SessionTracker {
 // SetExpire sets who proposes the closeSession of expired sessions.
 func (s *SessionTracker) SetExpire(f func(sids []int64)) { s.tracker.SetExpire(f) }
 
-// Tracker is the underlying expiry tracker (for the admin views).
-func (s *SessionTracker) Tracker() *sessions.Tracker { return s.tracker }
-
 // AddSession, RemoveSession and SetClosing follow the replicated session table.
 func (s *SessionTracker) AddSession(sid int64, timeout int32) { s.tracker.AddSession(sid, timeout) }
 func (s *SessionTracker) RemoveSession(sid int64)             { s.tracker.RemoveSession(sid) }
