@@ -21,6 +21,10 @@
 // is proposed to a Log; every member applies committed transactions in order
 // (Apply), which assigns the zxid, changes the tree, fires watches, and
 // completes the originating request so its reply leaves in request order.
+// The replicated state is a stateMachine (statemachine.go: the tree, the
+// session table, the zxid position, the password secret), apart from the
+// Server's connection registry; applying reaches connections only through
+// the effects interface, which the Server implements (pending.go).
 // LocalLog orders transactions for a standalone server; pkg/ensemble provides
 // the replicated Log, which also says whether its member is in touch with a
 // quorum (Quorum): without one the server closes its connections and takes

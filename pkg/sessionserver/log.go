@@ -20,7 +20,8 @@ type Log interface {
 	Barrier(ctx context.Context) error
 }
 
-// StateMachine is what a Log drives. *Server implements it.
+// StateMachine is what a Log drives. *Server implements it, passing the
+// replicated state to its stateMachine and the effects on connections to its registry.
 type StateMachine interface {
 	Apply(entries []Entry)
 	Snapshot() ([]byte, error)
