@@ -81,7 +81,7 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 		case "server_stats", "stats":
 			out["version"] = Version
 			out["server_state"] = s.modeText()
-			out["zxid"] = s.sm.lastZxid.Load()
+			out["zxid"] = s.LastZxid()
 			out["node_count"] = s.nodeCount()
 			out["packets_received"] = s.stats.received.Load()
 			out["packets_sent"] = s.stats.sent.Load()
@@ -182,5 +182,5 @@ func (s *Server) serveSessions(w http.ResponseWriter, r *http.Request) {
 		out = append(out, v)
 	}
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.sm.lastZxid.Load()), "sessions": out})
+	_ = json.NewEncoder(w).Encode(map[string]any{"serverId": s.id, "zxid": fmt.Sprintf("0x%x", s.LastZxid()), "sessions": out})
 }

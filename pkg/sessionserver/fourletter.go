@@ -128,7 +128,7 @@ func (s *Server) srvrText(withClients bool) string {
 	fmt.Fprintf(&b, "Sent: %d\n", s.stats.sent.Load())
 	fmt.Fprintf(&b, "Connections: %d\n", len(s.connList()))
 	fmt.Fprintf(&b, "Outstanding: %d\n", s.outstanding())
-	fmt.Fprintf(&b, "Zxid: 0x%x\n", s.sm.lastZxid.Load())
+	fmt.Fprintf(&b, "Zxid: 0x%x\n", s.LastZxid())
 	fmt.Fprintf(&b, "Mode: %s\n", s.modeText())
 	fmt.Fprintf(&b, "Node count: %d\n", s.nodeCount())
 	return b.String()

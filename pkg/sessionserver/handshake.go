@@ -22,10 +22,10 @@ func (c *conn) handshake(body []byte) bool {
 	if !s.serving() && (req.ReadOnly && s.readOnlyActive() || !c.awaitServing(req.TimeOut)) {
 		return c.handshakeWithoutQuorum(&req)
 	}
-	if req.LastZxidSeen > s.sm.lastZxid.Load() {
+	if req.LastZxidSeen > s.LastZxid() {
 		// The client has seen a newer state than ours: it must try another
 		// server. ZooKeeper closes without a reply.
-		s.logger.Info("refusing client ahead of this server", "clientZxid", req.LastZxidSeen, "ourZxid", s.sm.lastZxid.Load())
+		s.logger.Info("refusing client ahead of this server", "clientZxid", req.LastZxidSeen, "ourZxid", s.LastZxid())
 		return false
 	}
 	timeout := sessions.Bounds{Min: s.cfg.MinTimeout(), Max: s.cfg.MaxTimeout()}.Clamp(req.TimeOut)

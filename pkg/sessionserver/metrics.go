@@ -60,7 +60,7 @@ func newMetrics(s *Server) *metrics {
 		defer s.sm.tree.RUnlock()
 		return float64(s.sm.tree.ApproximateDataSize())
 	})
-	gauge("zkensemble_last_zxid", "Zxid of the last applied transaction.", func() float64 { return float64(s.sm.lastZxid.Load()) })
+	gauge("zkensemble_last_zxid", "Zxid of the last applied transaction.", func() float64 { return float64(s.LastZxid()) })
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

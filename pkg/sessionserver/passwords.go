@@ -112,9 +112,7 @@ func (sm *stateMachine) checkSession(sid int64, passwd []byte) bool {
 // it has none (one proposer per member at a time). False: gave up (timeout,
 // the connection or the server closed).
 func (s *Server) awaitSecret(done <-chan struct{}) bool {
-	s.sm.tree.RLock()
-	ready := s.sm.pw.ready
-	s.sm.tree.RUnlock()
+	ready := s.sm.secretReady()
 	select {
 	case <-ready:
 		return true
@@ -159,6 +157,13 @@ func (s *Server) proposeSecret(ready <-chan struct{}) {
 		case <-time.After(retry):
 		}
 	}
+}
+
+// secretReady is closed once the ensemble's secret is set.
+func (sm *stateMachine) secretReady() <-chan struct{} {
+	sm.tree.RLock()
+	defer sm.tree.RUnlock()
+	return sm.pw.ready
 }
 
 // passwordSnapshotVersion marks the password state appended to the snapshot

@@ -48,7 +48,7 @@ func (c *conn) handleRequest(frame []byte) bool {
 	rec, err := wire.DecodeRequest(op, d.Rest())
 	if err != nil {
 		s.metrics.malformed.Inc()
-		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: s.sm.lastZxid.Load(), Err: int32(wire.ErrMarshallingError)}), false)
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: s.LastZxid(), Err: int32(wire.ErrMarshallingError)}), false)
 		return true
 	}
 	sl := &slot{hdr: hdr, rec: rec, start: start}
@@ -118,7 +118,7 @@ func (c *conn) submitSync(sl *slot) {
 		path := sl.rec.(*wire.PathRequest).Path
 		t := c.srv.sm.tree
 		t.RLock()
-		frame := encodeReply(sl.hdr.Xid, c.srv.sm.lastZxid.Load(), wire.ErrOK, &wire.SyncResponse{Path: path})
+		frame := encodeReply(sl.hdr.Xid, c.srv.LastZxid(), wire.ErrOK, &wire.SyncResponse{Path: path})
 		c.mu.Lock()
 		c.completeLocked(sl, frame, false)
 		c.mu.Unlock()
@@ -141,7 +141,7 @@ func (c *conn) runRead(sl *slot) {
 	}
 	sl.exec(c, &c.enc, sl)
 	c.signal()
-	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.sm.lastZxid.Load(), sl.start)
+	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.LastZxid(), sl.start)
 	<-c.sem
 }
 
@@ -166,7 +166,7 @@ func (c *conn) drainQueueLocked() {
 				c.enc.AppendRaw(head.reply)
 				c.signal()
 			}
-			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.sm.lastZxid.Load(), head.start)
+			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.LastZxid(), head.start)
 			<-c.sem
 			if head.closeAfter {
 				c.flushClose = true
@@ -201,7 +201,7 @@ func encodeReply(xid int32, zxid int64, code wire.ErrCode, body wire.Record) []b
 // replaced by a MarshallingError for that request.
 func (c *conn) reply(e *wire.Encoder, xid int32, code wire.ErrCode, body wire.Record) {
 	start := e.Len()
-	zxid := c.srv.sm.lastZxid.Load()
+	zxid := c.srv.LastZxid()
 	e.BeginFrame()
 	(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(code)}).Encode(e)
 	if code == wire.ErrOK && body != nil {

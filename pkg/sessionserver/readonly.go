@@ -104,7 +104,7 @@ func (s *Server) readOnlyActive() bool {
 // false when the connection must close.
 func (c *conn) handshakeWithoutQuorum(req *wire.ConnectRequest) bool {
 	s := c.srv
-	if !req.ReadOnly || !s.readOnlyActive() || req.LastZxidSeen > s.sm.lastZxid.Load() {
+	if !req.ReadOnly || !s.readOnlyActive() || req.LastZxidSeen > s.LastZxid() {
 		s.logger.Debug("refusing a client: not serving", "quorum", s.quorumState().String(), "canBeReadOnly", req.ReadOnly)
 		return false
 	}
@@ -159,10 +159,10 @@ func (c *conn) refuseReadOnly(hdr wire.RequestHeader) (handled, keep bool) {
 	case op == wire.OpCloseSession:
 		c.srv.endReadOnlySession(c.sid)
 		c.closing = true
-		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: c.srv.sm.lastZxid.Load()}), true)
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: c.srv.LastZxid()}), true)
 		return true, false
 	case wire.IsWriteOp(op) || op == wire.OpSync:
-		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: c.srv.sm.lastZxid.Load(), Err: int32(wire.ErrNotReadOnly)}), false)
+		c.writeFrame(wire.Marshal(&wire.ReplyHeader{Xid: hdr.Xid, Zxid: c.srv.LastZxid(), Err: int32(wire.ErrNotReadOnly)}), false)
 		return true, true
 	}
 	return false, true

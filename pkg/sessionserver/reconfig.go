@@ -51,7 +51,7 @@ func (c *conn) reconfigAsync(sl *slot) {
 			data, st := s.sm.tree.Config()
 			body = &wire.GetDataResponse{Data: data, Stat: st}
 		}
-		frame := encodeReply(sl.hdr.Xid, s.sm.lastZxid.Load(), code, body)
+		frame := encodeReply(sl.hdr.Xid, s.LastZxid(), code, body)
 		c.mu.Lock()
 		c.completeLocked(sl, frame, false)
 		c.mu.Unlock()
