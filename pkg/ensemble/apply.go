@@ -100,8 +100,10 @@ func (n *Node) applyCommitted(ents []pb.Entry) {
 		last, lastTerm = e.Index, e.Term
 		switch e.Type {
 		case pb.EntryNormal:
-			if len(e.Data) > 0 { // a new leader's empty entry is not a transaction
+			if len(e.Data) > 0 {
 				batch = append(batch, sessionserver.Entry{Term: e.Term, Index: e.Index, Data: e.Data})
+			} else { // a new leader's empty entry: not a transaction, where its term begins
+				batch = n.termBegan(batch, e.Term)
 			}
 		case pb.EntryConfChange:
 			if cfgEntry, ok := n.applyConfChange(e); ok && n.cfg.PublishConfig {
@@ -119,6 +121,22 @@ func (n *Node) applyCommitted(ents []pb.Entry) {
 			n.evalQuorum()
 		}
 	}
+}
+
+// termBegan applies batch, then tells the state machine that a new
+// leader's term begins at this point of the log
+// (sessionserver.TermObserver); it returns what is left to apply.
+func (n *Node) termBegan(batch []sessionserver.Entry, term uint64) []sessionserver.Entry {
+	o, ok := n.sm.(sessionserver.TermObserver)
+	if !ok {
+		return batch
+	}
+	if len(batch) > 0 {
+		n.sm.Apply(batch)
+		batch = nil
+	}
+	o.TermBegan(term)
+	return batch
 }
 
 // maybeSnapshot snapshots the state machine every SnapshotCount entries,

@@ -238,6 +238,10 @@ func (n *Node) Leader() uint64 { return n.leader.Load() }
 // IsLeader reports whether this member leads.
 func (n *Node) IsLeader() bool { return n.leader.Load() == n.cfg.ID }
 
+// Term is the Raft term this member is in (sessionserver.Terms): a
+// proposal made now goes to the leader of this term, or a later one.
+func (n *Node) Term() uint64 { return n.term.Load() }
+
 // AppliedIndex is the last log index applied to the state machine.
 func (n *Node) AppliedIndex() uint64 { return n.appliedIndex.Load() }
 

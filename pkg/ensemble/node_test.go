@@ -23,6 +23,21 @@ type kv struct {
 	applied  []sessionserver.Entry
 	configs  int // /zookeeper/config transactions the log inserted
 	restores int // snapshots restored
+	// terms: each TermBegan, with the newest term applied before it.
+	terms []termMark
+}
+
+type termMark struct{ term, appliedTerm uint64 }
+
+// TermBegan (sessionserver.TermObserver) records where a new leader's term began.
+func (s *kv) TermBegan(term uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := termMark{term: term}
+	if n := len(s.applied); n > 0 {
+		m.appliedTerm = s.applied[n-1].Term
+	}
+	s.terms = append(s.terms, m)
 }
 
 // configTxnPrefix is how a configuration transaction starts (its type, -100).

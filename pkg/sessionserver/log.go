@@ -20,6 +20,20 @@ type Log interface {
 	Barrier(ctx context.Context) error
 }
 
+// Terms is implemented by a replicated Log (pkg/ensemble): the leader's term
+// that proposals go out in now.
+type Terms interface {
+	Term() uint64
+}
+
+// TermObserver is implemented by a StateMachine that is told where, in the
+// order of Apply, a new leader's term begins (the leader's first, empty
+// entry). *Server implements it to give up on proposals lost with the old
+// leader (lostwrites.go).
+type TermObserver interface {
+	TermBegan(term uint64)
+}
+
 // StateMachine is what a Log drives. *Server implements it, passing the
 // replicated state to its stateMachine and the effects on connections to its registry.
 type StateMachine interface {

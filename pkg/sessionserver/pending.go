@@ -42,21 +42,37 @@ func (p pendingWrite) resolve(o outcome) bool {
 // abandon closes the connection, so the client retries elsewhere.
 func (p pendingWrite) abandon() { p.c.close() }
 
-// register records a request waiting for its transaction and returns its sequence number.
+// waiting is a request waiting for its transaction, and the leader's term
+// its proposal went out in (0 without a replicated log).
+type waiting struct {
+	req  pendingReq
+	term uint64
+}
+
+// register records a request waiting for its transaction and returns its
+// sequence number. The term is read before the proposal goes out, so a
+// proposal is never thought younger than the leader it went to.
 func (s *Server) register(p pendingReq) uint64 {
 	seq := s.seq.Add(1)
+	w := waiting{req: p}
+	if t, ok := s.rlog.(Terms); ok {
+		w.term = t.Term()
+	}
 	s.mu.Lock()
-	s.pending[seq] = p
+	s.pending[seq] = w
 	s.mu.Unlock()
 	return seq
 }
 
 func (s *Server) takePending(seq uint64) pendingReq {
 	s.mu.Lock()
-	p := s.pending[seq]
+	w, ok := s.pending[seq]
 	delete(s.pending, seq)
 	s.mu.Unlock()
-	return p
+	if !ok {
+		return nil
+	}
+	return w.req
 }
 
 // Apply applies committed transactions in order (StateMachine); the

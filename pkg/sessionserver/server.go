@@ -81,7 +81,7 @@ type Server struct {
 	conns   map[*conn]struct{}
 	bySID   map[int64]*conn
 	perIP   map[string]int
-	pending map[uint64]pendingReq
+	pending map[uint64]waiting
 	seq     atomic.Uint64
 	nextCnx atomic.Uint64
 
@@ -127,7 +127,7 @@ func New(cfg Config, opts ...Option) (*Server, error) {
 		conns:   map[*conn]struct{}{},
 		bySID:   map[int64]*conn{},
 		perIP:   map[string]int{},
-		pending: map[uint64]pendingReq{},
+		pending: map[uint64]waiting{},
 	}
 	for _, o := range opts {
 		o(s)
@@ -234,10 +234,10 @@ func (s *Server) Close() error {
 		conns = append(conns, c)
 	}
 	pending := s.pending
-	s.pending = map[uint64]pendingReq{}
+	s.pending = map[uint64]waiting{}
 	s.mu.Unlock()
-	for _, p := range pending {
-		p.abandon()
+	for _, w := range pending {
+		w.req.abandon()
 	}
 	for _, c := range conns {
 		c.close()
