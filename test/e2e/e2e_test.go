@@ -442,6 +442,7 @@ func deleteLeader(t *testing.T, ctx context.Context, ns, name string) {
 	t.Logf("new leader after %s", time.Since(start).Round(100*time.Millisecond))
 	f.waitAllWriting(time.Minute)
 	t.Logf("every client had a write acknowledged again %s after the deletion", time.Since(start).Round(100*time.Millisecond))
+	f.explainSlowest(start, time.Since(start))
 	eventually(t, 3*time.Minute, func() error {
 		pod := &corev1.Pod{}
 		if err := k.c.Get(ctx, types.NamespacedName{Namespace: ns, Name: z.Status.Leader}, pod); err != nil {

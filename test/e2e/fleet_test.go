@@ -32,6 +32,8 @@ type fleet struct {
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
 	opts    []zkclient.Option // the ensemble's client credentials (clientOptions)
+	traces  []sessionTrace    // per client: its session events (fleettrace_test.go)
+	slowest int               // the client waitAllWriting waited for last (-1: none)
 }
 
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -48,7 +50,7 @@ func clientOptions(ns, name string) []zkclient.Option {
 func startFleet(t *testing.T, ns, name string, n int) *fleet {
 	t.Helper()
 	connect := publishedList(t, ns, name)
-	f := &fleet{t: t, acked: make([]atomic.Int64, n), stop: make(chan struct{}), opts: clientOptions(ns, name)}
+	f := &fleet{t: t, acked: make([]atomic.Int64, n), stop: make(chan struct{}), opts: clientOptions(ns, name), traces: make([]sessionTrace, n), slowest: -1}
 	for i := 0; i < n; i++ {
 		c, err := zkclient.Connect(connect, 20*time.Second, f.opts...)
 		if err != nil {
@@ -66,7 +68,7 @@ func startFleet(t *testing.T, ns, name string, n int) *fleet {
 			t.Fatal(err)
 		}
 		f.wg.Add(2)
-		go f.watchSession(c)
+		go f.watchSession(i, c)
 		go f.write(i, c)
 	}
 	fctx, cancel := context.WithCancel(context.Background())
@@ -81,9 +83,12 @@ func startFleet(t *testing.T, ns, name string, n int) *fleet {
 	return f
 }
 
-func (f *fleet) watchSession(c *zkclient.Conn) {
+func (f *fleet) watchSession(i int, c *zkclient.Conn) {
 	defer f.wg.Done()
 	for ev := range c.Events() {
+		if ev.Type == zkclient.EventSession {
+			f.traces[i].add(ev)
+		}
 		if ev.State == zkclient.StateExpired {
 			f.expired.Add(1)
 		}
@@ -130,12 +135,17 @@ func (f *fleet) waitAllWriting(d time.Duration) time.Duration {
 	for i := range f.acked {
 		before[i] = f.acked[i].Load()
 	}
+	f.slowest = -1
 	eventually(f.t, d, func() error {
-		stalled := 0
+		stalled, last := 0, -1
 		for i := range f.acked {
 			if f.acked[i].Load() == before[i] {
 				stalled++
+				last = i
 			}
+		}
+		if stalled == 1 || f.slowest < 0 {
+			f.slowest = last
 		}
 		if stalled > 0 {
 			return fmt.Errorf("%d of %d clients have not written since", stalled, len(f.acked))
