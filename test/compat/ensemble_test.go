@@ -168,9 +168,8 @@ func (s *rawSession) readFrame(d time.Duration) ([]byte, error) {
 
 func (s *rawSession) close() { s.nc.Close() }
 
-// call sends a request and renders its reply (and the notifications before
-// it) with render, zxids relative to base; "EOF" when the server closed.
-func (s *rawSession) call(xid, op int32, req wire.Record, base int64) string {
+// send writes one request frame (req may be nil).
+func (s *rawSession) send(xid, op int32, req wire.Record) error {
 	e := wire.NewEncoder(nil)
 	e.BeginFrame()
 	(&wire.RequestHeader{Xid: xid, Type: op}).Encode(e)
@@ -178,7 +177,14 @@ func (s *rawSession) call(xid, op int32, req wire.Record, base int64) string {
 		req.Encode(e)
 	}
 	e.EndFrame()
-	if _, err := s.nc.Write(e.Bytes()); err != nil {
+	_, err := s.nc.Write(e.Bytes())
+	return err
+}
+
+// call sends a request and renders its reply (and the notifications before
+// it) with render, zxids relative to base; "EOF" when the server closed.
+func (s *rawSession) call(xid, op int32, req wire.Record, base int64) string {
+	if err := s.send(xid, op, req); err != nil {
 		return "EOF"
 	}
 	var parts []string

@@ -165,14 +165,7 @@ func getConfig(t *testing.T, c *rawSession) []byte {
 // roundTrip sends a request and returns its reply's body and header
 // (notifications before it are skipped); false when the server closed.
 func (s *rawSession) roundTrip(xid, op int32, req wire.Record) ([]byte, wire.ReplyHeader, bool) {
-	e := wire.NewEncoder(nil)
-	e.BeginFrame()
-	(&wire.RequestHeader{Xid: xid, Type: op}).Encode(e)
-	if req != nil {
-		req.Encode(e)
-	}
-	e.EndFrame()
-	if _, err := s.nc.Write(e.Bytes()); err != nil {
+	if err := s.send(xid, op, req); err != nil {
 		return nil, wire.ReplyHeader{}, false
 	}
 	for {
