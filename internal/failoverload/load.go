@@ -24,6 +24,9 @@ type Options struct {
 	// Logger, when set, gets the clients' logs and their session events (a
 	// failover's timeline from the clients' side).
 	Logger *slog.Logger
+	// ReconnectJitter, when set, replaces the clients' random pause (up to
+	// 1 s, as the Java client's) before each reconnect attempt.
+	ReconnectJitter time.Duration
 }
 
 // Load is Clients sessions writing continuously.
@@ -64,6 +67,9 @@ func Start(ctx context.Context, connectString string, o Options) (*Load, error) 
 		var opts []zkclient.Option
 		if o.Logger != nil {
 			opts = append(opts, zkclient.WithLogger(o.Logger.With("client", i)))
+		}
+		if o.ReconnectJitter > 0 {
+			opts = append(opts, zkclient.WithReconnectJitter(o.ReconnectJitter))
 		}
 		c, err := zkclient.Connect(connectString, o.SessionTimeout, opts...)
 		if err != nil {
