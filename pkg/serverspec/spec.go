@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // Spec is one server line.
@@ -82,8 +83,8 @@ func Parse(id uint64, value string) (Spec, error) {
 			return fail(fmt.Sprintf("unrecognised peer type %q", parts[3]))
 		}
 	}
-	if s.Host == "" {
-		return fail("no host")
+	if err := checkHost(s.Host); err != nil {
+		return fail(err.Error())
 	}
 	if hasClient {
 		cp, err := hostAndPorts(strings.TrimSpace(client))
@@ -94,7 +95,7 @@ func Parse(id uint64, value string) (Spec, error) {
 		if len(cp) == 2 {
 			s.ClientHost = cp[0]
 		}
-		if s.ClientPort, err = port(cp[len(cp)-1]); err != nil || s.ClientHost == "" {
+		if s.ClientPort, err = port(cp[len(cp)-1]); err != nil || checkHost(s.ClientHost) != nil {
 			return fail("client address")
 		}
 	}
@@ -118,6 +119,20 @@ func hostAndPorts(s string) ([]string, error) {
 		return nil, errors.New("expected ':' after the IPv6 address")
 	}
 	return append([]string{host}, strings.Split(rest[1:], ":")...), nil
+}
+
+// checkHost refuses a host that could not be written back as it was read:
+// empty, or holding spaces or the line's own separators.
+func checkHost(h string) error {
+	if h == "" {
+		return errors.New("no host")
+	}
+	if i := strings.IndexFunc(h, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("[]=;|,", r)
+	}); i >= 0 {
+		return fmt.Errorf("host %q holds %q", h, h[i:i+1])
+	}
+	return nil
 }
 
 func port(s string) (int, error) {

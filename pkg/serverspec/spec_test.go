@@ -64,7 +64,7 @@ func TestConfig(t *testing.T) {
 
 // FuzzParseLine: reconfig's joining list comes from clients.
 func FuzzParseLine(f *testing.F) {
-	for _, s := range []string{"server.1=zk1:2888:3888", "2=[::1]:1:2:observer;[::1]:3", "server.9=foo", "1=a:1:2;b:3"} {
+	for _, s := range []string{"server.1=zk1:2888:3888", "2=[::1]:1:2:observer;[::1]:3", "server.9=foo", "1=a:1:2;b:3", "1=[ ]:1:1", "1=a:1:2;[ ]:3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, line string) {
