@@ -15,44 +15,9 @@ import (
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/pkg/wire"
+	"github.com/zkensemble/zkensemble/test/nemesis/model"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
-
-type regInput struct {
-	key   string
-	put   bool
-	value string
-}
-
-type regOutput struct {
-	value string
-}
-
-// registerModel is a set of independent registers, one per znode: a put
-// replaces the value, a (sync+)get returns the last value put.
-var registerModel = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[string][]porcupine.Operation{}
-		for _, op := range history {
-			k := op.Input.(regInput).key
-			byKey[k] = append(byKey[k], op)
-		}
-		var out [][]porcupine.Operation
-		for _, ops := range byKey {
-			out = append(out, ops)
-		}
-		return out
-	},
-	Init: func() any { return "init" },
-	Step: func(state, input, output any) (bool, any) {
-		in := input.(regInput)
-		if in.put {
-			return true, in.value
-		}
-		return output.(regOutput).value == state.(string), state
-	},
-	Equal: func(a, b any) bool { return a == b },
-}
 
 // TestLinearizableUnderFailures runs clients on every member of a 3-member
 // ensemble doing puts (setData) and linearizable reads (sync + getData) on a
@@ -66,7 +31,7 @@ func TestLinearizableUnderFailures(t *testing.T) {
 	setup := dial(t, ens.ConnectString(), 10*time.Second)
 	for _, k := range keys {
 		retry(t, "create "+k, func() error {
-			_, _, err := setup.Create(ctx, k, []byte("init"), zkclient.Persistent, zkclient.WorldACL(wire.PermAll))
+			_, _, err := setup.Create(ctx, k, []byte(model.RegisterInit), zkclient.Persistent, zkclient.WorldACL(wire.PermAll))
 			if errors.Is(err, wire.ErrNodeExists) {
 				return nil
 			}
@@ -105,7 +70,7 @@ func TestLinearizableUnderFailures(t *testing.T) {
 						ret = math.MaxInt64
 					}
 					mu.Lock()
-					history = append(history, porcupine.Operation{ClientId: id, Input: regInput{key: key, put: true, value: val}, Call: call, Output: regOutput{}, Return: ret})
+					history = append(history, porcupine.Operation{ClientId: id, Input: model.RegInput{Key: key, Put: true, Value: val}, Call: call, Output: model.RegOutput{}, Return: ret})
 					if err == nil {
 						acked++
 					}
@@ -119,7 +84,7 @@ func TestLinearizableUnderFailures(t *testing.T) {
 					ret := time.Now().UnixNano()
 					if err == nil {
 						mu.Lock()
-						history = append(history, porcupine.Operation{ClientId: id, Input: regInput{key: key}, Call: call, Output: regOutput{value: string(data)}, Return: ret})
+						history = append(history, porcupine.Operation{ClientId: id, Input: model.RegInput{Key: key}, Call: call, Output: model.RegOutput{Value: string(data)}, Return: ret})
 						mu.Unlock()
 					}
 				}
@@ -166,7 +131,7 @@ func TestLinearizableUnderFailures(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			history = append(history, porcupine.Operation{ClientId: clients, Input: regInput{key: k}, Call: call, Output: regOutput{value: string(data)}, Return: time.Now().UnixNano()})
+			history = append(history, porcupine.Operation{ClientId: clients, Input: model.RegInput{Key: k}, Call: call, Output: model.RegOutput{Value: string(data)}, Return: time.Now().UnixNano()})
 			return nil
 		})
 	}
@@ -174,7 +139,7 @@ func TestLinearizableUnderFailures(t *testing.T) {
 	if acked < 50 {
 		t.Fatalf("only %d writes were acknowledged: the ensemble did not serve through the failures", acked)
 	}
-	switch res := porcupine.CheckOperationsTimeout(registerModel, history, 2*time.Minute); res {
+	switch res := porcupine.CheckOperationsTimeout(model.Register, history, 2*time.Minute); res {
 	case porcupine.Ok:
 	case porcupine.Unknown:
 		t.Fatalf("the linearizability check did not finish in time (%d operations)", len(history))

@@ -24,6 +24,9 @@ type PKI struct {
 	// DNSNames, when set, adds names to member id's certificate (it always
 	// names localhost and 127.0.0.1).
 	DNSNames func(id int) []string
+	// IPs, when set, adds addresses to member id's certificate (members in
+	// network namespaces listen on their own).
+	IPs func(id int) []net.IP
 
 	dir string
 	op  *certs.OperatorClient
@@ -52,7 +55,11 @@ func (p *PKI) MemberFiles(t T, id int) certs.Files {
 	if p.DNSNames != nil {
 		dns = append(dns, p.DNSNames(id)...)
 	}
-	leaf, err := p.CA.Issue(certs.Member(p.EnsembleID, uint64(id)), dns, []net.IP{net.IPv4(127, 0, 0, 1)}, 24*time.Hour)
+	ips := []net.IP{net.IPv4(127, 0, 0, 1)}
+	if p.IPs != nil {
+		ips = append(ips, p.IPs(id)...)
+	}
+	leaf, err := p.CA.Issue(certs.Member(p.EnsembleID, uint64(id)), dns, ips, 24*time.Hour)
 	if err != nil {
 		t.Fatalf("%v", err)
 	}

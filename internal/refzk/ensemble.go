@@ -3,6 +3,7 @@ package refzk
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -128,6 +129,17 @@ func StartOursEnsemble(t T, bin string, n int, o Options) *Ensemble {
 type MemberPorts struct {
 	ID                            int
 	Client, Peer, Election, Admin int
+	// Host is the member's address ("" is 127.0.0.1): a test that runs
+	// members in network namespaces gives each its own.
+	Host string
+}
+
+// host is the address the member listens on.
+func (p MemberPorts) host() string {
+	if p.Host == "" {
+		return "127.0.0.1"
+	}
+	return p.Host
 }
 
 // AllocMember picks free ports for member id.
@@ -141,7 +153,8 @@ func (p MemberPorts) ServerLine() string {
 	if election == 0 {
 		election = p.Peer
 	}
-	return fmt.Sprintf("127.0.0.1:%d:%d:participant;127.0.0.1:%d", p.Peer, election, p.Client)
+	h := p.host()
+	return fmt.Sprintf("%s:%d:%d:participant;%s:%d", h, p.Peer, election, h, p.Client)
 }
 
 // StartOursMember starts one member of our binary whose zoo.cfg lists the
@@ -159,13 +172,14 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	}
 	cfg := o.oursCfg(data, self.Client)
 	cfg["admin.serverPort"] = strconv.Itoa(self.Admin)
-	cfg["admin.serverAddress"] = "127.0.0.1"
+	cfg["admin.serverAddress"] = self.host()
+	cfg["clientPortAddress"] = self.host()
 	delete(cfg, "admin.enableServer")
 	for _, m := range listed {
 		cfg[fmt.Sprintf("server.%d", m.ID)] = m.ServerLine()
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", self.Client), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
-		AdminAddr: fmt.Sprintf("127.0.0.1:%d", self.Admin), t: t, logPath: filepath.Join(dir, "server.log")}
+	s := &Server{Addr: net.JoinHostPort(self.host(), strconv.Itoa(self.Client)), ClientPort: self.Client, DataDir: data, Kind: "zkensemble",
+		AdminAddr: net.JoinHostPort(self.host(), strconv.Itoa(self.Admin)), t: t, logPath: filepath.Join(dir, "server.log")}
 	o.adminSecurity(t, dir, self.ID, cfg, s)
 	if jaas := o.Client.apply(t, dir, cfg, s); jaas != "" {
 		cfg["jaasLoginConfig"] = jaas
