@@ -15,8 +15,8 @@ import (
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/pkg/wire"
-	"github.com/zkensemble/zkensemble/test/nemesis/model"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
+	"github.com/zkensemble/zkensemble/test/nemesis/model"
 )
 
 // TestLinearizableUnderFailures runs clients on every member of a 3-member
