@@ -150,6 +150,12 @@ fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL, DN and serv
 	$(GO) test -run '^$$' -fuzz '^FuzzValid$$' -fuzztime $(FUZZTIME) ./pkg/x500/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
 
+DURATION ?= 30m
+MEMBERS  ?= 3
+.PHONY: soak
+soak: ## The nemesis (test/nemesis) for DURATION (default 30m) on MEMBERS (3) members, as root; SEED=... replays a schedule.
+	NEMESIS_DURATION=$(DURATION) NEMESIS_MEMBERS=$(MEMBERS) nice -n 19 $(GO) test -count=1 -v -timeout 24h -run '^TestNemesis$$/^members=$(MEMBERS)$$' ./test/nemesis/
+
 ##@ Benchmarks
 
 BENCH_OUT ?= $(CURDIR)/tmp/bench

@@ -3,7 +3,9 @@ package nemesis
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -220,4 +222,54 @@ func describe(m *Member, i int) string {
 	default:
 		return fmt.Sprintf("member %d", i+1)
 	}
+}
+
+// Took checks, before Heal, that the fault took effect: a partition's
+// majority side has a leader of its own, a paused member is stopped, a
+// killed one is gone. A fault that did nothing would make a run prove
+// nothing.
+func Took(c *Cluster, f Fault) error {
+	switch f := f.(type) {
+	case *Partition:
+		return f.majorityLeads(c)
+	case *Pause:
+		if st := procState(f.target.Pid()); st != "T" && st != "t" {
+			return fmt.Errorf("member %d is not stopped (state %q)", f.target.Index+1, st)
+		}
+	case *Kill:
+		if !f.target.Exited() {
+			return fmt.Errorf("member %d still runs", f.target.Index+1)
+		}
+	}
+	return nil
+}
+
+// majorityLeads: a side holding a majority must have elected its own leader
+// (sides without a majority have none to check).
+func (p *Partition) majorityLeads(c *Cluster) error {
+	for _, side := range p.sides {
+		if 2*len(side) <= len(c.Members) {
+			continue
+		}
+		for _, i := range side {
+			if mode, err := c.Members[i].mode(); err == nil && mode == "leader" {
+				return nil
+			}
+		}
+		return fmt.Errorf("the majority %v has no leader", side)
+	}
+	return nil
+}
+
+// procState is the state letter of /proc/pid/stat ("T" when stopped).
+func procState(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return err.Error()
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return s
 }

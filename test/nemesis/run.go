@@ -94,6 +94,11 @@ func Run(t *testing.T, cfg Config) Report {
 			r.SessionProbes++
 		}
 	}
+	h.mu.Lock()
+	for _, line := range h.log {
+		t.Log(line)
+	}
+	h.mu.Unlock()
 	t.Log(r)
 	for _, v := range r.Violations {
 		t.Errorf("violation: %s", v)
@@ -114,6 +119,9 @@ func doStep(ctx context.Context, c *Cluster, h *History, observer *zkclient.Conn
 	select {
 	case <-ctx.Done():
 	case <-time.After(s.Hold): // how long the fault lasts
+	}
+	if err := Took(c, s.Fault); err != nil {
+		h.Violation("step %d (%s): %v", i, s.Fault, err)
 	}
 	if err := s.Fault.Heal(c); err != nil {
 		return fmt.Errorf("heal: %w", err)
