@@ -236,6 +236,10 @@ func Took(c *Cluster, f Fault) error {
 		if st := procState(f.target.Pid()); st != "T" && st != "t" {
 			return fmt.Errorf("member %d is not stopped (state %q)", f.target.Index+1, st)
 		}
+	case *Delay:
+		if f.delayed() == 0 {
+			return errors.New("no packet was delayed")
+		}
 	case *Kill:
 		if !f.target.Exited() {
 			return fmt.Errorf("member %d still runs", f.target.Index+1)

@@ -15,8 +15,8 @@ import (
 type Config struct {
 	Members int
 	Seed    uint64
-	// Duration is the schedule's total fault time; 0 is one round (each
-	// kind of step once).
+	// Duration is how long the schedule runs (it stops after the step
+	// that passes it); 0 is one round (each kind of step once).
 	Duration time.Duration
 	// Out is where a failing run saves its artifacts (a directory per run
 	// is made in it).
@@ -67,12 +67,18 @@ func Run(t *testing.T, cfg Config) Report {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stepsStart, epochs := time.Now(), int64(0)
 	for i, s := range steps {
+		if cfg.Duration > 0 && time.Since(stepsStart) >= cfg.Duration {
+			steps = steps[:i]
+			break
+		}
 		if err := w.prepare(ctx, admin, int64(i+1)); err != nil {
 			h.Violation("step %d: the ensemble did not take a write after recovering: %v", i, err)
 			break
 		}
-		w.epoch.Store(int64(i + 1))
+		epochs = int64(i + 1)
+		w.epoch.Store(epochs)
 		if err := doStep(ctx, c, h, admin, s, i); err != nil {
 			t.Errorf("step %d (%s): %v", i, s, err)
 			break
@@ -84,12 +90,12 @@ func Run(t *testing.T, cfg Config) Report {
 	}
 	stopWorkload()
 	w.wg.Wait()
-	final := finalReads(ctx, w, admin, int64(len(steps)))
+	final := finalReads(ctx, w, admin, epochs)
 	w.close()
 	results = h.check(final)
 	r := h.report()
 	r.Seed, r.Members, r.Duration = cfg.Seed, cfg.Members, time.Since(start)
-	for _, s := range steps {
+	for _, s := range steps[:epochs] {
 		if s.Probe != nil {
 			r.SessionProbes++
 		}

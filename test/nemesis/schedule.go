@@ -23,7 +23,7 @@ func (s Step) String() string {
 // kinds are the steps a schedule draws from; every round has each once,
 // in an order and with targets and durations drawn from the seed.
 var kinds = []string{
-	"partition-minority", "partition-leader", "partition-bridge", "loss",
+	"partition-minority", "partition-leader", "partition-bridge", "loss", "delay",
 	"pause-leader", "pause-member", "kill-leader", "kill-member",
 	"client-cut-long", "client-cut-short",
 }
@@ -69,6 +69,9 @@ func step(rnd *rand.Rand, kind string, n int, probes *int) Step {
 	case "loss":
 		p := []float64{0.05, 0.1, 0.2, 0.3}[rnd.IntN(4)]
 		return Step{Fault: &Loss{Members: perm, P: p}, Hold: between(rnd, 4*time.Second, 8*time.Second)}
+	case "delay":
+		base := []time.Duration{20, 50, 100}[rnd.IntN(3)] * time.Millisecond
+		return Step{Fault: &Delay{Members: perm, Base: base, Jitter: base, Seed: rnd.Uint64()}, Hold: between(rnd, 4*time.Second, 8*time.Second)}
 	case "pause-leader":
 		return Step{Fault: &Pause{Member: -1}, Hold: between(rnd, 2*time.Second, 5*time.Second)}
 	case "pause-member":
