@@ -116,7 +116,7 @@ func openQueue(ns string, base, jitter time.Duration, seed uint64) (*delayQueue,
 		data []byte
 	}{{nfqaCfgCmd, cmd}, {nfqaCfgParams, params}} {
 		if err := q.config(a.typ, a.data); err != nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil, fmt.Errorf("nfqueue in %s: %w", ns, err)
 		}
 	}

@@ -51,7 +51,7 @@ func Run(t *testing.T, cfg Config) Report {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer admin.Close()
+	defer func() { _ = admin.Close() }()
 	for _, p := range []string{"/reg", "/seq", "/eph"} {
 		if _, _, err := admin.Create(ctx, p, nil, zkclient.Persistent, acl); err != nil {
 			t.Fatalf("create %s: %v", p, err)

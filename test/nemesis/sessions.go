@@ -77,8 +77,10 @@ func (p *ProbeCut) run(ctx context.Context, c *Cluster, h *History, observer *zk
 		return fmt.Errorf("probe ephemeral: %w", err)
 	}
 	sid := conn.SessionID()
-	if owner, err := ephemeralOwner(ctx, observer, path); err != nil || owner != sid {
-		return fmt.Errorf("probe ephemeral %s: owner %x, want %x: %v", path, owner, sid, err)
+	if owner, err := ephemeralOwner(ctx, observer, path); err != nil {
+		return fmt.Errorf("probe ephemeral %s: %w", path, err)
+	} else if owner != sid {
+		return fmt.Errorf("probe ephemeral %s: owner %x, want %x", path, owner, sid)
 	}
 
 	cut := &ClientCut{HostIP: c.Net.HostIP(p.Host)}

@@ -138,7 +138,7 @@ func (w *workload) close() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for _, c := range w.conns {
-		c.Close()
+		_ = c.Close()
 	}
 }
 
