@@ -2,6 +2,7 @@ package nemesis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -72,6 +73,9 @@ func (p *ProbeCut) run(ctx context.Context, c *Cluster, h *History, observer *zk
 	path := fmt.Sprintf("/eph/probe-%d", n)
 	if err := retry(ctx, 30*time.Second, func(context.Context) error {
 		_, err := conn.Create(path, nil, zk.FlagEphemeral, zk.WorldACL(zk.PermAll))
+		if errors.Is(err, zk.ErrNodeExists) {
+			return nil // an earlier try whose reply was lost; its owner is checked below
+		}
 		return err
 	}); err != nil {
 		return fmt.Errorf("probe ephemeral: %w", err)

@@ -148,6 +148,9 @@ func (w *workload) own(ctx context.Context, name string, c *zkclient.Conn) error
 	p := fmt.Sprintf("/eph/%s", strings.ReplaceAll(name, " ", "-"))
 	if err := retry(ctx, 30*time.Second, func(octx context.Context) error {
 		_, _, err := c.Create(octx, p, nil, zkclient.Ephemeral, acl)
+		if errors.Is(err, wire.ErrNodeExists) {
+			return nil // an earlier try whose reply was lost; its owner is checked at the end
+		}
 		return err
 	}); err != nil {
 		return fmt.Errorf("%s: ephemeral: %w", name, err)
