@@ -79,6 +79,7 @@ func Run(t *testing.T, cfg Config) Report {
 		}
 		epochs = int64(i + 1)
 		w.epoch.Store(epochs)
+		t.Logf("%v step %d/%d: %s", time.Since(start).Round(time.Second), i+1, len(steps), s)
 		if err := doStep(ctx, c, h, admin, s, i); err != nil {
 			t.Errorf("step %d (%s): %v", i, s, err)
 			break
