@@ -164,6 +164,9 @@ func StartOursMember(t T, bin string, self MemberPorts, listed []MemberPorts, o 
 	t.Helper()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
+	if o.DataDir != nil {
+		data = o.DataDir(self.ID)
+	}
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		t.Fatalf("%v", err)
 	}

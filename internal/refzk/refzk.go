@@ -75,6 +75,10 @@ type Options struct {
 	InsecureQuorum bool
 	// Client is TLS and authentication on the client port (clientsec.go).
 	Client *ClientSecurity
+	// DataDir, when set, is where our member id keeps its data (a test that
+	// mounts a layer there, e.g. one that injects disk faults); else a
+	// directory of t.TempDir().
+	DataDir func(id int) string
 	// Prefix is put before the server's command line, e.g. {"taskset", "-c",
 	// "1"} to pin the process to a CPU (the wrapper must exec the server, so
 	// Pid stays the server's).

@@ -40,7 +40,8 @@ type Cluster struct {
 
 // StartCluster builds the server, creates the network and starts n members
 // with member mutual TLS (refzk.PKI, certificates naming the members'
-// addresses), and waits until all serve.
+// addresses), and waits until all serve. o.DataDir, when set, gives each
+// member's data directory (a disk-fault layer mounted there beforehand).
 func StartCluster(t testing.TB, n int, o refzk.Options) *Cluster {
 	t.Helper()
 	bin := refzk.BuildOurs(t)
