@@ -21,6 +21,11 @@ type Config struct {
 	// Out is where a failing run saves its artifacts (a directory per run
 	// is made in it).
 	Out string
+	// DataDir, when set, gives member id's data directory (see refzk.Options).
+	DataDir func(id int) string
+	// Faults, when set, replaces each step's fault before it is injected
+	// (a disk-fault nemesis adds its own kinds this way); nil keeps them.
+	Faults func(step int, f Fault) Fault
 }
 
 // recoverWithin bounds how long the ensemble may take to serve again, with
@@ -34,7 +39,7 @@ func Run(t *testing.T, cfg Config) Report {
 	steps := Schedule(cfg.Seed, cfg.Members, cfg.Duration)
 	t.Logf("seed %d (replay: SEED=%d), %d members, %d steps", cfg.Seed, cfg.Seed, cfg.Members, len(steps))
 	start := time.Now()
-	c := StartCluster(t, cfg.Members, refzk.Options{TickTime: 500})
+	c := StartCluster(t, cfg.Members, refzk.Options{TickTime: 500, DataDir: cfg.DataDir})
 	h := newHistory()
 	var results []checked
 	t.Cleanup(func() {
@@ -76,6 +81,9 @@ func Run(t *testing.T, cfg Config) Report {
 		if err := w.prepare(ctx, admin, int64(i+1)); err != nil {
 			h.Violation("step %d: the ensemble did not take a write after recovering: %v", i, err)
 			break
+		}
+		if cfg.Faults != nil && s.Fault != nil {
+			s.Fault = cfg.Faults(i, s.Fault)
 		}
 		epochs = int64(i + 1)
 		w.epoch.Store(epochs)
