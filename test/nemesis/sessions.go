@@ -31,7 +31,10 @@ const (
 )
 
 // ProbeCut is a session probe's cut: Long ones last three timeouts, short
-// ones a third of one.
+// ones a quarter of one. A short cut must leave the session silent for less
+// than its timeout all told: up to a third of it before the cut (the last
+// ping), the cut, and TCP's retransmission backoff after it (the first
+// retransmissions come 0.2, 0.6 and 1.4 s after the lost segment).
 type ProbeCut struct {
 	Long bool
 	Host int // the host address (Network.HostIP) the probe connects from
@@ -52,7 +55,7 @@ func (p *ProbeCut) hold() time.Duration {
 	if p.Long {
 		return 3 * probeTimeout
 	}
-	return probeTimeout / 3
+	return probeTimeout / 4
 }
 
 // run does the probe; violations go to the history.
@@ -105,9 +108,18 @@ func (p *ProbeCut) run(ctx context.Context, c *Cluster, h *History, observer *zk
 			h.Violation("session %x cut off for %v (timeout %v) lost its ephemeral %v after the cut", sid, p.hold(), probeTimeout, goneAt.Sub(cutAt))
 			return nil
 		}
-		if err := waitFor(ctx, 2*probeTimeout, func() bool { return conn.State() == zk.StateHasSession && conn.SessionID() == sid }); err != nil || expired.Load() {
-			h.Violation("session %x cut off for %v (timeout %v) did not survive (expired=%v)", sid, p.hold(), probeTimeout, expired.Load())
+		// A request through the probe's own session proves it alive.
+		var exists bool
+		if err := retry(ctx, 2*probeTimeout, func(context.Context) error {
+			var err error
+			exists, _, err = conn.Exists(path)
+			return err
+		}); err != nil || expired.Load() || conn.SessionID() != sid {
+			h.Violation("session %x cut off for %v (timeout %v) did not survive: %v (expired=%v)", sid, p.hold(), probeTimeout, err, expired.Load())
 			return nil
+		}
+		if !exists {
+			h.Violation("session %x survived its short cut but does not see its ephemeral", sid)
 		}
 		if owner, err := ephemeralOwner(ctx, observer, path); err != nil || owner != sid {
 			h.Violation("session %x survived its short cut but its ephemeral is gone (owner %x, %v)", sid, owner, err)
@@ -156,7 +168,7 @@ func ephemeralOwner(ctx context.Context, c *zkclient.Conn, path string) (int64, 
 // when it first saw path gone (zero if it did not).
 func watchGone(ctx context.Context, c *zkclient.Conn, path string, until time.Time) time.Time {
 	for time.Now().Before(until) && ctx.Err() == nil {
-		octx, cancel := context.WithTimeout(ctx, time.Until(until)+time.Second)
+		octx, cancel := context.WithDeadline(ctx, until) // the cut is healed on time
 		err := c.Sync(octx, path)
 		var st *zkclient.Stat
 		if err == nil {
