@@ -4,7 +4,7 @@
 // github.com/go-zookeeper/zk) in the host namespace, through a schedule of
 // faults drawn from a seed: partitions (a minority, the leader alone, a
 // member bridging two sides that cannot see each other), packet loss,
-// SIGSTOP pauses longer than the election timeout, kill -9 and restart, and
+// delay with reordering (NFQUEUE: the kernel has no netem), SIGSTOP pauses longer than the election timeout, kill -9 and restart, and
 // one client cut off for longer or shorter than its session timeout.
 //
 // Every rule a fault adds is in the NEMESIS chain of a member's namespace
