@@ -3,12 +3,12 @@
 # Apache ZooKeeper 3.8 (server, zkCli.sh), its C client and kazoo are the
 # reference peers and real clients of the compatibility tests (pure-sasl
 # gives kazoo SASL DIGEST-MD5); etcd serves
-# envtest. With arguments, installs those packages instead (the local cluster
+# envtest; iproute2 and iptables make the nemesis's namespaces and faults. With arguments, installs those packages instead (the local cluster
 # uses this for its own list).
 # Safe to run repeatedly; needs root (or sudo) the first time.
 set -euo pipefail
 
-pkgs=(zookeeper zookeeper-bin python3-kazoo python3-pure-sasl openssl etcd-server)
+pkgs=(zookeeper zookeeper-bin python3-kazoo python3-pure-sasl openssl etcd-server iproute2 iptables)
 [ $# -eq 0 ] || pkgs=("$@")
 missing=()
 for p in "${pkgs[@]}"; do
