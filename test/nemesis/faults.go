@@ -67,7 +67,13 @@ type Partition struct {
 
 func (p *Partition) Kind() string { return "partition-" + p.Name }
 
-func (p *Partition) String() string { return fmt.Sprintf("partition %s %v", p.Name, p.sides) }
+func (p *Partition) String() string {
+	sides := p.sides
+	if sides == nil {
+		sides = p.Sides // not injected yet (the leader's side is found then)
+	}
+	return fmt.Sprintf("partition %s %v (members from 0)", p.Name, sides)
+}
 
 func (p *Partition) Inject(c *Cluster) error {
 	p.sides = p.Sides
