@@ -150,6 +150,11 @@ fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL, DN and serv
 	$(GO) test -run '^$$' -fuzz '^FuzzValid$$' -fuzztime $(FUZZTIME) ./pkg/x500/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
 
+STRESS_COUNT ?= 50
+.PHONY: stress
+stress: ## The re-added-member tests STRESS_COUNT times (default 50) each, one run at a time; prints the pass count.
+	hack/stress.sh $(STRESS_COUNT)
+
 ##@ Benchmarks
 
 BENCH_OUT ?= $(CURDIR)/tmp/bench
