@@ -161,7 +161,11 @@ func (n *Node) maybeSnapshot() {
 		return
 	}
 	if err := n.store.saveSnapshot(snap); err != nil {
-		n.logger.Error("ensemble: saving the snapshot", "err", err)
+		// A disk that cannot take the snapshot cannot be trusted with the
+		// WAL either (and the WAL may hold a partial snapshot record): stop,
+		// as for a failed WAL write (ZooKeeper exits too).
+		n.logger.Error("ensemble: saving the snapshot failed; stopping the member", "err", err)
+		n.fail(err)
 		return
 	}
 	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
