@@ -15,7 +15,7 @@ mkdir -p "$logs"
 # package: the tests in it that re-add a removed id (in process, then with
 # real member processes driven by the membership planner).
 targets=(
-  "./pkg/ensemble/ ^(TestReaddedMemberProposes|TestRemovedMemberComesBack|TestLostLogIsReplaced|TestLostLeaderLogRecovers)$"
+  "./pkg/ensemble/ ^(TestReaddedMemberProposes|TestRemovedMemberComesBack|TestLostLogIsReplaced|TestLostLeaderLogRecovers|TestCaughtUpClaimIsForgotten)$"
   "./pkg/membership/ ^TestMembershipAgainstRealMembers$"
 )
 

@@ -138,7 +138,7 @@ func (n *Node) inTouchLocked(now time.Time) (inTouch, member bool) {
 		return false, false
 	}
 	lead := n.leader.Load()
-	if lead == 0 || n.appliedTerm.Load() < n.term.Load() || n.loss.claimed.Load() != 0 {
+	if lead == 0 || n.appliedTerm.Load() < n.term.Load() || n.DataLost() != nil {
 		return false, true
 	}
 	if lead != n.cfg.ID {
