@@ -135,10 +135,10 @@ func (w *diskWriters) stop(t *testing.T) []string {
 	}
 	retry(t, "the sessions' ephemerals", func() error {
 		if ok, _, err := w.gz.Exists("/eph-gz"); err != nil || !ok {
-			return fmt.Errorf("/eph-gz: exists %v, %v", ok, err)
+			return fmt.Errorf("/eph-gz: exists %v, %w", ok, err)
 		}
 		if st, err := w.zc.Exists(context.Background(), "/eph-zc"); err != nil || st == nil {
-			return fmt.Errorf("/eph-zc: %v, %v", st, err)
+			return fmt.Errorf("/eph-zc: %v, %w", st, err)
 		}
 		return nil
 	})
