@@ -3,6 +3,8 @@ package main
 import (
 	"cmp"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/internal/faultfs"
 	"github.com/zkensemble/zkensemble/internal/refzk"
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
 )
 
 // TestDiskFaultFailStop: a 3-member ensemble whose member 3 keeps its data
@@ -34,20 +37,27 @@ func TestDiskFaultFailStop(t *testing.T) {
 		// atStart: the fault is switched on while member 3 is stopped, and
 		// meets it when it starts again.
 		atStart bool
+		// leads: member 3 is made the leader before the fault.
+		leads bool
 		// before is how many writes are acknowledged before the fault (30
 		// when 0).
 		before int
-		// logged must all be in member 3's log when it stops.
+		// logged must all be in member 3's log when it stops (a WAL fault
+		// may meet a WAL write of the Raft loop or of a snapshot's record).
 		logged []string
 	}{
 		{name: "WAL fdatasync EIO", fault: faultfs.Fault{Op: faultfs.Fsync, Errno: syscall.EIO, Path: "version-2/wal/*.wal"},
-			logged: []string{"storage failed", ".wal", "input/output error"}},
+			logged: []string{"stopping the member", ".wal", "input/output error"}},
 		{name: "WAL write EIO", fault: faultfs.Fault{Op: faultfs.Write, Errno: syscall.EIO, Path: "version-2/wal/*"},
-			logged: []string{"storage failed", ".wal", "input/output error"}},
+			logged: []string{"stopping the member", ".wal", "input/output error"}},
 		{name: "disk full", fault: faultfs.Fault{Op: faultfs.Write, Errno: syscall.ENOSPC},
-			logged: []string{"storage failed", "no space left on device"}},
+			logged: []string{"stopping the member", "no space left on device"}},
+		{name: "leader's WAL fdatasync EIO", fault: faultfs.Fault{Op: faultfs.Fsync, Errno: syscall.EIO, Path: "version-2/wal/*.wal"},
+			leads: true, logged: []string{"stopping the member", ".wal", "input/output error"}},
+		{name: "leader's disk full", fault: faultfs.Fault{Op: faultfs.Write, Errno: syscall.ENOSPC},
+			leads: true, logged: []string{"stopping the member", "no space left on device"}},
 		{name: "snapshot ENOSPC", fault: faultfs.Fault{Op: faultfs.Write, Errno: syscall.ENOSPC, Path: "version-2/snap/*"},
-			logged: []string{"saving the snapshot", "snap", "no space left on device"}},
+			logged: []string{"stopping the member", ".snap", "no space left on device"}},
 		{name: "WAL read EIO at start-up", fault: faultfs.Fault{Op: faultfs.Read, Errno: syscall.EIO, Path: "version-2/wal/*.wal"},
 			atStart: true, logged: []string{"WAL", "input/output error"}},
 		// After 100 writes member 3 has snapshots (snapCount 50); one it
@@ -58,6 +68,9 @@ func TestDiskFaultFailStop(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d := startFaultyEnsemble(t, bin)
+			if tt.leads {
+				d.makeLeader(t)
+			}
 			w := startDiskWriters(t, d)
 			w.waitAcked(t, cmp.Or(tt.before, 30))
 			if tt.atStart {
@@ -206,4 +219,24 @@ func (d *faultyEnsemble) sessionFirstOn(s *refzk.Server) []string {
 		}
 	}
 	return out
+}
+
+// makeLeader hands leadership to member 3.
+func (d *faultyEnsemble) makeLeader(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	retry(t, "member 3 takes the lead", func() error {
+		for _, s := range d.servers {
+			st, err := s.AdminClient().Status(ctx)
+			if err != nil || st.Role != adminapi.RoleLeader {
+				continue
+			}
+			if s == d.faulty {
+				return nil
+			}
+			_, err = s.AdminClient().TransferLeadership(ctx, 3)
+			return fmt.Errorf("asked member %d to hand over: %w", st.ID, err)
+		}
+		return errors.New("no leader")
+	})
 }
