@@ -32,7 +32,8 @@ for t in "${targets[@]}"; do
   echo "$pkg: $((SECONDS - t0)) s"
   if jq -e -s 'any(.[]; .Action == "fail")' "$log" >/dev/null; then
     failed=1
-    jq -r 'select(.Action == "output") | .Output' "$log" | grep -E -- '--- FAIL|_test.go:[0-9]+:' | head -50
+    # The failures and the test lines logged before them (awk reads to the end: no SIGPIPE under pipefail).
+    jq -r 'select(.Action == "output") | .Output' "$log" | grep -E -- '--- FAIL|_test.go:[0-9]+:' | grep -v -E ': (step|wait): ' | awk 'NR <= 50'
   fi
 done
 exit "$failed"
