@@ -42,10 +42,8 @@ func startDiskWriters(t *testing.T, d *faultyEnsemble) *diskWriters {
 	}
 	w.zc = dial(t, d.faulty.Addr+","+d.servers[0].Addr+","+d.servers[1].Addr, sessionTimeout)
 	retry(t, "creating /d and the ephemerals", func() error {
-		for _, p := range []string{"/d"} {
-			if _, _, err := w.zc.Create(ctx, p, nil, zkclient.Persistent, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
-				return err
-			}
+		if _, _, err := w.zc.Create(ctx, "/d", nil, zkclient.Persistent, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
+			return err
 		}
 		if _, _, err := w.zc.Create(ctx, "/eph-zc", nil, zkclient.Ephemeral, zkclient.WorldACL(wire.PermAll)); err != nil && !errors.Is(err, wire.ErrNodeExists) {
 			return err
