@@ -156,6 +156,11 @@ MEMBERS  ?= 3
 soak: ## The nemesis (test/nemesis) for DURATION (default 30m) on MEMBERS (3) members, as root; SEED=... replays a schedule.
 	NEMESIS_DURATION=$(DURATION) NEMESIS_MEMBERS=$(MEMBERS) nice -n 19 $(GO) test -count=1 -v -timeout 24h -run '^TestNemesis$$/^members=$(MEMBERS)$$' ./test/nemesis/
 
+STRESS_COUNT ?= 50
+.PHONY: stress
+stress: ## The re-added-member tests STRESS_COUNT times (default 50) each, one run at a time; prints the pass count.
+	hack/stress.sh $(STRESS_COUNT)
+
 ##@ Benchmarks
 
 BENCH_OUT ?= $(CURDIR)/tmp/bench

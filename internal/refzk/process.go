@@ -151,6 +151,23 @@ func (s *Server) Exited() bool {
 	}
 }
 
+// ExitCode is the exit status of the server's last run, or -1 while it
+// runs (or was ended by a signal).
+func (s *Server) ExitCode() int {
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	if cmd == nil || exited == nil {
+		return -1
+	}
+	select {
+	case <-exited:
+		return cmd.ProcessState.ExitCode()
+	default:
+		return -1
+	}
+}
+
 // StartAgain starts an exited server again with the same command line and
 // data, without waiting for it to serve.
 func (s *Server) StartAgain() { s.startNoWait() }

@@ -88,11 +88,11 @@ func (n *Node) AdminStatus(info AdminInfo) *adminapi.Status {
 			am.Role = adminapi.RoleLeader
 		}
 		if pr, ok := st.Progress[m.ID]; ok && s.Role == adminapi.RoleLeader {
+			am.Active = n.answers(m.ID, pr, ok)
 			am.Match = pr.Match
 			if st.Commit > pr.Match {
 				am.Lag = st.Commit - pr.Match
 			}
-			am.Active = pr.RecentActive || m.ID == n.cfg.ID
 			if m.ID == n.cfg.ID {
 				am.Zxid = s.Zxid
 			}

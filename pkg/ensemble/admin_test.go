@@ -86,3 +86,31 @@ func TestAdminAPI(t *testing.T) {
 	waitFor(t, "the removed member is no longer ready", func() bool { return first.node.Ready() != nil })
 	propose(t, second, "after", "transfer")
 }
+
+// TestFollowersAnswerTheLeader: in a healthy ensemble the leader's status
+// shows every voter answering at every instant, through many election
+// timeouts (Raft clears RecentActive at each one; make stress saw the
+// planner refuse a scale-up at such an instant: "2 of 3 voters answer").
+func TestFollowersAnswerTheLeader(t *testing.T) {
+	ms := cluster(t, 3, 1000)
+	leader := waitLeader(t, ms)
+	propose(t, leader, "k", "v")
+	waitConverged(t, ms, "k", "v")
+	waitFor(t, "the leader hears from both followers", func() bool {
+		for _, m := range leader.node.AdminStatus(AdminInfo{}).Members {
+			if !m.Active {
+				return false
+			}
+		}
+		return true
+	})
+	span := 20 * leader.node.cfg.electionTimeout()
+	for end := time.Now().Add(span); time.Now().Before(end); {
+		for _, m := range leader.node.AdminStatus(AdminInfo{}).Members {
+			if !m.Active {
+				t.Fatalf("member %d shows as not answering the leader in a healthy ensemble", m.ID)
+			}
+		}
+		time.Sleep(time.Millisecond) // sampling the status, as the operator's observations do at random instants
+	}
+}

@@ -144,7 +144,7 @@ func (n *Node) termBegan(batch []sessionserver.Entry, term uint64) []sessionserv
 // followers) and purges old snapshot and WAL files.
 func (n *Node) maybeSnapshot() {
 	applied := n.appliedIndex.Load()
-	if applied-n.snapshotIndex < n.cfg.SnapshotCount {
+	if applied-n.snapshotIndex < n.cfg.SnapshotCount || n.stopping() {
 		return
 	}
 	smData, err := n.sm.Snapshot()
@@ -161,7 +161,11 @@ func (n *Node) maybeSnapshot() {
 		return
 	}
 	if err := n.store.saveSnapshot(snap); err != nil {
-		n.logger.Error("ensemble: saving the snapshot", "err", err)
+		// A disk that cannot take the snapshot cannot be trusted with the
+		// WAL either (and the WAL may hold a partial snapshot record): stop,
+		// as for a failed WAL write (ZooKeeper exits too).
+		n.logger.Error("ensemble: saving the snapshot failed; stopping the member", "err", err)
+		n.fail(err)
 		return
 	}
 	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
@@ -174,4 +178,14 @@ func (n *Node) maybeSnapshot() {
 		n.logger.Warn("ensemble: purging old snapshots and WAL segments", "err", err)
 	}
 	n.logger.Info("ensemble: snapshot", "index", applied, "bytes", len(data))
+}
+
+// stopping reports whether the member is stopping (Stop, or a failure).
+func (n *Node) stopping() bool {
+	select {
+	case <-n.stop:
+		return true
+	default:
+		return false
+	}
 }

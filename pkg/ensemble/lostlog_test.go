@@ -187,7 +187,47 @@ func TestLostLeaderLogRecovers(t *testing.T) {
 	}
 	propose(t, leader, "from", "recovered")
 	waitConverged(t, ms, "from", "recovered")
-	if err := leader.node.Ready(); err != nil {
-		t.Fatalf("the recovered member is not ready: %v", err)
+	// Ready, once any leader change under way (a loaded machine) settled:
+	// make stress saw it settling at the instant the write converged.
+	waitReady(t, leader)
+}
+
+// waitReady waits until m reports ready (in quorum, caught up).
+func waitReady(t *testing.T, m *member) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := m.node.Ready()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("member %d is not ready: %v", m.cfg.ID, err)
+		}
+		time.Sleep(10 * time.Millisecond) // poll interval
 	}
+}
+
+// TestCaughtUpClaimIsForgotten: a member once told that the leader counts
+// on entries beyond its log (a heartbeat claimed more than it had) serves
+// again when its log has them: the claim no longer says its data is lost,
+// and it must not keep the member out of quorum (it did for good).
+func TestCaughtUpClaimIsForgotten(t *testing.T) {
+	ms := cluster(t, 3, 1000)
+	leader := waitLeader(t, ms)
+	propose(t, leader, "k", "1")
+	waitConverged(t, ms, "k", "1")
+	f := others(ms, leader)[0]
+	f.node.noteDataLoss(leader.cfg.ID, f.node.lastIndex()+2, f.node.lastIndex())
+	if f.node.DataLost() == nil {
+		t.Fatal("a claim beyond the log is not reported as data lost")
+	}
+	for _, v := range []string{"2", "3", "4"} {
+		propose(t, leader, "k", v)
+	}
+	waitConverged(t, ms, "k", "4")
+	if err := f.node.DataLost(); err != nil {
+		t.Fatalf("the log holds what was claimed, yet: %v", err)
+	}
+	waitReady(t, f)
 }

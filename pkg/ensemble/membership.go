@@ -268,7 +268,7 @@ func (n *Node) removalKeepsQuorum(id uint64) bool {
 			continue
 		}
 		voters++
-		if pr, ok := st.Progress[vid]; vid == n.cfg.ID || (ok && pr.RecentActive) {
+		if pr, ok := st.Progress[vid]; n.answers(vid, pr, ok) {
 			active++
 		}
 	}
@@ -286,7 +286,7 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 		var best uint64
 		for vid := range st.Config.Voters.IDs() {
 			pr, ok := st.Progress[vid]
-			if vid == n.cfg.ID || !ok || !pr.RecentActive {
+			if vid == n.cfg.ID || !ok || !n.answers(vid, pr, ok) {
 				continue
 			}
 			if best == 0 || pr.Match > st.Progress[best].Match {

@@ -80,7 +80,10 @@ func TestGrowAndShrink(t *testing.T) {
 	for _, m := range ms {
 		m.node.Transport().SetDrop(func(from, to uint64) bool { return from == 3 || to == 3 })
 	}
-	waitFor(t, "member 3 seen inactive", func() bool { return !first.node.Status().Progress[3].RecentActive })
+	waitFor(t, "member 3 seen inactive", func() bool {
+		st := first.node.Status()
+		return !first.node.answers(3, st.Progress[3], true)
+	})
 	if err := first.node.RemoveMember(ctx, 2); !errors.Is(err, ErrNoQuorum) {
 		t.Fatalf("a removal that loses quorum: %v", err)
 	}

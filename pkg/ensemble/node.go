@@ -15,7 +15,6 @@ import (
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
-	"go.uber.org/zap"
 
 	"github.com/zkensemble/zkensemble/pkg/ensemble/transport"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
@@ -118,7 +117,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("%w: %s says %q; refusing to start with stale state (remove the directory to join again as a new member)",
 			ErrRemoved, filepath.Join(cfg.DataDir, removedMarker), string(b))
 	}
-	store, err := openStorage(cfg.DataDir, cfg.SnapshotRetain, zap.NewNop())
+	store, err := openStorage(cfg.DataDir, cfg.SnapshotRetain, zapLogger(cfg.Logger.With("member", cfg.ID)))
 	if err != nil {
 		return nil, err
 	}

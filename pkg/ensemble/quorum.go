@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 
+	"go.etcd.io/raft/v3/tracker"
+
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
 
@@ -138,7 +140,7 @@ func (n *Node) inTouchLocked(now time.Time) (inTouch, member bool) {
 		return false, false
 	}
 	lead := n.leader.Load()
-	if lead == 0 || n.appliedTerm.Load() < n.term.Load() || n.loss.claimed.Load() != 0 {
+	if lead == 0 || n.appliedTerm.Load() < n.term.Load() || n.DataLost() != nil {
 		return false, true
 	}
 	if lead != n.cfg.ID {
@@ -164,6 +166,21 @@ func (n *Node) inTouchLocked(now time.Time) (inTouch, member bool) {
 // timeout (Raft's own measure of a silent peer). Called with quorum.mu held.
 func (n *Node) freshLocked(id uint64, now time.Time) bool {
 	return n.quorum.streams[id] > 0 && now.Sub(n.quorum.heard[id]) < n.cfg.electionTimeout()
+}
+
+// answers reports whether the leader may count voter id as answering it:
+// Raft's RecentActive, or a message from id within an election timeout
+// over a stream that is up. Raft clears every follower's RecentActive at
+// each election timeout (its CheckQuorum) and sets it again at the
+// follower's next message, so RecentActive alone, read at that instant,
+// showed healthy followers silent (the planner then refused a scale-up).
+func (n *Node) answers(id uint64, pr tracker.Progress, ok bool) bool {
+	if id == n.cfg.ID || (ok && pr.RecentActive) {
+		return true
+	}
+	n.quorum.mu.Lock()
+	defer n.quorum.mu.Unlock()
+	return n.freshLocked(id, time.Now())
 }
 
 // contactLocked describes the contact with each peer, for the log: the age

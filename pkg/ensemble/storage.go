@@ -49,9 +49,9 @@ func openStorage(dir string, retain int, lg *zap.Logger) (*storage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ensemble: reading WAL snapshots: %w", err)
 	}
-	snapshot, err := s.snaps.LoadNewestAvailable(walSnaps)
-	if err != nil && !errors.Is(err, snap.ErrNoSnapshot) {
-		return nil, fmt.Errorf("ensemble: loading the snapshot: %w", err)
+	snapshot, err := loadSnapshot(lg, snapDir, walSnaps)
+	if err != nil {
+		return nil, err
 	}
 	walSnap := walpb.Snapshot{}
 	if snapshot != nil {
@@ -135,13 +135,13 @@ func (s *storage) save(rd *raft.Ready) error {
 		}
 	}
 	if err := s.wal.Save(rd.HardState, rd.Entries); err != nil {
-		return err
+		return s.walErr(err)
 	}
 	if hasSnap {
 		// The hard state must be on disk before older WAL segments are
 		// released (etcd issue 10219).
 		if err := s.wal.Sync(); err != nil {
-			return err
+			return s.walErr(err)
 		}
 		if err := s.mem.ApplySnapshot(rd.Snapshot); err != nil {
 			return err
@@ -166,9 +166,22 @@ func (s *storage) saveSnapshotRecord(snapshot pb.Snapshot) error {
 	walSnap := walpb.Snapshot{Index: snapshot.Metadata.Index, Term: snapshot.Metadata.Term, ConfState: &snapshot.Metadata.ConfState}
 	// The snapshot file first: a WAL record must never point at a missing snapshot.
 	if err := s.snaps.SaveSnap(snapshot); err != nil {
-		return err
+		return fmt.Errorf("ensemble: writing a snapshot in %s: %w", s.snapDir, err)
 	}
-	return s.wal.SaveSnapshot(walSnap)
+	if err := s.wal.SaveSnapshot(walSnap); err != nil {
+		return s.walErr(err)
+	}
+	return nil
+}
+
+// walErr says which WAL file failed: etcd's WAL reports a failed fdatasync
+// as the bare errno. Its tail segment is the one written and synced.
+func (s *storage) walErr(err error) error {
+	tail := s.walDir
+	if names, rerr := fileutil.ReadDir(s.walDir, fileutil.WithExt(".wal")); rerr == nil && len(names) > 0 {
+		tail = filepath.Join(s.walDir, names[len(names)-1])
+	}
+	return fmt.Errorf("ensemble: writing the WAL %s: %w", tail, err)
 }
 
 // purge keeps the newest `retain` snapshot files and removes the WAL
