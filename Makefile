@@ -127,13 +127,12 @@ e2e-repeat: build tools ## The end-to-end suite N times (default 10) on one clus
 	hack/e2e-repeat.sh $(N)
 
 .PHONY: kind-e2e
-kind-e2e: build tools ## End-to-end suite on a new kind cluster (needs Docker and kind).
-	IMPORT=0 hack/images.sh
-	kind create cluster --name zkensemble-e2e
-	kind load image-archive bin/images/server.tar --name zkensemble-e2e
-	kind load image-archive bin/images/server-upgrade.tar --name zkensemble-e2e
-	kind load image-archive bin/images/manager.tar --name zkensemble-e2e
-	KUBECONFIG=$$(mktemp) && kind get kubeconfig --name zkensemble-e2e > $$KUBECONFIG && KUBECONFIG=$$KUBECONFIG E2E_IN_CLUSTER=1 E2E_KIND=zkensemble-e2e hack/e2e.sh; rc=$$?; kind delete cluster --name zkensemble-e2e; exit $$rc
+kind-e2e: tools ## End-to-end suite on a new 3-node kind cluster, deleted afterwards; installs Docker and builds kind, its node image and our images (hack/kind).
+	hack/kind/e2e.sh
+
+.PHONY: kind-setup
+kind-setup: ## Install Docker, start dockerd, build kind and its node image (cached in KIND_DIR); no cluster.
+	hack/kind/setup.sh
 
 .PHONY: race
 race: ## The packages under the race detector (-short: tests that drive separate server processes, which the detector does not instrument, run once in the main pass).
