@@ -6,6 +6,8 @@
 #                              busybox-static (the server image's shell)
 #   local/static:1             the images' base: CA certificates and the user
 #                              nonroot (65532), like distroless/static:nonroot
+# Both hold the host's CA certificates (the host may reach the Go module proxy
+# through a TLS proxy of its own).
 # Prints the two build args for `docker build`.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -27,7 +29,9 @@ import() {
 
 goroot="$(go env GOROOT)"
 rootfs="$("$KIND_SRC/node-rootfs.sh")"
-hash="$( (go env GOVERSION && cat "$rootfs.stamp" && sha256sum /bin/busybox "$0") | sha256sum | cut -d' ' -f1)"
+certs=/etc/ssl/certs/ca-certificates.crt
+[ -f "$certs" ] || kdie "$certs is missing (Debian's ca-certificates)"
+hash="$( (go env GOVERSION && cat "$rootfs.stamp" && input_hash /bin/busybox "$certs" "$0") | sha256sum | cut -d' ' -f1)"
 if ! current "$go_image" "$hash"; then
   klog "building $go_image (the installed Go on Debian bookworm)"
   tmp="$(mktemp -d)"
@@ -36,15 +40,15 @@ if ! current "$go_image" "$hash"; then
   mkdir -p "$tmp/usr/local"
   cp -a "$goroot" "$tmp/usr/local/go"
   install -m 0755 /bin/busybox "$tmp/bin/busybox"
+  # The CA certificates the host trusts: the module proxy may be reached through the host's TLS proxy.
+  install -m 0644 "$certs" "$tmp$certs"
   import "$tmp" "$go_image" "$hash" 'ENV PATH=/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
     'ENV GOPATH=/go' 'ENV GOTOOLCHAIN=local' 'WORKDIR /go'
   rm -rf "$tmp"
   trap - EXIT
 fi
 
-certs=/etc/ssl/certs/ca-certificates.crt
-[ -f "$certs" ] || kdie "$certs is missing (Debian's ca-certificates)"
-hash="$( (sha256sum "$certs" "$0") | sha256sum | cut -d' ' -f1)"
+hash="$(input_hash "$certs" "$0")"
 if ! current "$static_image" "$hash"; then
   klog "building $static_image (CA certificates, user nonroot 65532)"
   tmp="$(mktemp -d)"

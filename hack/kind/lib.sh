@@ -23,5 +23,5 @@ LOCAL_NODE_IMAGE="local/kind-node:$K8S_VERSION"
 klog() { printf '[kind %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 kdie() { klog "error: $*"; exit 1; }
 
-# input_hash FILE...: a hash of the files' contents (and names), for rebuild stamps.
-input_hash() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+# input_hash FILE...: a hash of the files' contents, for rebuild stamps.
+input_hash() { cat "$@" | sha256sum | cut -d' ' -f1; }
