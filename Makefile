@@ -110,12 +110,16 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 
 ##@ Test
 
+# Where `make test` runs the end-to-end suite: e2e (the local cluster) or
+# kind-e2e (a new 3-node kind cluster). The same suite either way.
+TEST_E2E ?= e2e
+
 .PHONY: test
 test: deps fmt-check vet lint verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)
-	$(MAKE) e2e
+	$(MAKE) $(TEST_E2E)
 
 .PHONY: e2e
 e2e: build tools ## End-to-end suite: on KUBECONFIG's cluster if it answers, else on the local cluster (left running if it was; else brought up, then down).

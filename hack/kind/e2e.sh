@@ -25,11 +25,12 @@ if kind get clusters 2>/dev/null | grep -qx "$name"; then
   kdie "a kind cluster named $name exists already: delete it (kind delete cluster --name $name) or set KIND_CLUSTER"
 fi
 tmp="$(mktemp -d)"
-created=0
+created=0 suite=""
 finish() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
+  [ -z "$suite" ] || kill -TERM "$suite" 2>/dev/null
   if [ $created = 1 ] && [ "${KEEP_CLUSTER:-0}" != 1 ]; then
     kind delete cluster --name "$name" >/dev/null 2>&1 || klog "could not delete the kind cluster $name"
   elif [ $created = 1 ]; then
@@ -54,4 +55,7 @@ klog "cluster $name created in $((SECONDS - t))s"
 t=$SECONDS
 kind load docker-image --name "$name" "$SERVER_IMAGE" "${SERVER_IMAGE%:*}:upgrade" "$MANAGER_IMAGE"
 klog "images loaded in $((SECONDS - t))s"
-KUBECONFIG="$tmp/kubeconfig" KUBECTL="$LC_BIN/kubectl" E2E_IN_CLUSTER=1 E2E_KIND="$name" hack/e2e.sh
+# In the background, so that a signal runs the trap at once rather than after the suite.
+KUBECONFIG="$tmp/kubeconfig" KUBECTL="$LC_BIN/kubectl" E2E_IN_CLUSTER=1 E2E_KIND="$name" hack/e2e.sh &
+suite=$!
+wait "$suite"
