@@ -110,12 +110,14 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 
 ##@ Test
 
-# Where `make test` runs the end-to-end suite: e2e (the local cluster) or
-# kind-e2e (a new 3-node kind cluster). The same suite either way.
+# Where `make test` runs the end-to-end suite: e2e (the local cluster, about
+# 7 min warm) or kind-e2e (a new 3-node kind cluster: about 9 min warm, and
+# 10-20 min more on a fresh machine for Docker, kind and its node image). The
+# same suite either way; docs/kind.md.
 TEST_E2E ?= e2e
 
 .PHONY: test
-test: deps fmt-check vet lint verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster.
+test: deps fmt-check vet lint verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster (TEST_E2E=kind-e2e: on kind).
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)
