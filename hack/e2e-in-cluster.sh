@@ -32,6 +32,7 @@ files=("$kubectl_bin=/kubectl" "$helm_bin=/helm")
 while read -r f; do files+=("$f=/src/$f"); done < <(git ls-files charts config)
 import=()
 [ -z "$kind_name" ] || import=(--no-import)
+mkdir -p bin/images
 hack/localcluster/load-image.sh "${import[@]}" -o bin/images/e2e.tar "$image" bin/e2e.test "${files[@]}"
 [ -z "$kind_name" ] || kind load image-archive bin/images/e2e.tar --name "$kind_name"
 

@@ -3,9 +3,10 @@
 #   k8s      kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, kube-proxy, kubectl (build/k8s)
 #   coredns  CoreDNS (build/coredns)
 #   tools    imgtool, pause, cri-clean, hello (tools/)
+#   kubeadm  kubeadm (build/k8s), for kind's node image (hack/kind); only when asked for
 # Each part is rebuilt only when a binary is missing or its inputs changed
 # (Go version, the wrapper module's go.mod/go.sum, sources, flags).
-# Usage: build.sh [k8s|coredns|tools]...   (default: all; FORCE=1 rebuilds)
+# Usage: build.sh [k8s|coredns|tools|kubeadm]...   (default: k8s, coredns, tools; FORCE=1 rebuilds)
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -33,15 +34,21 @@ up_to_date() {
   for b in "$@"; do [ -x "$LC_BIN/$b" ] || return 1; done
 }
 
-build_k8s() {
-  local dir="$LC_SRC/build/k8s" ldf="" pkg stamp start
-  local bins=(kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl)
-  local minor=${K8S_VERSION#v1.}
+# k8s_ldflags: the version stamped into the Kubernetes binaries.
+k8s_ldflags() {
+  local ldf="" pkg minor=${K8S_VERSION#v1.}
   minor=${minor%%.*}
   for pkg in k8s.io/client-go/pkg/version k8s.io/component-base/version; do
     ldf+=" -X '$pkg.gitVersion=$K8S_VERSION' -X '$pkg.gitMajor=1' -X '$pkg.gitMinor=$minor' -X '$pkg.gitTreeState=clean'"
     ldf+=" -X '$pkg.gitCommit=0000000000000000000000000000000000000000' -X '$pkg.buildDate=1970-01-01T00:00:00Z'"
   done
+  echo "$ldf"
+}
+
+build_k8s() {
+  local dir="$LC_SRC/build/k8s" ldf stamp start
+  local bins=(kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubectl)
+  ldf="$(k8s_ldflags)"
   stamp="$(stamp_of "$dir" "$ldf")"
   if up_to_date k8s "$stamp" "${bins[@]}"; then log "k8s $K8S_VERSION binaries up to date"; return; fi
   log "building Kubernetes $K8S_VERSION (${bins[*]}); about 10-13 min cold on 2 cores"
@@ -49,6 +56,20 @@ build_k8s() {
   (cd "$dir" && go build -trimpath -ldflags "-s -w$ldf" -o "$LC_BIN/" "${bins[@]/#/k8s.io/kubernetes/cmd/}")
   echo "$stamp" >"$LC_BIN/.stamp-k8s"
   log "k8s built in $((SECONDS - start))s"
+}
+
+# build_kubeadm: kubeadm from the same module, for kind's node image
+# (hack/kind); not part of the default build.
+build_kubeadm() {
+  local dir="$LC_SRC/build/k8s" ldf stamp start
+  ldf="$(k8s_ldflags)"
+  stamp="$(stamp_of "$dir" "$ldf")"
+  if up_to_date kubeadm "$stamp" kubeadm; then log "kubeadm $K8S_VERSION up to date"; return; fi
+  log "building kubeadm $K8S_VERSION"
+  start=$SECONDS
+  (cd "$dir" && go build -trimpath -ldflags "-s -w$ldf" -o "$LC_BIN/" k8s.io/kubernetes/cmd/kubeadm)
+  echo "$stamp" >"$LC_BIN/.stamp-kubeadm"
+  log "kubeadm built in $((SECONDS - start))s"
 }
 
 build_coredns() {
@@ -81,6 +102,7 @@ for p in "${parts[@]}"; do
     k8s) build_k8s ;;
     coredns) build_coredns ;;
     tools) build_tools ;;
-    *) die "unknown part $p (k8s, coredns, tools)" ;;
+    kubeadm) build_kubeadm ;;
+    *) die "unknown part $p (k8s, coredns, tools, kubeadm)" ;;
   esac
 done
