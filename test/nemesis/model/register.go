@@ -25,23 +25,8 @@ const RegisterInit = "init"
 // Register is a set of independent registers, one per znode: a put
 // replaces the value, a get returns the last value put.
 var Register = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byKey := map[string][]porcupine.Operation{}
-		var keys []string
-		for _, op := range history {
-			k := op.Input.(RegInput).Key
-			if _, seen := byKey[k]; !seen {
-				keys = append(keys, k)
-			}
-			byKey[k] = append(byKey[k], op)
-		}
-		out := make([][]porcupine.Operation, 0, len(keys))
-		for _, k := range keys {
-			out = append(out, byKey[k])
-		}
-		return out
-	},
-	Init: func() any { return RegisterInit },
+	Partition: partitionBy(func(in any) string { return in.(RegInput).Key }),
+	Init:      func() any { return RegisterInit },
 	Step: func(state, input, output any) (bool, any) {
 		in := input.(RegInput)
 		if in.Put {

@@ -25,23 +25,8 @@ type SeqOutput struct {
 // takes the next number if it happened; porcupine places it at the end of
 // the history if it did not.
 var SeqCreate = porcupine.Model{
-	Partition: func(history []porcupine.Operation) [][]porcupine.Operation {
-		byParent := map[string][]porcupine.Operation{}
-		var parents []string
-		for _, op := range history {
-			p := op.Input.(SeqInput).Parent
-			if _, seen := byParent[p]; !seen {
-				parents = append(parents, p)
-			}
-			byParent[p] = append(byParent[p], op)
-		}
-		out := make([][]porcupine.Operation, 0, len(parents))
-		for _, p := range parents {
-			out = append(out, byParent[p])
-		}
-		return out
-	},
-	Init: func() any { return int64(0) },
+	Partition: partitionBy(func(in any) string { return in.(SeqInput).Parent }),
+	Init:      func() any { return int64(0) },
 	Step: func(state, _, output any) (bool, any) {
 		next := state.(int64)
 		out := output.(SeqOutput)
