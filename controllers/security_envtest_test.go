@@ -171,14 +171,8 @@ func TestNetworkPolicyObjects(t *testing.T) {
 	if _, ok := rules[2888]; !ok {
 		t.Error("no rule for the quorum port")
 	}
-	cur := &zkv1.ZKEnsemble{}
-	if err := c.Get(ctx, key, cur); err != nil {
-		t.Fatal(err)
-	}
-	cur.Spec.NetworkPolicy.Enabled = ptr.To(false)
-	if err := c.Update(ctx, cur); err != nil {
-		t.Fatal(err)
-	}
+	cur := &zkv1.ZKEnsemble{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "np"}}
+	update(t, cur, func() { cur.Spec.NetworkPolicy.Enabled = ptr.To(false) })
 	eventually(t, 20*time.Second, func() error {
 		err := c.Get(ctx, key, &networkingv1.NetworkPolicy{})
 		if apierrors.IsNotFound(err) {
