@@ -176,6 +176,6 @@ e2e_suite() {
     [ -z "${E2E_KIND:-}" ] || kind=(--kind "$E2E_KIND")
     hack/e2e-in-cluster.sh "${kind[@]}" 2>&1 | tee "$log" | grep -E "$outline"
   else
-    go test -tags e2e -count=1 -timeout 45m -v ./test/e2e/ 2>&1 | tee "$log" | grep -E "$outline"
+    go test -tags e2e -count=1 -timeout 45m -v -run "${E2E_RUN:-.}" ./test/e2e/ 2>&1 | tee "$log" | grep -E "$outline"
   fi
 }

@@ -10,6 +10,8 @@
 # E2E_IN_CLUSTER=1 runs the suite in a pod instead of on the host
 # (hack/e2e-in-cluster.sh; make kind-e2e does, with E2E_KIND naming the kind
 # cluster). hack/e2e-repeat.sh runs it several times on one cluster.
+# E2E_RUN='TestE2E/^(install_with_Helm|three_members_.*)$' runs only the
+# scenarios it matches (go test -run; later scenarios may need earlier ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source-path=SCRIPTDIR source=e2e-lib.sh
