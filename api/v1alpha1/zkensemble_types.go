@@ -14,8 +14,10 @@ func metav1AddToGroupVersion(s *runtime.Scheme) { metav1.AddToGroupVersion(s, Gr
 //
 // Session-timeout bounds follow ZooKeeper's rule; left unset they are derived
 // from tickTime when the configuration is rendered and never written back.
+// minSessionTimeout is at least 2 ticks (expiry works in ticks); a
+// maxSessionTimeout above 20 ticks is accepted, as ZooKeeper does, with an
+// admission warning (the webhook's: CEL cannot warn).
 // +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || self.minSessionTimeout >= 2 * self.tickTime",message="minSessionTimeout must be at least 2*tickTime: raise minSessionTimeout or lower tickTime"
-// +kubebuilder:validation:XValidation:rule="!has(self.maxSessionTimeout) || self.maxSessionTimeout <= 20 * self.tickTime",message="maxSessionTimeout must be at most 20*tickTime: lower maxSessionTimeout or raise tickTime"
 // +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || !has(self.maxSessionTimeout) || self.minSessionTimeout <= self.maxSessionTimeout",message="minSessionTimeout must not exceed maxSessionTimeout"
 // +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || has(self.maxSessionTimeout) || self.minSessionTimeout <= 20 * self.tickTime",message="minSessionTimeout exceeds the derived maxSessionTimeout (20*tickTime): lower minSessionTimeout, raise tickTime or set maxSessionTimeout"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxSessionTimeout) || has(self.minSessionTimeout) || self.maxSessionTimeout >= 2 * self.tickTime",message="maxSessionTimeout is below the derived minSessionTimeout (2*tickTime): raise maxSessionTimeout or lower tickTime"
@@ -41,7 +43,9 @@ type ZKEnsembleSpec struct {
 	// MinSessionTimeout in milliseconds; unset means 2*tickTime.
 	// +optional
 	MinSessionTimeout *int32 `json:"minSessionTimeout,omitempty"`
-	// MaxSessionTimeout in milliseconds; unset means 20*tickTime.
+	// MaxSessionTimeout in milliseconds; unset means 20*tickTime. Above
+	// 20*tickTime is accepted with a warning: a client may then keep a dead
+	// session (its ephemeral nodes and locks) that long before it expires.
 	// +optional
 	MaxSessionTimeout *int32 `json:"maxSessionTimeout,omitempty"`
 	// InitLimit and SyncLimit bound, in ticks, how long a member may take to

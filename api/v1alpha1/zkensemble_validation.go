@@ -43,19 +43,29 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 			fmt.Sprintf("must be at least 2*tickTime (%d ms): raise it or lower tickTime to at most %d", 2*s.TickTime, min/2)))
 	}
 	if max > 20*s.TickTime {
-		errs = append(errs, field.Invalid(spec.Child("maxSessionTimeout"), max,
-			fmt.Sprintf("must be at most 20*tickTime (%d ms): lower it or raise tickTime to at least %d", 20*s.TickTime, (max+19)/20)))
+		warnings = append(warnings, maxSessionWarning(s.TickTime, max))
 	}
 	if min > max {
-		p := spec.Child("minSessionTimeout")
 		if s.MinSessionTimeout == nil {
-			p = spec.Child("maxSessionTimeout")
+			errs = append(errs, field.Invalid(spec.Child("maxSessionTimeout"), max, fmt.Sprintf(
+				"is below the derived minSessionTimeout (2*tickTime = %d ms): raise maxSessionTimeout or lower tickTime to at most %d", min, max/2)))
+		} else {
+			errs = append(errs, field.Invalid(spec.Child("minSessionTimeout"), min, fmt.Sprintf(
+				"minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms): lower minSessionTimeout or raise maxSessionTimeout", min, max)))
 		}
-		errs = append(errs, field.Invalid(p, min, fmt.Sprintf("minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms)", min, max)))
 	}
 	errs = append(errs, s.validateExtraConfig()...)
 	secErrs, secWarnings := s.validateSecurity()
 	return append(errs, secErrs...), append(warnings, secWarnings...)
+}
+
+// maxSessionWarning explains a maxSessionTimeout above ZooKeeper's default
+// bound of 20 ticks, which ZooKeeper accepts too (HBase and Kafka set more).
+func maxSessionWarning(tick, max int32) string {
+	return fmt.Sprintf("maxSessionTimeout=%d ms is above 20*tickTime (%d ms), ZooKeeper's default bound: accepted, but a client may "+
+		"negotiate sessions of up to %d ms (%d ticks), so when it dies or is cut off its ephemeral nodes, locks and watches stay "+
+		"until then before the session expires. To keep expiry within 20 ticks, lower maxSessionTimeout to %d or raise tickTime to at least %d",
+		max, 20*tick, max, (max+tick-1)/tick, 20*tick, (max+19)/20)
 }
 
 // ValidateUpdate adds the rules for changes: what the operator cannot carry

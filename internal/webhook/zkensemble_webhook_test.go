@@ -29,7 +29,7 @@ func TestValidator(t *testing.T) {
 		{name: "valid"},
 		{name: "even replicas warn", mut: func(s *zkv1.ZKEnsembleSpec) { s.Replicas = 4 }, wantWarn: "prefer an odd number"},
 		{name: "min below 2 ticks", mut: func(s *zkv1.ZKEnsembleSpec) { s.MinSessionTimeout = ptr.To(int32(1000)) }, wantErr: "must be at least 2*tickTime (4000 ms): raise it or lower tickTime to at most 500"},
-		{name: "max above 20 ticks", mut: func(s *zkv1.ZKEnsembleSpec) { s.MaxSessionTimeout = ptr.To(int32(60000)) }, wantErr: "raise tickTime to at least 3000"},
+		{name: "max above 20 ticks warns", mut: func(s *zkv1.ZKEnsembleSpec) { s.MaxSessionTimeout = ptr.To(int32(60000)) }, wantWarn: "raise tickTime to at least 3000"},
 		{name: "min above max", mut: func(s *zkv1.ZKEnsembleSpec) {
 			s.MinSessionTimeout, s.MaxSessionTimeout = ptr.To(int32(30000)), ptr.To(int32(20000))
 		}, wantErr: "exceeds maxSessionTimeout"},
