@@ -6,7 +6,6 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
@@ -21,6 +20,8 @@ type render struct {
 	zke         *zkv1.ZKEnsemble
 	n           names
 	serverImage string // used when the spec names none
+	// claims are the StatefulSet's claim templates as they exist (immutable).
+	claims []corev1.PersistentVolumeClaim
 }
 
 func newRender(zke *zkv1.ZKEnsemble, serverImage, clusterDomain string) render {
@@ -73,7 +74,7 @@ func (r render) clientService() *corev1.Service {
 	if typ == "" {
 		typ = corev1.ServiceTypeClusterIP
 	}
-	return &corev1.Service{
+	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 		ObjectMeta: r.meta(r.n.client()),
 		Spec: corev1.ServiceSpec{
@@ -81,6 +82,8 @@ func (r render) clientService() *corev1.Service {
 			Ports: r.clientServicePorts(),
 		},
 	}
+	r.clientServiceSettings(svc)
+	return svc
 }
 
 // configMap carries zoo.cfg and the bootstrap list. bootstrap is true only
@@ -133,10 +136,6 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 		annotations["prometheus.io/port"] = fmt.Sprint(podlayout.ProbePort)
 		annotations["prometheus.io/path"] = "/metrics"
 	}
-	size := resource.MustParse("1Gi")
-	if spec.Storage.Size != nil {
-		size = *spec.Storage.Size
-	}
 	retain := appsv1.DeletePersistentVolumeClaimRetentionPolicyType
 	if spec.Storage.VolumeReclaimPolicy == "Retain" {
 		retain = appsv1.RetainPersistentVolumeClaimRetentionPolicyType
@@ -162,15 +161,15 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 		Env:   []corev1.EnvVar{{Name: "POD_NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}}},
 		Ports: r.containerPorts(),
 		// Ready: in the configuration and caught up (a ReadIndex round).
-		ReadinessProbe: probe("/readyz", 2),
+		ReadinessProbe: withTimings(probe("/readyz", 2), spec.Pod.ReadinessProbe),
 		// Alive: the process answers, with or without a quorum.
-		LivenessProbe: probe("/healthz", 10),
+		LivenessProbe: withTimings(probe("/healthz", 10), spec.Pod.LivenessProbe),
 		Resources:     spec.Resources,
-		VolumeMounts: []corev1.VolumeMount{
+		VolumeMounts: append([]corev1.VolumeMount{
 			{Name: "data", MountPath: podlayout.DataDir},
 			{Name: "config", MountPath: podlayout.ConfigDir, ReadOnly: true},
 			{Name: "tls", MountPath: podlayout.TLSDir, ReadOnly: true},
-		},
+		}, r.dataLogMounts()...),
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true), RunAsNonRoot: ptr.To(true),
 			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
@@ -181,7 +180,7 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 	if spec.Storage.VolumePermissions {
 		initContainers = append(initContainers, r.volumePermissions())
 	}
-	return &appsv1.StatefulSet{
+	sts := &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
 		ObjectMeta: r.meta(r.n.statefulSet()),
 		Spec: appsv1.StatefulSetSpec{
@@ -198,14 +197,11 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 				Spec: corev1.PodSpec{
 					InitContainers:                initContainers,
 					Containers:                    []corev1.Container{container},
-					Affinity:                      spec.Affinity,
 					Tolerations:                   spec.Tolerations,
 					NodeSelector:                  spec.NodeSelector,
 					TopologySpreadConstraints:     spec.TopologySpreadConstraints,
 					PriorityClassName:             spec.PriorityClassName,
 					TerminationGracePeriodSeconds: ptr.To(int64(30)),
-					// Members never call the Kubernetes API.
-					AutomountServiceAccountToken: ptr.To(false),
 					// Pod Security "restricted": non-root, RuntimeDefault seccomp, and
 					// the volume handed to the server's group by fsGroup (changed only
 					// when its root does not belong to it yet).
@@ -226,17 +222,11 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 					}, r.securityVolumes()...),
 				},
 			},
-			VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
-				TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "PersistentVolumeClaim"},
-				ObjectMeta: metav1.ObjectMeta{Name: "data", Labels: r.n.selector()},
-				Spec: corev1.PersistentVolumeClaimSpec{
-					AccessModes:      []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
-					StorageClassName: spec.Storage.StorageClassName,
-					Resources:        corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: size}},
-				},
-			}},
+			VolumeClaimTemplates: r.volumeClaims(r.claims),
 		},
 	}
+	r.addPodSettings(&sts.Spec.Template.Spec, &sts.Spec.Template.Spec.Containers[0])
+	return sts
 }
 
 // volumePermissions hands the data volume to the server's user when the
@@ -247,8 +237,8 @@ func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
 func (r render) volumePermissions() corev1.Container {
 	return corev1.Container{
 		Name: "volume-permissions", Image: r.image(), ImagePullPolicy: r.pullPolicy(),
-		Command:      []string{"/bin/busybox", "sh", "-c", `[ "$(/bin/busybox stat -c %u:%g /data)" = 65532:65532 ] || /bin/busybox chown -R 65532:65532 /data`},
-		VolumeMounts: []corev1.VolumeMount{{Name: "data", MountPath: podlayout.DataDir}},
+		Command:      []string{"/bin/busybox", "sh", "-c", r.chownVolumes()},
+		VolumeMounts: append([]corev1.VolumeMount{{Name: "data", MountPath: podlayout.DataDir}}, r.dataLogMounts()...),
 		SecurityContext: &corev1.SecurityContext{
 			RunAsUser: ptr.To(int64(0)), RunAsNonRoot: ptr.To(false), AllowPrivilegeEscalation: ptr.To(false), ReadOnlyRootFilesystem: ptr.To(true),
 			Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}, Add: []corev1.Capability{"CHOWN"}},

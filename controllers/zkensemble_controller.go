@@ -135,6 +135,7 @@ func (p *pass) applyObjects(ctx context.Context) error {
 		return err
 	default:
 		p.replicas = ptrOr(cur.Spec.Replicas, 0)
+		p.rd.claims = cur.Spec.VolumeClaimTemplates
 	}
 	p.sts = p.rd.statefulSet(p.replicas)
 	if err := p.apply(ctx, p.sts, fieldOwner); err != nil {

@@ -226,8 +226,13 @@ func TestAdmissionUpdate(t *testing.T) {
 	q := mustQuantity("5Gi")
 	upd.Spec.Storage.Size = &q
 	err := c.Update(ctx, upd, client.DryRunAll)
-	if err == nil || !strings.Contains(err.Error(), "expand each PVC") {
-		t.Fatalf("size change: %v", err)
+	if err != nil {
+		t.Fatalf("growing the volumes refused: %v", err)
+	}
+	q = mustQuantity("512Mi")
+	upd.Spec.Storage.Size = &q
+	if err := c.Update(ctx, upd, client.DryRunAll); err == nil || !strings.Contains(err.Error(), "volumes never shrink") {
+		t.Fatalf("shrink: %v", err)
 	}
 	upd = zke.DeepCopy()
 	upd.Spec.Replicas = 1

@@ -35,6 +35,9 @@ func renderZooCfg(spec *zkv1.ZKEnsembleSpec) string {
 		// HTTPS to the operator's certificate only.
 		"metricsProvider.httpPort": fmt.Sprint(podlayout.ProbePort),
 	}
+	if spec.Storage.DataLog != nil {
+		kv["dataLogDir"] = podlayout.DataLogDir // the transaction log (Raft WAL) on its own volume
+	}
 	if spec.ReadOnlyMode {
 		kv["readonlymode.enabled"] = "true"
 	}

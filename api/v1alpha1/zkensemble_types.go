@@ -122,6 +122,10 @@ type ZKEnsembleSpec struct {
 	// ClientService is the Service clients use.
 	// +optional
 	ClientService ClientServiceSpec `json:"clientService,omitempty"`
+	// Pod settings of the member pods: pull secrets, env, volumes, sidecars,
+	// service account, probe timings, anti-affinity.
+	// +optional
+	Pod PodSettings `json:"pod,omitempty"`
 	// DisruptionBudget overrides the PodDisruptionBudget derived from the quorum.
 	// +optional
 	DisruptionBudget *DisruptionBudgetSpec `json:"disruptionBudget,omitempty"`
@@ -131,9 +135,12 @@ type ZKEnsembleSpec struct {
 }
 
 // StorageSpec is a member's volume.
+// +kubebuilder:validation:XValidation:rule="has(self.dataLog) == has(oldSelf.dataLog)",message="storage.dataLog cannot be added or removed on a running ensemble (the transaction log would be left behind): create a new ZKEnsemble and move the data"
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.storageClassName) || (has(self.storageClassName) && self.storageClassName == oldSelf.storageClassName)",message="storageClassName cannot change: create a new ZKEnsemble and move the data"
 type StorageSpec struct {
-	// Size of each member's volume.
+	// Size of each member's volume. Raising it expands every member's
+	// volume in place when its StorageClass allows expansion (refused with a
+	// Degraded condition when it does not); it never shrinks.
 	// +optional
 	Size *resource.Quantity `json:"size,omitempty"`
 	// StorageClassName of the volumes; unset uses the cluster's default.
@@ -152,9 +159,16 @@ type StorageSpec struct {
 	// "restricted"; without it, fsGroup makes the volume the server's.
 	// +optional
 	VolumePermissions bool `json:"volumePermissions,omitempty"`
+	// DataLog gives each member a second volume for its transaction log
+	// (ZooKeeper's dataLogDir; the Raft WAL), apart from the snapshots.
+	// Set when the ensemble is created; it cannot be added or removed later.
+	// +optional
+	DataLog *DataLogStorage `json:"dataLog,omitempty"`
 }
 
 // ClientServiceSpec is the client Service.
+// +kubebuilder:validation:XValidation:rule="!has(self.loadBalancerSourceRanges) || size(self.loadBalancerSourceRanges) == 0 || (has(self.type) && self.type == 'LoadBalancer')",message="loadBalancerSourceRanges needs type LoadBalancer"
+// +kubebuilder:validation:XValidation:rule="!has(self.externalTrafficPolicy) || self.externalTrafficPolicy == 'Cluster' || (has(self.type) && self.type in ['NodePort', 'LoadBalancer'])",message="externalTrafficPolicy Local needs type NodePort or LoadBalancer"
 type ClientServiceSpec struct {
 	// +kubebuilder:validation:Enum=ClusterIP;NodePort;LoadBalancer
 	// +optional
@@ -163,6 +177,18 @@ type ClientServiceSpec struct {
 	// +kubebuilder:validation:Maximum=65535
 	// +optional
 	Port int32 `json:"port,omitempty"`
+	// Annotations of the Service (cloud load balancer settings).
+	// +optional
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// LoadBalancerSourceRanges limits who reaches a LoadBalancer (CIDRs).
+	// +kubebuilder:validation:MaxItems=64
+	// +optional
+	LoadBalancerSourceRanges []string `json:"loadBalancerSourceRanges,omitempty"`
+	// ExternalTrafficPolicy of a NodePort or LoadBalancer Service (Local
+	// keeps clients' source addresses).
+	// +kubebuilder:validation:Enum=Cluster;Local
+	// +optional
+	ExternalTrafficPolicy corev1.ServiceExternalTrafficPolicy `json:"externalTrafficPolicy,omitempty"`
 }
 
 // DisruptionBudgetSpec overrides the derived budget (voters - quorum).

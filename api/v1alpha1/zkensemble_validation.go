@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/resource"
-
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
@@ -55,6 +53,7 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 		}
 	}
 	errs = append(errs, s.validateExtraConfig()...)
+	errs = append(errs, s.validatePod()...)
 	secErrs, secWarnings := s.validateSecurity()
 	return append(errs, secErrs...), append(warnings, secWarnings...)
 }
@@ -73,10 +72,7 @@ func maxSessionWarning(tick, max int32) string {
 func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorList, warnings []string) {
 	errs, warnings = s.Validate()
 	storage := field.NewPath("spec", "storage")
-	if !quantityEqual(old.Storage.Size, s.Storage.Size) {
-		errs = append(errs, field.Forbidden(storage.Child("size"),
-			"the volume size cannot change on a running ensemble (StatefulSet volume claims are immutable): expand each PVC data-<name>-<n> yourself if its StorageClass allows expansion, or create a new ZKEnsemble"))
-	}
+	errs = append(errs, s.validateStorageUpdate(old)...)
 	if !strPtrEqual(old.Storage.StorageClassName, s.Storage.StorageClassName) {
 		errs = append(errs, field.Forbidden(storage.Child("storageClassName"),
 			"storageClassName cannot change: create a new ZKEnsemble with the new class and move the data"))
@@ -107,13 +103,6 @@ func IsOwnedConfigKey(key string) bool {
 	}
 	return strings.HasPrefix(key, "server.") || strings.HasPrefix(key, "group.") || strings.HasPrefix(key, "weight.") ||
 		strings.HasPrefix(key, "ssl.quorum.")
-}
-
-func quantityEqual(a, b *resource.Quantity) bool {
-	if a == nil || b == nil {
-		return a == nil && b == nil
-	}
-	return a.Cmp(*b) == 0
 }
 
 func strPtrEqual(a, b *string) bool {

@@ -50,7 +50,8 @@ func TestValidator(t *testing.T) {
 		mut                     func(*zkv1.ZKEnsembleSpec)
 	}{
 		{name: "scale down 5 to 1 is staged", mut: func(s *zkv1.ZKEnsembleSpec) { s.Replicas = 1 }, wantWarn: "one member at a time"},
-		{name: "storage size", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("9Gi"); s.Storage.Size = &q }, wantErr: "expand each PVC"},
+		{name: "storage grows", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("9Gi"); s.Storage.Size = &q }},
+		{name: "storage never shrinks", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("512Mi"); s.Storage.Size = &q }, wantErr: "volumes never shrink (from 1Gi)"},
 		{name: "storage class", mut: func(s *zkv1.ZKEnsembleSpec) { s.Storage.StorageClassName = ptr.To("other") }, wantErr: "create a new ZKEnsemble"},
 	}
 	for _, tc := range update {
