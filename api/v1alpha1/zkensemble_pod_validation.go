@@ -40,7 +40,22 @@ func (s *ZKEnsembleSpec) validatePod() (errs field.ErrorList) {
 		}
 	}
 	errs = append(errs, validateContainers(pod.Child("containers"), p.Containers, true)...)
-	return append(errs, validateContainers(pod.Child("initContainers"), p.InitContainers, false)...)
+	errs = append(errs, validateContainers(pod.Child("initContainers"), p.InitContainers, false)...)
+	return append(errs, s.ClientService.validate()...)
+}
+
+// validate refuses load-balancer settings on a Service type without them.
+func (cs *ClientServiceSpec) validate() (errs field.ErrorList) {
+	path := field.NewPath("spec", "clientService")
+	if len(cs.LoadBalancerSourceRanges) > 0 && cs.Type != corev1.ServiceTypeLoadBalancer {
+		errs = append(errs, field.Invalid(path.Child("loadBalancerSourceRanges"), cs.LoadBalancerSourceRanges,
+			"loadBalancerSourceRanges needs type LoadBalancer: set clientService.type or drop the ranges"))
+	}
+	if cs.ExternalTrafficPolicy == corev1.ServiceExternalTrafficPolicyLocal && cs.Type != corev1.ServiceTypeNodePort && cs.Type != corev1.ServiceTypeLoadBalancer {
+		errs = append(errs, field.Invalid(path.Child("externalTrafficPolicy"), cs.ExternalTrafficPolicy,
+			"externalTrafficPolicy Local needs type NodePort or LoadBalancer: set clientService.type or drop the policy"))
+	}
+	return errs
 }
 
 // validateContainers refuses the operator's container names and, for
