@@ -72,12 +72,17 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 			return nil, fmt.Errorf("myid %d has no server.%d line in zoo.cfg", id, id)
 		}
 	}
+	// The log directory first: stamping dataDir must not make a lost data
+	// volume look like the log's partner.
+	if err := checkLogDir(&cfg, flags.ensembleID, id); err != nil {
+		return nil, err
+	}
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
 		return nil, err
 	}
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
 		ClientAddrs: clients, ElectionPorts: elections, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
-		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger}
+		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), WALDir: walDir(&cfg), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger}
 	if err := quorumAuth(cfg, &ec, len(cfg.Servers) > 0, logger); err != nil {
 		return nil, err
 	}

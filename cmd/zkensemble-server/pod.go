@@ -46,12 +46,8 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		h := fmt.Sprintf("%s-%d.%s", set, member-1, flags.podDomain)
 		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podlayout.QuorumPort, podlayout.ElectionPort, h, cfg.PublishedClientPort())
 	}
-	if reason := ensemble.StaleState(cfg.DataDir, flags.ensembleID, id); reason != "" {
-		dest, err := moveAside(cfg.DataDir)
-		if err != nil {
-			return fmt.Errorf("stale member state in %s (%s): %w", cfg.DataDir, reason, err)
-		}
-		logger.Warn("member state is stale: moved aside, starting empty", "reason", reason, "movedTo", dest)
+	if err := moveAsideStale(cfg, flags.ensembleID, id, logger); err != nil {
+		return err
 	}
 	flags.myid = id
 	if flags.tlsDir != "" {
@@ -76,7 +72,7 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		return fmt.Sprintf("%s-%d.%s:%d", set, member-1, flags.podDomain, podlayout.QuorumPort)
 	}
 	cfg.Servers = map[uint64]string{id: line(id)}
-	if ensemble.HasState(cfg.DataDir) {
+	if ensemble.HasStateWithLog(cfg.DataDir, logDir(cfg)) {
 		logger.Info("restarting from the member's log", "id", id)
 		return nil
 	}

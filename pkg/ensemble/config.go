@@ -52,6 +52,9 @@ type Config struct {
 	Join bool
 	// DataDir holds the WAL and snapshots.
 	DataDir string
+	// WALDir, when set, holds the WAL instead of DataDir/wal (zoo.cfg's
+	// dataLogDir: the transaction log on its own disk).
+	WALDir string
 	// TickInterval is Raft's logical clock; elections take ElectionTicks of it.
 	TickInterval   time.Duration
 	ElectionTicks  int

@@ -117,7 +117,7 @@ func New(cfg Config) (*Node, error) {
 		return nil, fmt.Errorf("%w: %s says %q; refusing to start with stale state (remove the directory to join again as a new member)",
 			ErrRemoved, filepath.Join(cfg.DataDir, removedMarker), string(b))
 	}
-	store, err := openStorage(cfg.DataDir, cfg.SnapshotRetain, zapLogger(cfg.Logger.With("member", cfg.ID)))
+	store, err := openStorage(cfg.DataDir, cfg.WALDir, cfg.SnapshotRetain, zapLogger(cfg.Logger.With("member", cfg.ID)))
 	if err != nil {
 		return nil, err
 	}

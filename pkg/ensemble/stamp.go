@@ -63,5 +63,5 @@ func StaleState(dataDir, ensembleID string, member uint64) string {
 // holds none: the member starts as new, and must then decide again between
 // bootstrapping and joining, never bootstrap because a file exists.
 func HasState(dataDir string) bool {
-	return hasRaftState(filepath.Join(dataDir, "version-2"))
+	return hasRaftState(filepath.Join(dataDir, "version-2"), "")
 }

@@ -30,8 +30,13 @@ type storage struct {
 	retain          int
 }
 
-func openStorage(dir string, retain int, lg *zap.Logger) (*storage, error) {
-	walDir, snapDir := filepath.Join(dir, "wal"), filepath.Join(dir, "snap")
+// openStorage opens the snapshots in dir/snap and the WAL in walDir
+// (dir/wal when empty).
+func openStorage(dir, walDir string, retain int, lg *zap.Logger) (*storage, error) {
+	if walDir == "" {
+		walDir = filepath.Join(dir, "wal")
+	}
+	snapDir := filepath.Join(dir, "snap")
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return nil, err
 	}
@@ -82,15 +87,24 @@ func openStorage(dir string, retain int, lg *zap.Logger) (*storage, error) {
 	return s, nil
 }
 
-// hasRaftState reports whether dir holds a snapshot, a hard state or log
-// entries (see HasState). When unsure (an unreadable WAL) it says yes: the
-// caller then restarts from the log, which reports what is wrong.
-func hasRaftState(dir string) bool {
+// hasRaftState reports whether dir holds a snapshot, or walDir (dir/wal
+// when empty) a hard state or log entries (see HasState). When unsure (an
+// unreadable WAL) it says yes: the caller then restarts from the log, which
+// reports what is wrong.
+func hasRaftState(dir, walDir string) bool {
 	snaps, _ := filepath.Glob(filepath.Join(dir, "snap", "*.snap"))
 	if len(snaps) > 0 {
 		return true
 	}
-	walDir := filepath.Join(dir, "wal")
+	if walDir == "" {
+		walDir = filepath.Join(dir, "wal")
+	}
+	return walHasState(walDir)
+}
+
+// walHasState reports whether the WAL in walDir holds a hard state or log
+// entries (yes when unreadable, as hasRaftState).
+func walHasState(walDir string) bool {
 	if !wal.Exist(walDir) {
 		return false
 	}
