@@ -73,6 +73,10 @@ func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorLi
 	errs, warnings = s.Validate()
 	storage := field.NewPath("spec", "storage")
 	errs = append(errs, s.validateStorageUpdate(old)...)
+	if now, was := s.Storage.VolumeSize(), old.Storage.VolumeSize(); now.Cmp(was) > 0 {
+		warnings = append(warnings, fmt.Sprintf("storage.size %s → %s: each member's PVC is expanded in place if its StorageClass has allowVolumeExpansion: true; "+
+			"otherwise they keep their size and the VolumesExpanded condition says why", &was, &now))
+	}
 	if !strPtrEqual(old.Storage.StorageClassName, s.Storage.StorageClassName) {
 		errs = append(errs, field.Forbidden(storage.Child("storageClassName"),
 			"storageClassName cannot change: create a new ZKEnsemble with the new class and move the data"))

@@ -50,7 +50,7 @@ func TestValidator(t *testing.T) {
 		mut                     func(*zkv1.ZKEnsembleSpec)
 	}{
 		{name: "scale down 5 to 1 is staged", mut: func(s *zkv1.ZKEnsembleSpec) { s.Replicas = 1 }, wantWarn: "one member at a time"},
-		{name: "storage grows", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("9Gi"); s.Storage.Size = &q }},
+		{name: "storage grows", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("9Gi"); s.Storage.Size = &q }, wantWarn: "1Gi → 9Gi: each member's PVC is expanded"},
 		{name: "storage never shrinks", mut: func(s *zkv1.ZKEnsembleSpec) { q := resource.MustParse("512Mi"); s.Storage.Size = &q }, wantErr: "volumes never shrink (from 1Gi)"},
 		{name: "storage class", mut: func(s *zkv1.ZKEnsembleSpec) { s.Storage.StorageClassName = ptr.To("other") }, wantErr: "create a new ZKEnsemble"},
 	}
