@@ -26,6 +26,9 @@ type memberFlags struct {
 	podDomain     string
 	bootstrapFile string
 	tlsDir        string // member certificates (podlayout names), pod mode
+	// forceNewCluster is a request to rebuild the ensemble from this
+	// member (forcenew.go); forceNewClusterFile, for pods, a file holding one.
+	forceNewCluster, forceNewClusterFile string
 	hostname      string // tests: instead of os.Hostname
 	listen        string // replication listen address, when not the advertised one
 	peerAddr      func(id uint64) string
@@ -73,6 +76,9 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		}
 	}
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
+		return nil, err
+	}
+	if err := forceNewCluster(cfg.DataDir, flags, id, logger); err != nil {
 		return nil, err
 	}
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
