@@ -29,9 +29,9 @@ type memberFlags struct {
 	// forceNewCluster is a request to rebuild the ensemble from this
 	// member (forcenew.go); forceNewClusterFile, for pods, a file holding one.
 	forceNewCluster, forceNewClusterFile string
-	hostname      string // tests: instead of os.Hostname
-	listen        string // replication listen address, when not the advertised one
-	peerAddr      func(id uint64) string
+	hostname                             string // tests: instead of os.Hostname
+	listen                               string // replication listen address, when not the advertised one
+	peerAddr                             func(id uint64) string
 }
 
 // member is this process's place in the replicated log: an ensemble of one
