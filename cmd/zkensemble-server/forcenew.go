@@ -37,6 +37,12 @@ func forceNewCluster(dataDir string, flags memberFlags, id uint64, logger *slog.
 			logger.Info("a force-new-cluster request names another member; not this one's to carry out", "request", request)
 			return nil
 		}
+		if !ensemble.HasState(dataDir) {
+			// The request outlived this member's log (its volume was
+			// replaced since): it joins as a new member.
+			logger.Warn("a force-new-cluster request names this member, but its volume holds no log: ignored", "request", request)
+			return nil
+		}
 	}
 	if request == "" {
 		return nil

@@ -54,6 +54,9 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		logger.Warn("member state is stale: moved aside, starting empty", "reason", reason, "movedTo", dest)
 	}
 	flags.myid = id
+	if flags.forceNewClusterFile == "" {
+		flags.forceNewClusterFile = filepath.Join(podlayout.ConfigDir, podlayout.ForceNewClusterFile)
+	}
 	if flags.tlsDir != "" {
 		cfg.QuorumTLS.Files = certs.Files{
 			Cert: filepath.Join(flags.tlsDir, podlayout.MemberCertFile(id)),

@@ -160,6 +160,10 @@ func PlanRecovery(o Observation, loss *Loss, req *RecoveryRequest, prog *Recover
 		if !prog.Restarted {
 			return Step{Action: RestartSurvivor, Member: prog.Member, Reason: fmt.Sprintf("restart member %d as the only voter of a new configuration", prog.Member)}
 		}
+		if p, ok := o.Pods[prog.Member]; ok && p.Exists && p.Admin != nil && voters(p.Admin) > 1 && p.NotReadyFor > QuorumLostAfter {
+			// Its pod started without the request (or before it was written).
+			return Step{Action: RestartSurvivor, Member: prog.Member, Reason: fmt.Sprintf("member %d restarted but still has %d voters: restart it again to read the request", prog.Member, voters(p.Admin))}
+		}
 		return Step{Action: Wait, Member: prog.Member, Reason: fmt.Sprintf("waiting for member %d to start as the only voter and lead", prog.Member)}
 	}
 	if req == nil {
@@ -184,6 +188,16 @@ func PlanRecovery(o Observation, loss *Loss, req *RecoveryRequest, prog *Recover
 			s.ID, s.AppliedIndex, most.ID, most.AppliedIndex, most.ID, s.ID, most.AppliedIndex-s.AppliedIndex, most.ID)}
 	}
 	return Step{Action: ForceNewCluster, Member: req.Member, Reason: fmt.Sprintf("rebuild the ensemble from member %d (applied index %d): writes acknowledged only by the lost members %v are gone", s.ID, s.AppliedIndex, loss.Lost)}
+}
+
+func voters(st *adminapi.Status) int {
+	n := 0
+	for _, m := range st.Members {
+		if m.Role != adminapi.RoleLearner {
+			n++
+		}
+	}
+	return n
 }
 
 func survivorIDs(l *Loss) []uint64 {

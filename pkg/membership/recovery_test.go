@@ -127,6 +127,11 @@ func TestPlanRecovery(t *testing.T) {
 		{name: "a request while a leader serves is withdrawn", obs: led, req: &RecoveryRequest{Member: 2}, action: DropRecoveryRequest, member: 2, reason: "a leader serves"},
 		{name: "a request without an established loss is withdrawn", obs: noLeader, req: &RecoveryRequest{Member: 2}, action: DropRecoveryRequest, member: 2, reason: "not established"},
 		{name: "requested: restart the survivor", obs: lostObs, prog: &RecoveryProgress{Member: 2}, action: RestartSurvivor, member: 2},
+		{name: "restarted without reading the request: again", obs: func() Observation {
+			o := lostObs
+			o.Pods = pods(survivorPod(1, 80, 1, 2, 3, 4, 5), func() Pod { p := survivorPod(2, 95, 1, 2, 3, 4, 5); p.NotReadyFor = 2 * QuorumLostAfter; return p }(), emptyPod(3))
+			return o
+		}(), prog: &RecoveryProgress{Member: 2, Restarted: true}, action: RestartSurvivor, member: 2, reason: "restart it again"},
 		{name: "restarted: wait for it to lead", obs: lostObs, prog: &RecoveryProgress{Member: 2, Restarted: true}, action: Wait, member: 2},
 		{name: "it leads: done", obs: led, prog: &RecoveryProgress{Member: 2, Restarted: true}, req: &RecoveryRequest{Member: 2}, action: FinishRecovery, member: 2},
 		{name: "another leads (not the forced one): wait", obs: Observation{Pods: readyPods(1), Leader: leaderStatus(1, 9, voter(1))}, prog: &RecoveryProgress{Member: 2, Restarted: true}, action: Wait, member: 2},
