@@ -31,8 +31,8 @@ type pass struct {
 	obs      membership.Observation // the pass's one observation
 	replicas int32
 	ca       *certs.CA
-	certIDs  uint64    // members 1..certIDs have certificates
-	renewAt  time.Time // the earliest renewal of a member certificate
+	certIDs  uint64        // members 1..certIDs have certificates
+	renewAt  time.Time     // the earliest renewal of a member certificate
 	rec      recoveryState // recovery.go
 }
 

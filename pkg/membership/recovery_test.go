@@ -79,7 +79,6 @@ func TestQuorumLoss(t *testing.T) {
 	}
 }
 
-
 func TestParseRecoveryRequest(t *testing.T) {
 	for in, want := range map[string]*RecoveryRequest{
 		"2":                   {Member: 2},
