@@ -158,3 +158,40 @@ func TestForceNewClusterFromSurvivor(t *testing.T) {
 	}
 	t.Logf("%d acknowledged writes, all present after losing two of three members and forcing the survivor", len(acked))
 }
+
+// TestForceNewClusterFile: a pod reads the operator's request from a file
+// every member mounts; only the member it names acts on it, and not on an
+// empty volume (the request outlived its log); a garbled request stops the
+// member with a clear error.
+func TestForceNewClusterFile(t *testing.T) {
+	for _, tc := range []struct {
+		name, content string
+		noFile        bool
+		err           string
+	}{
+		{name: "no file", noFile: true},
+		{name: "empty", content: "\n"},
+		{name: "another member", content: "uid/2/n1"},
+		{name: "another ensemble", content: "other/1/n1"},
+		{name: "this member, empty volume", content: "uid/1/n1"},
+		{name: "garbled", content: "uid/1", err: "force-new-cluster refused"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			file := filepath.Join(dir, "force-new-cluster")
+			if !tc.noFile {
+				if err := os.WriteFile(file, []byte(tc.content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data := filepath.Join(dir, "data")
+			err := forceNewCluster(data, memberFlags{ensembleID: "uid", forceNewClusterFile: file}, 1, quiet)
+			if tc.err == "" && err != nil || tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)) {
+				t.Fatalf("got %v, want %q", err, tc.err)
+			}
+			if _, err := os.Stat(filepath.Join(data, "version-2")); !errors.Is(err, os.ErrNotExist) {
+				t.Fatalf("the data directory was touched: %v", err)
+			}
+		})
+	}
+}

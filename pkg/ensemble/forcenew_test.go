@@ -4,11 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	pb "go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
 )
 
 func TestParseForceRequest(t *testing.T) {
@@ -125,5 +130,72 @@ func TestForceNewCluster(t *testing.T) {
 	waitConverged(t, ms, "three", "v")
 	if st := survivor.node.Status(); len(st.Config.Voters.IDs()) != 3 {
 		t.Fatalf("voters at the end: %v", st.Config.Voters.IDs())
+	}
+}
+
+// writeLog writes a member's log as Raft would have left it.
+func writeLog(t *testing.T, dir string, hs pb.HardState, ents []pb.Entry) {
+	t.Helper()
+	s, err := openStorage(dir, 3, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.wal.Save(hs, ents); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func confEntry(t *testing.T, index, term uint64, typ pb.ConfChangeType, id uint64) pb.Entry {
+	t.Helper()
+	data, err := (&pb.ConfChange{Type: typ, NodeID: id}).Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pb.Entry{Type: pb.EntryConfChange, Index: index, Term: term, Data: data}
+}
+
+// TestForceKeepsEntriesPastTheKnownCommit: the entries after the commit
+// index the member knew (a follower learns it a heartbeat late: they may be
+// acknowledged writes) are kept and committed, after which come the
+// removals, in the member's term. A learner is refused.
+func TestForceKeepsEntriesPastTheKnownCommit(t *testing.T) {
+	dir := t.TempDir()
+	ents := []pb.Entry{
+		confEntry(t, 1, 1, pb.ConfChangeAddNode, 1), confEntry(t, 2, 1, pb.ConfChangeAddNode, 2), confEntry(t, 3, 1, pb.ConfChangeAddNode, 3),
+		{Index: 4, Term: 2, Data: []byte("a=1")}, {Index: 5, Term: 2, Data: []byte("b=2")}, {Index: 6, Term: 2, Data: []byte("c=3")},
+	}
+	writeLog(t, dir, pb.HardState{Term: 3, Vote: 2, Commit: 4}, ents)
+	res, err := ForceNewCluster(dir, "e", 1, "e/1/x", quietLogger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (ForceResult{Removed: []uint64{2, 3}, KnownCommit: 4, LastIndex: 8, Term: 3}); !reflect.DeepEqual(res, want) {
+		t.Fatalf("got %+v, want %+v", res, want)
+	}
+	s, err := openStorage(dir, 3, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.close() }()
+	hs, _, _ := s.mem.InitialState()
+	got, err := s.mem.Entries(5, 9, math.MaxUint64)
+	if err != nil || hs.Commit != 8 || hs.Term != 3 || len(got) != 4 || string(got[1].Data) != "c=3" {
+		t.Fatalf("after: hard state %+v, entries %+v, %v", hs, got, err)
+	}
+	for i, id := range []uint64{2, 3} {
+		var cc pb.ConfChange
+		if e := got[2+i]; e.Type != pb.EntryConfChange || e.Term != 3 || cc.Unmarshal(e.Data) != nil || cc.Type != pb.ConfChangeRemoveNode || cc.NodeID != id {
+			t.Fatalf("entry %d: %+v (%+v), want the removal of %d", e.Index, e, cc, id)
+		}
+	}
+
+	learnerDir := t.TempDir()
+	writeLog(t, learnerDir, pb.HardState{Term: 1, Commit: 3}, []pb.Entry{
+		confEntry(t, 1, 1, pb.ConfChangeAddNode, 1), confEntry(t, 2, 1, pb.ConfChangeAddNode, 2), confEntry(t, 3, 1, pb.ConfChangeAddLearnerNode, 3)})
+	if _, err := ForceNewCluster(learnerDir, "e", 3, "e/3/x", quietLogger()); !errors.Is(err, ErrForceRefused) || !strings.Contains(err.Error(), "not a voter") {
+		t.Fatalf("a learner: %v, want refused", err)
 	}
 }
