@@ -31,9 +31,10 @@ type pass struct {
 	obs      membership.Observation // the pass's one observation
 	replicas int32
 	ca       *certs.CA
-	certIDs  uint64        // members 1..certIDs have certificates
-	renewAt  time.Time     // the earliest renewal of a member certificate
-	rec      recoveryState // recovery.go
+	certIDs  uint64    // members 1..certIDs have certificates
+	renewAt  time.Time // the earliest renewal of a member certificate
+
+	rec recoveryState // a recovery from a survivor (recovery.go)
 }
 
 func (r *Reconciler) newPass(zke *zkv1.ZKEnsemble) *pass {
