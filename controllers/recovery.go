@@ -81,8 +81,8 @@ func (p *pass) executeRecovery(ctx context.Context, s membership.Step) error {
 	case membership.ForceNewCluster:
 		request := fmt.Sprintf("%s/%d/%s", p.zke.UID, s.Member, strconv.FormatInt(time.Now().UnixNano(), 36))
 		var applied int64
-		if sv, ok := p.rec.loss.Survivor(s.Member); ok {
-			applied = int64(sv.AppliedIndex)
+		if a := p.obs.Pods[s.Member].Admin; a != nil {
+			applied = int64(a.AppliedIndex)
 		}
 		if err := p.applyForceRequest(ctx, request); err != nil {
 			return err

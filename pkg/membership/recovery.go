@@ -82,7 +82,11 @@ func (l *Loss) Message(annotate string) string {
 // leader for QuorumLostAfter, and more voters (of the newest configuration
 // an answering member holds) answer with an empty log than the ensemble
 // can lose, so no quorum can form even if the silent ones come back.
-func QuorumLoss(o Observation) *Loss {
+func QuorumLoss(o Observation) *Loss { return quorumLoss(o, false) }
+
+// quorumLoss is QuorumLoss; silentLost counts the voters that do not
+// answer as lost too (the user asserts it: their pods cannot even start).
+func quorumLoss(o Observation, silentLost bool) *Loss {
 	if o.Leader != nil || o.NoLeaderFor < QuorumLostAfter {
 		return nil
 	}
@@ -116,7 +120,11 @@ func QuorumLoss(o Observation) *Loss {
 		a, b := l.Survivors[i], l.Survivors[j]
 		return a.AppliedIndex > b.AppliedIndex || a.AppliedIndex == b.AppliedIndex && a.ID < b.ID
 	})
-	if len(l.Survivors) == 0 || len(l.Lost) <= len(l.Voters)-quorum(len(l.Voters)) {
+	lost := len(l.Lost)
+	if silentLost {
+		lost += len(l.Silent)
+	}
+	if len(l.Survivors) == 0 || lost <= len(l.Voters)-quorum(len(l.Voters)) {
 		return nil
 	}
 	return l
@@ -172,10 +180,14 @@ func PlanRecovery(o Observation, loss *Loss, req *RecoveryRequest, prog *Recover
 		}
 		return Step{Action: Wait, Member: loss.Most().ID, Reason: "quorum lost: waiting for the user to choose a survivor"}
 	}
+	if loss == nil && req.AcceptDataLoss {
+		// The user asserts that the voters that do not answer lost their logs.
+		loss = quorumLoss(o, true)
+	}
 	if loss == nil {
 		why := "a leader serves"
 		if o.Leader == nil {
-			why = fmt.Sprintf("no leader, but the loss of a majority is not established (declared after %s without a leader, when more voters answer with an empty log than the ensemble can lose)", QuorumLostAfter)
+			why = fmt.Sprintf("no leader, but the loss of a majority is not established (declared after %s without a leader, when more voters answer with an empty log than the ensemble can lose; \"<id>/accept-data-loss\" counts those that do not answer as lost)", QuorumLostAfter)
 		}
 		return Step{Action: DropRecoveryRequest, Member: req.Member, Reason: fmt.Sprintf("force-new-cluster from member %d refused and withdrawn: %s", req.Member, why)}
 	}
@@ -187,7 +199,8 @@ func PlanRecovery(o Observation, loss *Loss, req *RecoveryRequest, prog *Recover
 		return Step{Action: Refuse, Member: req.Member, Reason: fmt.Sprintf("force-new-cluster refused: member %d applied up to %d, member %d up to %d; name member %d, or confirm with \"%d/accept-data-loss\" to lose the %d entries only member %d has",
 			s.ID, s.AppliedIndex, most.ID, most.AppliedIndex, most.ID, s.ID, most.AppliedIndex-s.AppliedIndex, most.ID)}
 	}
-	return Step{Action: ForceNewCluster, Member: req.Member, Reason: fmt.Sprintf("rebuild the ensemble from member %d (applied index %d): writes acknowledged only by the lost members %v are gone", s.ID, s.AppliedIndex, loss.Lost)}
+	gone := append(append([]uint64(nil), loss.Lost...), loss.Silent...)
+	return Step{Action: ForceNewCluster, Member: req.Member, Reason: fmt.Sprintf("rebuild the ensemble from member %d (applied index %d): writes acknowledged only by members %v are gone", s.ID, s.AppliedIndex, gone)}
 }
 
 func voters(st *adminapi.Status) int {

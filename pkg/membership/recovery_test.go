@@ -107,6 +107,7 @@ func TestPlanRecovery(t *testing.T) {
 	lostObs := Observation{Desired: 3, Replicas: 3, NoLeaderFor: QuorumLostAfter,
 		Pods: pods(survivorPod(1, 80, 1, 2, 3, 4, 5), survivorPod(2, 95, 1, 2, 3, 4, 5), emptyPod(3), emptyPod(4), emptyPod(5))}
 	led := Observation{Desired: 3, Replicas: 3, Pods: readyPods(1, 2, 3), Leader: leaderStatus(2, 9, voter(2))}
+	silentObs := Observation{Desired: 3, Replicas: 3, NoLeaderFor: QuorumLostAfter, Pods: pods(survivorPod(1, 90, 1, 2, 3), emptyPod(2), silentPod(3))}
 	noLeader := Observation{Desired: 3, Replicas: 3, NoLeaderFor: QuorumLostAfter, Pods: pods(silentPod(1), silentPod(2), silentPod(3))}
 	tests := []struct {
 		name   string
@@ -125,6 +126,10 @@ func TestPlanRecovery(t *testing.T) {
 		{name: "a lost member: refused", obs: lostObs, req: &RecoveryRequest{Member: 4, AcceptDataLoss: true}, action: Refuse, member: 4, reason: "not a survivor"},
 		{name: "a request while a leader serves is withdrawn", obs: led, req: &RecoveryRequest{Member: 2}, action: DropRecoveryRequest, member: 2, reason: "a leader serves"},
 		{name: "a request without an established loss is withdrawn", obs: noLeader, req: &RecoveryRequest{Member: 2}, action: DropRecoveryRequest, member: 2, reason: "not established"},
+		{name: "silent members, not confirmed: withdrawn", obs: silentObs, req: &RecoveryRequest{Member: 1}, action: DropRecoveryRequest, member: 1, reason: "not established"},
+		{name: "silent members, confirmed: the user asserts their loss", obs: silentObs, req: &RecoveryRequest{Member: 1, AcceptDataLoss: true}, action: ForceNewCluster, member: 1, reason: "members [2 3] are gone"},
+		{name: "silent members, confirmed, but a quorum answers: withdrawn", obs: Observation{Desired: 3, Replicas: 3, NoLeaderFor: QuorumLostAfter, Pods: pods(survivorPod(1, 90, 1, 2, 3), survivorPod(2, 90, 1, 2, 3), silentPod(3))},
+			req: &RecoveryRequest{Member: 1, AcceptDataLoss: true}, action: DropRecoveryRequest, member: 1},
 		{name: "requested: restart the survivor", obs: lostObs, prog: &RecoveryProgress{Member: 2}, action: RestartSurvivor, member: 2},
 		{name: "restarted without reading the request: again", obs: func() Observation {
 			o := lostObs
