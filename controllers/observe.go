@@ -44,7 +44,8 @@ func (p *pass) observe(ctx context.Context) error {
 		return err
 	}
 	pods, leader := ens.Observe(ctx, pods)
-	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader}
+	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader,
+		NoLeaderFor: noLeaderFor(p.zke, leader != nil)}
 	if p.servers != nil {
 		for _, f := range strings.Fields(strings.ReplaceAll(p.servers.Data[keyMembers], ",", " ")) {
 			if id, err := strconv.ParseUint(f, 10, 8); err == nil {

@@ -33,6 +33,8 @@ type pass struct {
 	ca       *certs.CA
 	certIDs  uint64    // members 1..certIDs have certificates
 	renewAt  time.Time // the earliest renewal of a member certificate
+
+	rec recoveryState // a recovery from a survivor (recovery.go)
 }
 
 func (r *Reconciler) newPass(zke *zkv1.ZKEnsemble) *pass {
@@ -72,7 +74,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	if err := p.observe(ctx); err != nil {
 		return ctrl.Result{}, p.fail("ObserveFailed", err)
 	}
-	step := membership.Plan(p.obs)
+	step := p.planStep() // membership.Plan, or a recovery's step (recovery.go)
 	if step.Action == membership.Refuse {
 		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
 	}

@@ -143,6 +143,7 @@ func (p *pass) report(s membership.Step, stepErr error) {
 		servers = p.servers.Data
 	}
 	p.zke.Status = computeStatus(p.zke, p.n, p.obs, s, stepErr, servers)
+	p.reportRecovery(s)
 }
 
 // fail records an error that stopped the pass before a step as the

@@ -40,6 +40,8 @@ func (p *pass) execute(ctx context.Context, s membership.Step) error {
 		err = p.r.Delete(ctx, pod, client.Preconditions{UID: &pod.UID})
 	case membership.Publish:
 		err = p.publish(ctx)
+	case membership.ForceNewCluster, membership.RestartSurvivor, membership.FinishRecovery, membership.DropRecoveryRequest:
+		err = p.executeRecovery(ctx, s)
 	default:
 		if p.obs.Leader == nil {
 			return fmt.Errorf("no leader to carry out %s", s.Action)

@@ -250,6 +250,9 @@ type ZKEnsembleStatus struct {
 	// Selector of the member pods, for the scale subresource.
 	// +optional
 	Selector string `json:"selector,omitempty"`
+	// Recovery is a rebuild from a survivor under way (ForceNewClusterAnnotation).
+	// +optional
+	Recovery *RecoveryStatus `json:"recovery,omitempty"`
 }
 
 // ZKEnsemble is a replicated ZooKeeper-compatible ensemble.

@@ -62,6 +62,8 @@ func run(args []string) error {
 	podDomain := fs.String("pod-domain", "", "run as a StatefulSet pod reached at <hostname>.<pod-domain>: id from the pod ordinal + 1; an empty volume joins (or bootstraps if listed in --bootstrap-file); stale state is moved aside")
 	bootstrapFile := fs.String("bootstrap-file", "", "with --pod-domain: file listing the member ids that bootstrap a new ensemble")
 	tlsDir := fs.String("tls-dir", "", "with --pod-domain: directory of the member certificates (ca.crt, member-<id>.crt and .key): mutual TLS between members and HTTPS on the admin port")
+	forceNew := fs.String("force-new-cluster", "", "<ensemble-id>/<member-id>/<nonce>: rebuild the ensemble from this member's log after losing a majority (it becomes the only voter; done once per nonce, see docs/operations.md)")
+	forceNewFile := fs.String("force-new-cluster-file", "", "with --pod-domain: file holding a --force-new-cluster request; carried out only by the member it names")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -113,7 +115,8 @@ func run(args []string) error {
 	opts := []sessionserver.Option{sessionserver.WithLogger(logger), sessionserver.WithEnsembleID(*ensembleID)}
 	if cfg.DataDir != "" {
 		mf := memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults,
-			podDomain: *podDomain, bootstrapFile: *bootstrapFile, tlsDir: *tlsDir}
+			podDomain: *podDomain, bootstrapFile: *bootstrapFile, tlsDir: *tlsDir,
+			forceNewCluster: *forceNew, forceNewClusterFile: *forceNewFile}
 		if mf.podDomain != "" {
 			if err := podMember(&cfg, &mf, logger); err != nil {
 				return err

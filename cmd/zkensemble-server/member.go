@@ -26,9 +26,12 @@ type memberFlags struct {
 	podDomain     string
 	bootstrapFile string
 	tlsDir        string // member certificates (podlayout names), pod mode
-	hostname      string // tests: instead of os.Hostname
-	listen        string // replication listen address, when not the advertised one
-	peerAddr      func(id uint64) string
+	// forceNewCluster is a request to rebuild the ensemble from this
+	// member (forcenew.go); forceNewClusterFile, for pods, a file holding one.
+	forceNewCluster, forceNewClusterFile string
+	hostname                             string // tests: instead of os.Hostname
+	listen                               string // replication listen address, when not the advertised one
+	peerAddr                             func(id uint64) string
 }
 
 // member is this process's place in the replicated log: an ensemble of one
@@ -78,6 +81,9 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		return nil, err
 	}
 	if err := ensemble.CheckStamp(cfg.DataDir, flags.ensembleID, id); err != nil {
+		return nil, err
+	}
+	if err := forceNewCluster(cfg.DataDir, logDir(&cfg), flags, id, logger); err != nil {
 		return nil, err
 	}
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,

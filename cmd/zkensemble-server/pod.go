@@ -50,6 +50,9 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		return err
 	}
 	flags.myid = id
+	if flags.forceNewClusterFile == "" {
+		flags.forceNewClusterFile = filepath.Join(podlayout.ConfigDir, podlayout.ForceNewClusterFile)
+	}
 	if flags.tlsDir != "" {
 		cfg.QuorumTLS.Files = certs.Files{
 			Cert: filepath.Join(flags.tlsDir, podlayout.MemberCertFile(id)),

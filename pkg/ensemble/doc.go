@@ -13,7 +13,8 @@
 // (Barrier), transport.go (member streams, hello, fault injection),
 // membership.go (learners, promotion, removal, transfer), removal.go
 // (a removal's record, tombstones in snapshots),
-// lostlog.go (what a member whose log was lost must not do),
+// lostlog.go (what a member whose log was lost must not do), forcenew.go
+// (recovery from one survivor after losing a majority),
 // reconfig.go and reconfigplan.go (the reconfig opcode), sessions.go
 // (leader-run session expiry, follower touch reports), quorum.go (whether
 // the member is in touch with a quorum: sessionserver.Quorum), failover.go

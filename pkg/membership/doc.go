@@ -9,4 +9,6 @@
 //	observe.go  Ensemble (how the members are reached) and reading every
 //	            member's admin status into an Observation
 //	execute.go  the admin-API steps (add learner, promote, remove, transfer)
+//	recovery.go a majority lost for good (QuorumLoss) and the recovery the
+//	            user asks for from a survivor (PlanRecovery)
 package membership

@@ -40,6 +40,9 @@ type Observation struct {
 	Published []uint64
 	// PublishedVersion is the configuration version of that list.
 	PublishedVersion int64
+	// NoLeaderFor is how long the ensemble has been without a leader, as
+	// far as the controller knows (0 with a leader).
+	NoLeaderFor time.Duration
 }
 
 // Action is the kind of a step.

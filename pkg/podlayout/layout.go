@@ -28,6 +28,12 @@ const (
 	// ZooCfg and BootstrapFile are keys of the configuration ConfigMap, files in ConfigDir.
 	ZooCfg        = "zoo.cfg"
 	BootstrapFile = "bootstrap"
+	// ForceNewClusterFile, a key of the same ConfigMap, holds a
+	// force-new-cluster request "<ensemble-uid>/<member-id>/<nonce>" while
+	// the operator rebuilds the ensemble from that member (the user asked,
+	// after losing a majority); every pod reads it at start, only the member
+	// it names acts on it, once.
+	ForceNewClusterFile = "force-new-cluster"
 	// SASLUsersDir holds the user's SASL users Secret (sasl.usersDir: each
 	// file a user, its content the password).
 	SASLUsersDir = "/etc/zkensemble/sasl-users"

@@ -63,6 +63,7 @@ func TestE2E(t *testing.T) {
 	scenario(t, "delete the leader's pod", func(t *testing.T) { deleteLeader(t, ctx, ns, "e2e") })
 	scenario(t, "delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
 	scenario(t, "operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
+	scenario(t, "lose two of three members and recover from the survivor", func(t *testing.T) { disasterRecovery(t, ctx, ns, "dr") })
 	scenario(t, "scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
 	scenario(t, "pod settings, a log volume and a refused expansion", func(t *testing.T) { podSettings(t, ctx) })
 	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
