@@ -38,6 +38,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "import" {
+		return runImport(args[1:], os.Stdout)
+	}
 	// With one P (a pod limited to one CPU gets GOMAXPROCS=1), the Raft loop
 	// sitting in fdatasync stalls every connection goroutine: p99 of writes
 	// went from 10 ms to 88 ms (docs/benchmarks.md). Two Ps keep reading and

@@ -1,7 +1,6 @@
 package zkimport
 
 import (
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -10,50 +9,9 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
-	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/internal/zkimporttest"
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 )
-
-// zooKeeperDataDir runs Apache ZooKeeper 3.8 with a low snapCount (several
-// snapshots and logs), writes zkimporttest's tree and ephemerals of a live
-// session, copies the data directory while ZooKeeper runs (hot), stops it
-// (the session's ephemerals stay behind), and returns the server (stopped)
-// and the hot copy.
-func zooKeeperDataDir(t *testing.T) (*refzk.Server, string) {
-	if err := refzk.Available(); err != nil {
-		t.Skip(err)
-	}
-	off := false
-	srv := refzk.StartStandalone(t, refzk.Options{
-		TickTime: 500, MinSessionTimeout: 1000, MaxSessionTimeout: 4000, ExtendedTypes: true, ForceSync: &off,
-		SuperDigest: zkimporttest.SuperDigest, HeapMB: 512,
-		Extra: map[string]string{"snapCount": "400", "preAllocSize": "256"},
-	})
-	live := zkimporttest.Connect(t, srv.Addr, 2*time.Second)
-	for _, p := range []string{"/live", "/live/eph-a", "/live/eph-b"} {
-		flags := int32(zk.FlagEphemeral)
-		if p == "/live" {
-			flags = 0
-		}
-		if _, err := live.Create(p, []byte(p), flags, zk.WorldACL(zk.PermAll)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := live.Create("/live/eph-seq-", nil, zk.FlagEphemeralSequential, zk.WorldACL(zk.PermAll)); err != nil {
-		t.Fatal(err)
-	}
-	c := zkimporttest.Connect(t, srv.Addr, 4*time.Second)
-	zkimporttest.Build(t, c, 6, 500)
-	c.Close()
-	hot := filepath.Join(t.TempDir(), "hot")
-	if out, err := exec.Command("cp", "-a", srv.DataDir, hot).CombinedOutput(); err != nil {
-		t.Fatalf("copy: %v %s", err, out)
-	}
-	srv.Stop()
-	live.Close() // the server is gone: the session expires, it is not closed
-	return srv, hot
-}
 
 // TestLoadMatchesZooKeeper is the differential test at the tree level:
 // ZooKeeper restarted on its data (its expired session's ephemerals removed)
@@ -62,7 +20,7 @@ func TestLoadMatchesZooKeeper(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Apache ZooKeeper")
 	}
-	srv, hot := zooKeeperDataDir(t)
+	srv, hot := zkimporttest.ZooKeeperDataDir(t)
 	snaps, _ := filepath.Glob(filepath.Join(srv.DataDir, "version-2", "snapshot.*"))
 	logs, _ := filepath.Glob(filepath.Join(srv.DataDir, "version-2", "log.*"))
 	t.Logf("%d snapshots, %d logs", len(snaps), len(logs))
@@ -89,7 +47,7 @@ func TestLoadMatchesZooKeeper(t *testing.T) {
 	if err := c.AddAuth("digest", []byte(zkimporttest.Super)); err != nil {
 		t.Fatal(err)
 	}
-	waitGone(t, c, "/live/eph-a")
+	zkimporttest.WaitGone(t, c, "/live/eph-a")
 	want := zkimporttest.ReadAll(t, c)
 	for name, res := range map[string]*Result{"cold": cold, "hot": hotRes} {
 		got := readTree(t, res.Tree)
@@ -109,20 +67,6 @@ func head(s []string, n int) []string {
 		return s[:n]
 	}
 	return s
-}
-
-// waitGone polls until ZooKeeper has expired the session that owned path.
-func waitGone(t *testing.T, c *zk.Conn, path string) {
-	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		ok, _, err := c.Exists(path)
-		if err == nil && !ok {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Fatalf("%s still exists", path)
 }
 
 // readTree is zkimporttest.ReadAll over a tree in memory.
