@@ -58,6 +58,9 @@ func TestLoadMatchesZooKeeper(t *testing.T) {
 			t.Errorf("%s import differs from ZooKeeper in %d ways:\n%s", name, len(diffs), strings.Join(head(diffs, 30), "\n"))
 		}
 	}
+	c.Close()
+	srv.Stop()
+	damagedCopies(t, srv.DataDir)
 }
 
 func summary(r *Result) *Result { s := *r; s.Tree = nil; return &s }
