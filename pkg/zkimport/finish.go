@@ -22,12 +22,11 @@ func finish(m *model, res *Result) error {
 		return err
 	}
 	recomputeQuotas(m)
-	t, err := build(m)
+	t, n, err := build(m)
 	if err != nil {
 		return err
 	}
-	res.Tree = t
-	res.Znodes = len(m.nodes)
+	res.Tree, res.Znodes = t, n
 	return nil
 }
 
@@ -99,31 +98,34 @@ func join(parent, child string) string {
 	return parent + "/" + child
 }
 
-// build inserts every znode, parents first, into a new tree; /zookeeper and
-// /zookeeper/config are the tree's own.
-func build(m *model) (*datatree.Tree, error) {
+// build inserts every znode reachable from the root, parents first, into a
+// new tree and counts them; /zookeeper and /zookeeper/config are the tree's
+// own.
+func build(m *model) (*datatree.Tree, int, error) {
 	t := datatree.New()
 	t.Lock()
 	defer t.Unlock()
 	stack := []string{"/"}
+	count := 0
 	for len(stack) > 0 {
 		p := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
 		n := m.nodes[p]
+		count++
 		if p != datatree.ProcPath && p != datatree.ConfigPath {
 			if err := t.Insert(p, n.data, aclOrEmpty(n.acl), n.stat); err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 		}
 		for c := range n.children {
 			cp := join(p, c)
 			if m.nodes[cp] == nil {
-				return nil, fmt.Errorf("znode %s is listed as a child but missing", cp)
+				return nil, 0, fmt.Errorf("znode %s is listed as a child but missing", cp)
 			}
 			stack = append(stack, cp)
 		}
 	}
-	return t, nil
+	return t, count, nil
 }
 
 func aclOrEmpty(a []wire.ACL) []wire.ACL {
