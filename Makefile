@@ -192,6 +192,10 @@ bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 10
 	$(GO) run ./cmd/zkbench -mode full -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/full.md -out-json $(BENCH_OUT)/full.json -profile-dir $(BENCH_OUT)/profiles $(BENCH_FLAGS)
 	cat $(BENCH_OUT)/full.md
 
+.PHONY: bench-import
+bench-import: ## Import time for a ZooKeeper data directory of 1M znodes vs ZooKeeper 3.8's own restart on the same files (ZooKeeper builds it once, cached in ~/.cache/zkensemble/zkimport-1m).
+	$(GO) test -run '^$$' -bench '^BenchmarkImportVersusZooKeeperRestart$$' -benchtime 1x -timeout 60m ./cmd/zkensemble-server/
+
 .PHONY: bench-go
 bench-go: build ## The older go-test benchmarks: ensemble write throughput at 1/16/64 clients, a 10,000-session expiry storm.
 	$(GO) test -run '^$$' -bench 'EnsembleWrites|ExpiryStorm' -benchtime 1x -timeout 20m ./cmd/zkensemble-server/
