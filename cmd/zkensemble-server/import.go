@@ -178,7 +178,8 @@ func extractDataFiles(src string, gz bool, dir string) error {
 			return err
 		}
 		name := filepath.Base(h.Name)
-		if h.Typeflag != tar.TypeReg || !(strings.HasPrefix(name, "snapshot.") || strings.HasPrefix(name, "log.")) {
+		dataFile := strings.HasPrefix(name, "snapshot.") || strings.HasPrefix(name, "log.")
+		if h.Typeflag != tar.TypeReg || !dataFile {
 			continue
 		}
 		if err := copyEntry(filepath.Join(dir, name), tr); err != nil {

@@ -24,7 +24,7 @@ func (m *model) apply(h txnHeader, t *txn) error {
 		// A top-level check is not a transaction ZooKeeper can read back.
 		return fmt.Errorf("zxid %#x: %w %d", h.Zxid, errUnknownTxn, h.Type)
 	default:
-		m.applyOne(h, h.Type, t)
+		_ = m.applyOne(h, h.Type, t) // its error is ZooKeeper's to ignore (see above)
 	}
 	return nil
 }
@@ -82,7 +82,7 @@ func (m *model) applyMulti(h txnHeader, subs []subTxn) {
 		}
 	}
 	for i := range subs {
-		m.applyOne(h, subs[i].Type, &subs[i].Txn)
+		_ = m.applyOne(h, subs[i].Type, &subs[i].Txn) // ignored, as a replay ignores it
 	}
 }
 
@@ -162,10 +162,10 @@ func (m *model) killSession(sid, zxid int64, inTxn []string) {
 	local := m.ephemerals[sid]
 	delete(m.ephemerals, sid)
 	for _, p := range inTxn {
-		m.deleteNode(p, zxid)
+		_ = m.deleteNode(p, zxid) // NoNode ignored (DataTree.deleteNodes)
 		delete(local, p)
 	}
 	for _, p := range sortedKeys(local) {
-		m.deleteNode(p, zxid)
+		_ = m.deleteNode(p, zxid) // NoNode ignored (DataTree.deleteNodes)
 	}
 }

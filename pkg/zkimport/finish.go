@@ -51,7 +51,7 @@ func dropEphemerals(m *model, res *Result) error {
 		if n := m.nodes[p]; n != nil && len(n.children) > 0 {
 			return fmt.Errorf("ephemeral znode %s has children", p)
 		}
-		m.deleteNode(p, res.Zxid)
+		_ = m.deleteNode(p, res.Zxid) // it exists: p is indexed
 		res.Ephemerals++
 	}
 	m.ephemerals = map[int64]map[string]struct{}{}

@@ -37,7 +37,9 @@ func snapshotAt5(digest *zxidDigest) []byte {
 	return testSnapshot(map[int64]int32{77: 4000}, readOnly, nodes, digest)
 }
 
-func hdr(zxid int64, typ int32) txnHeader { return txnHeader{ClientID: 1, Zxid: zxid, Time: 2000 + zxid, Type: typ} }
+func hdr(zxid int64, typ int32) txnHeader {
+	return txnHeader{ClientID: 1, Zxid: zxid, Time: 2000 + zxid, Type: typ}
+}
 
 func sub(typ int32, body func(w *juteWriter)) func(w *juteWriter) {
 	return func(w *juteWriter) {
