@@ -65,7 +65,7 @@ func runImport(args []string, stdout io.Writer) error {
 		return fmt.Errorf("import: writing %s: %w", dst, err)
 	}
 	fmt.Fprintf(stdout, "imported %d znodes at zxid %#x from %s and %d transactions (%d digests checked), "+
-		"%d ephemerals of %d sessions dropped, in %v, into %s\n",
+		"%d ephemerals dropped (%d sessions not carried over), in %v, into %s\n",
 		res.Znodes, res.Zxid, res.Snapshot, res.Txns, res.DigestsChecked, res.Ephemerals, res.Sessions,
 		time.Since(start).Round(time.Millisecond), dst)
 	return nil

@@ -50,7 +50,9 @@ func run(args []string) error {
 	}
 	fs := flag.NewFlagSet("zkensemble-server", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n\nFlags use zoo.cfg key names and override the file:\n")
+		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n")
+		fmt.Fprintf(fs.Output(), "       zkensemble-server import SRC DST   (from an Apache ZooKeeper dataDir; import -h)\n")
+		fmt.Fprintf(fs.Output(), "\nFlags use zoo.cfg key names and override the file:\n")
 		fs.PrintDefaults()
 	}
 	values := map[string]*string{}

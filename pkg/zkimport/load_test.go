@@ -216,3 +216,23 @@ func TestLoadQuotaStatsRecomputed(t *testing.T) {
 		t.Errorf("stats %q, want count=2,bytes=5", data)
 	}
 }
+
+func TestReadACLsNullAndEmpty(t *testing.T) {
+	tests := []struct {
+		name string
+		enc  func(w *juteWriter)
+		want []wire.ACL
+	}{
+		{"null is OPEN_ACL_UNSAFE", func(w *juteWriter) { w.i32(-1) }, openACL},
+		{"empty stays empty", func(w *juteWriter) { w.i32(0) }, []wire.ACL{}},
+		{"one", func(w *juteWriter) { w.acls(readOnly[1]) }, readOnly[1]},
+	}
+	for _, tc := range tests {
+		var w juteWriter
+		tc.enc(&w)
+		got, err := readACLs(wire.NewDecoder(w.Bytes()))
+		if err != nil || got == nil || len(got) != len(tc.want) || (len(got) > 0 && got[0] != tc.want[0]) {
+			t.Errorf("%s: %v %v, want %v", tc.name, got, err, tc.want)
+		}
+	}
+}

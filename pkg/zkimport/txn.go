@@ -248,7 +248,9 @@ func (r *recReader) multi() []subTxn {
 	return out
 }
 
-// readACLs reads a vector<ACL>; a null vector (-1) reads as nil.
+// readACLs reads a vector<ACL>. A null vector (-1) reads as
+// OPEN_ACL_UNSAFE, which is what ReferenceCountedACLCache.convertAcls makes
+// of it; an empty one stays empty (no check applies to such a node).
 func readACLs(d *wire.Decoder) ([]wire.ACL, error) {
 	n, err := d.ReadInt32()
 	if err != nil {
@@ -257,7 +259,10 @@ func readACLs(d *wire.Decoder) ([]wire.ACL, error) {
 	if n < -1 || int64(n)*12 > int64(d.Remaining()) {
 		return nil, fmt.Errorf("bad ACL count %d", n)
 	}
-	var out []wire.ACL
+	if n == -1 {
+		return openACL, nil
+	}
+	out := []wire.ACL{}
 	for i := int32(0); i < n; i++ {
 		var a wire.ACL
 		if err := a.Decode(d); err != nil {
