@@ -36,6 +36,9 @@ func TestLoadMatchesZooKeeper(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cold.Txns == 0 {
+		t.Error("no transaction after the last snapshot was replayed")
+	}
 	if cold.DigestsChecked == 0 {
 		t.Error("no tree digest was compared")
 	}
