@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -41,6 +42,9 @@ func runImport(args []string, stdout io.Writer) error {
 	}
 	src, dst := pos[0], filepath.Clean(pos[1])
 	start := time.Now()
+	// A batch job whose heap is mostly the tree it builds: collect less often
+	// (a third less time on 1M znodes).
+	debug.SetGCPercent(400)
 	if err := checkEmptyOrAbsent(dst); err != nil {
 		return err
 	}
