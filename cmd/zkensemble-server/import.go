@@ -63,15 +63,17 @@ func runImport(args []string, stdout io.Writer) error {
 	if res.TornLog != "" {
 		fmt.Fprintf(os.Stderr, "zkensemble-server import: %s ends in a partly written record, ignored as ZooKeeper ignores it\n", res.TornLog)
 	}
+	loaded := time.Now()
 	if err := writeAtomically(dst, func(tmp string) error {
 		return seed.Write(tmp, res.Tree, uint64(res.Zxid), seed.Options{EnsembleID: *ensembleID})
 	}); err != nil {
 		return fmt.Errorf("import: writing %s: %w", dst, err)
 	}
 	fmt.Fprintf(stdout, "imported %d znodes at zxid %#x from %s and %d transactions (%d digests checked), "+
-		"%d ephemerals dropped (%d sessions not carried over), in %v, into %s\n",
+		"%d ephemerals dropped (%d sessions not carried over), in %v (read %v, write %v), into %s\n",
 		res.Znodes, res.Zxid, res.Snapshot, res.Txns, res.DigestsChecked, res.Ephemerals, res.Sessions,
-		time.Since(start).Round(time.Millisecond), dst)
+		time.Since(start).Round(time.Millisecond), loaded.Sub(start).Round(time.Millisecond),
+		time.Since(loaded).Round(time.Millisecond), dst)
 	return nil
 }
 
