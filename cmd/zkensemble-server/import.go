@@ -31,6 +31,7 @@ func runImport(args []string, stdout io.Writer) error {
 		fs.PrintDefaults()
 	}
 	ensembleID := fs.String("ensemble-id", "default", "the ensemble DST is stamped for (the server's --ensemble-id)")
+	logDir := fs.String("dataLogDir", "", "ZooKeeper's dataLogDir, when its logs are not in SRC (a directory)")
 	maxBuffer := fs.Int("jute.maxbuffer", 0xfffff, "ZooKeeper's jute.maxbuffer when it wrote SRC (longest znode data)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -53,7 +54,7 @@ func runImport(args []string, stdout io.Writer) error {
 		return err
 	}
 	defer cleanup()
-	res, err := zkimport.Load(dir, zkimport.Options{MaxBuffer: *maxBuffer + 1024})
+	res, err := zkimport.Load(dir, zkimport.Options{MaxBuffer: *maxBuffer + 1024, LogDir: *logDir})
 	if err != nil {
 		return fmt.Errorf("import %s: %w (nothing written)", src, err)
 	}

@@ -16,6 +16,10 @@ type Options struct {
 	// extra size); 0 means DefaultMaxBuffer. Raise it to read data written
 	// by a ZooKeeper with a larger jute.maxbuffer.
 	MaxBuffer int
+	// LogDir is where the transaction logs are when ZooKeeper ran with a
+	// dataLogDir of its own (that directory, or its version-2); empty means
+	// beside the snapshots.
+	LogDir string
 }
 
 // Result is an imported tree and what the import found.
@@ -46,14 +50,16 @@ func Load(dir string, opts Options) (*Result, error) {
 	if opts.MaxBuffer <= 0 {
 		opts.MaxBuffer = DefaultMaxBuffer
 	}
-	if st, err := os.Stat(filepath.Join(dir, "version-2")); err == nil && st.IsDir() {
-		dir = filepath.Join(dir, "version-2")
+	dir = versionDir(dir)
+	logDir := dir
+	if opts.LogDir != "" {
+		logDir = versionDir(opts.LogDir)
 	}
 	snaps, err := listFiles(dir, "snapshot")
 	if err != nil {
 		return nil, err
 	}
-	logs, err := listFiles(dir, "log")
+	logs, err := listFiles(logDir, "log")
 	if err != nil {
 		return nil, err
 	}
@@ -84,6 +90,14 @@ func Load(dir string, opts Options) (*Result, error) {
 		return nil, err
 	}
 	return res, nil
+}
+
+// versionDir is dir/version-2 when there is one, else dir.
+func versionDir(dir string) string {
+	if st, err := os.Stat(filepath.Join(dir, "version-2")); err == nil && st.IsDir() {
+		return filepath.Join(dir, "version-2")
+	}
+	return dir
 }
 
 // newestValidSnapshot is FileSnap.deserialize: the newest snapshot that

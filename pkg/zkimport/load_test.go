@@ -236,3 +236,21 @@ func TestReadACLsNullAndEmpty(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadSeparateLogDir: ZooKeeper with a dataLogDir keeps its logs apart.
+func TestLoadSeparateLogDir(t *testing.T) {
+	snapDir := writeFiles(t, map[string][]byte{"snapshot.5": snapshotAt5(nil)})
+	logDir := writeFiles(t, map[string][]byte{"log.6": historyLog()})
+	for _, ld := range []string{logDir, filepath.Join(logDir, "version-2")} {
+		res, err := Load(snapDir, Options{LogDir: ld})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Txns != 10 || res.Zxid != 16 {
+			t.Errorf("LogDir %s: %+v", ld, *summary(res))
+		}
+	}
+	if res, err := Load(snapDir, Options{}); err != nil || res.Txns != 0 {
+		t.Errorf("without LogDir: %v %v", res, err)
+	}
+}
