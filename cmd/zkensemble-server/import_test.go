@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-zookeeper/zk"
+
 	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/internal/zkimporttest"
 )
@@ -49,6 +51,16 @@ func TestImportFromZooKeeper(t *testing.T) {
 	}
 	zkimporttest.WaitGone(t, zc, "/live/eph-a")
 	want := zkimporttest.ReadAll(t, zc)
+	// The next sequence number, after the comparison (it writes).
+	nextSeq := func(c *zk.Conn) string {
+		t.Helper()
+		p, err := c.Create("/app/seqs/s-", nil, zk.FlagSequence, zk.WorldACL(zk.PermAll))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	wantSeq := ""
 	for name, dst := range dsts {
 		ours := refzk.StartOurs(t, bin, refzk.Options{
 			TickTime: 500, ExtendedTypes: true, SuperDigest: zkimporttest.SuperDigest, Args: []string{"--dataDir", dst},
@@ -63,6 +75,12 @@ func TestImportFromZooKeeper(t *testing.T) {
 		}
 		if len(got) < 3000 {
 			t.Errorf("%s: only %d znodes", name, len(got))
+		}
+		if wantSeq == "" {
+			wantSeq = nextSeq(zc)
+		}
+		if seq := nextSeq(oc); seq != wantSeq {
+			t.Errorf("%s: next sequential znode %s, ZooKeeper made %s", name, seq, wantSeq)
 		}
 		oc.Close()
 		ours.Stop()
