@@ -31,6 +31,7 @@ func runImport(args []string, stdout io.Writer) error {
 		fs.PrintDefaults()
 	}
 	ensembleID := fs.String("ensemble-id", "default", "the ensemble DST is stamped for (the server's --ensemble-id)")
+	myid := fs.Uint64("myid", 1, "the member id DST belongs to (the first member of the new ensemble)")
 	logDir := fs.String("dataLogDir", "", "ZooKeeper's dataLogDir, when its logs are not in SRC (a directory)")
 	maxBuffer := fs.Int("jute.maxbuffer", 0xfffff, "ZooKeeper's jute.maxbuffer when it wrote SRC (longest znode data)")
 	pos, err := parseInterleaved(fs, args)
@@ -66,7 +67,7 @@ func runImport(args []string, stdout io.Writer) error {
 	}
 	loaded := time.Now()
 	if err := writeAtomically(dst, func(tmp string) error {
-		return seed.Write(tmp, res.Tree, uint64(res.Zxid), seed.Options{EnsembleID: *ensembleID})
+		return seed.Write(tmp, res.Tree, uint64(res.Zxid), seed.Options{EnsembleID: *ensembleID, MemberID: *myid})
 	}); err != nil {
 		return fmt.Errorf("import: writing %s: %w", dst, err)
 	}
