@@ -15,12 +15,16 @@ func FuzzReadSnapshot(f *testing.F) {
 	f.Add(snapshotAt5(nil))
 	f.Add(snapshotAt5(&zxidDigest{Zxid: 5, Version: 2, Digest: 1}))
 	f.Add(testSnapshot(nil, readOnly, basicNodes(), nil))
+	f.Add(gzipped(f, snapshotAt5(nil)))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, err := readSnapshot(bytes.NewReader(b), int64(len(b)), "", DefaultMaxBuffer)
-		if err != nil {
-			return
+		// Plain (length known) and gzip (length unknown: only jute.maxbuffer bounds a length).
+		for _, compressed := range []string{"", "gz"} {
+			s, err := readSnapshot(bytes.NewReader(b), int64(len(b)), compressed, DefaultMaxBuffer)
+			if err != nil {
+				continue
+			}
+			_ = finish(s.m, &Result{})
 		}
-		_ = finish(s.m, &Result{})
 	})
 }
 
