@@ -31,8 +31,9 @@ type model struct {
 	digest     int64
 }
 
-func newModel() *model {
-	return &model{nodes: map[string]*znode{}, ephemerals: map[int64]map[string]struct{}{}, sessions: map[int64]int32{}}
+// newModel returns an empty model sized for about hint znodes.
+func newModel(hint int) *model {
+	return &model{nodes: make(map[string]*znode, hint), ephemerals: map[int64]map[string]struct{}{}, sessions: map[int64]int32{}}
 }
 
 // nodeDigest is DigestCalculator.calculateDigest: nodes under /zookeeper/

@@ -47,7 +47,10 @@ func readSnapshot(r io.Reader, size int64, compressed string, maxBuffer int) (*s
 	if err := readFileHeader(j, snapMagic); err != nil {
 		return nil, err
 	}
-	m := newModel()
+	// A znode takes at least minNodeBytes of the file: size the node map
+	// for what the file can hold (nothing when its length is unknown).
+	const minNodeBytes = 4 + 4 + 8 + 68
+	m := newModel(int(min(max(size, 0)/minNodeBytes, 1<<24)))
 	if err := readSessions(j, m); err != nil {
 		return nil, err
 	}
