@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -18,6 +19,7 @@ import (
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
+	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/backup"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
@@ -274,4 +276,26 @@ func TestBackupCommandErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestBackupRefusedWithoutQuorum: a member that has lost its quorum answers
+// 503 with a reason, within the wait the request asked for.
+func TestBackupRefusedWithoutQuorum(t *testing.T) {
+	ens := refzk.StartOursEnsemble(t, refzk.BuildOurs(t), 3, refzk.Options{TickTime: 500})
+	ens.Servers[1].Stop()
+	ens.Servers[2].Stop()
+	c := ens.Servers[0].AdminClient()
+	resp, err := c.Do(context.Background(), http.MethodGet, backup.Path+"?timeout=3s", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	var e adminapi.Error
+	if err := json.NewDecoder(resp.Body).Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusServiceUnavailable || e.Code != backup.CodeNotCaughtUp || !strings.Contains(e.Message, "cannot take a consistent backup") {
+		t.Fatalf("answered %s %+v", resp.Status, e)
+	}
+	t.Logf("answered %s: %s", resp.Status, e.Message)
 }
