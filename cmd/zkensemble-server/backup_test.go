@@ -108,7 +108,7 @@ func runCLI(bin string, env []string, args ...string) (string, error) {
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		return string(out), fmt.Errorf("%v: %s", err, stderr.String())
+		return string(out), fmt.Errorf("%w: %s", err, stderr.String())
 	}
 	return string(out), nil
 }
