@@ -145,7 +145,7 @@ race: ## The packages under the race detector (-short: tests that drive separate
 	$(GO) test -race -short -count=1 -timeout 20m ./pkg/...
 
 .PHONY: fuzz
-fuzz: ## Fuzz the wire decoder, the request dispatcher, the SASL, DN and server-line parsers and ZooKeeper's snapshot and log readers for FUZZTIME each.
+fuzz: ## Fuzz the wire decoder, the request dispatcher, the SASL, DN and server-line parsers, ZooKeeper's snapshot and log readers and the backup archive reader for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/sessionserver/
@@ -156,6 +156,7 @@ fuzz: ## Fuzz the wire decoder, the request dispatcher, the SASL, DN and server-
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/zkimport/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadLog$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/zkimport/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerify$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/backup/
 
 DURATION ?= 30m
 MEMBERS  ?= 3
@@ -195,6 +196,9 @@ bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 10
 .PHONY: bench-import
 bench-import: ## Import time for a ZooKeeper data directory of 1M znodes vs ZooKeeper 3.8's own restart on the same files (ZooKeeper builds it once, cached in ~/.cache/zkensemble/zkimport-1m).
 	$(GO) test -run '^$$' -bench '^BenchmarkImportVersusZooKeeperRestart$$' -benchtime 1x -timeout 60m ./cmd/zkensemble-server/
+.PHONY: bench-backup
+bench-backup: ## Backup and restore of 1M znodes (BACKUP_BENCH_ZNODES): backup time, archive size, restore time until the member serves.
+	$(GO) test -run '^$$' -bench 'BackupRestore' -benchtime 1x -timeout 30m -v ./cmd/zkensemble-server/
 
 .PHONY: bench-go
 bench-go: build ## The older go-test benchmarks: ensemble write throughput at 1/16/64 clients, a 10,000-session expiry storm.

@@ -33,6 +33,7 @@ func runImport(args []string, stdout io.Writer) error {
 	ensembleID := fs.String("ensemble-id", "default", "the ensemble DST is stamped for (the server's --ensemble-id)")
 	myid := fs.Uint64("myid", 1, "the member id DST belongs to (the first member of the new ensemble)")
 	logDir := fs.String("dataLogDir", "", "ZooKeeper's dataLogDir, when its logs are not in SRC (a directory)")
+	dstLogDir := fs.String("dst-log-dir", "", "the new member's dataLogDir when its log has a volume of its own (absent or empty; written in place, not renamed)")
 	maxBuffer := fs.Int("jute.maxbuffer", 0xfffff, "ZooKeeper's jute.maxbuffer when it wrote SRC (longest znode data)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -49,6 +50,11 @@ func runImport(args []string, stdout io.Writer) error {
 	debug.SetGCPercent(400)
 	if err := checkEmptyOrAbsent(dst); err != nil {
 		return err
+	}
+	if *dstLogDir != "" {
+		if err := checkEmptyOrAbsent(filepath.Clean(*dstLogDir)); err != nil {
+			return err
+		}
 	}
 	dir, cleanup, err := importSource(src)
 	if err != nil {
@@ -67,7 +73,7 @@ func runImport(args []string, stdout io.Writer) error {
 	}
 	loaded := time.Now()
 	if err := writeAtomically(dst, func(tmp string) error {
-		return seed.Write(tmp, res.Tree, uint64(res.Zxid), seed.Options{EnsembleID: *ensembleID, MemberID: *myid})
+		return seed.Write(tmp, res.Tree, uint64(res.Zxid), seed.Options{EnsembleID: *ensembleID, MemberID: *myid, LogDir: *dstLogDir})
 	}); err != nil {
 		return fmt.Errorf("import: writing %s: %w", dst, err)
 	}

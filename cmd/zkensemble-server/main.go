@@ -31,6 +31,12 @@ var flagKeys = []string{
 }
 
 func main() {
+	run := run
+	if len(os.Args) > 1 {
+		if sc, ok := subcommands[os.Args[1]]; ok {
+			run = func([]string) error { return sc.run(os.Args[2:]) }
+		}
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "zkensemble-server:", err)
 		os.Exit(1)
@@ -54,6 +60,7 @@ func run(args []string) error {
 		fmt.Fprintf(fs.Output(), "       zkensemble-server import SRC DST   (from an Apache ZooKeeper dataDir; import -h)\n")
 		fmt.Fprintf(fs.Output(), "\nFlags use zoo.cfg key names and override the file:\n")
 		fs.PrintDefaults()
+		subcommandUsage(fs.Output())
 	}
 	values := map[string]*string{}
 	for _, k := range flagKeys {

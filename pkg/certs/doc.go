@@ -5,7 +5,8 @@
 //
 // An identity is a URI SAN: zkensemble://<ensemble-id>/member/<id> for a
 // member, zkensemble://<ensemble-id>/operator for the operator's client
-// certificate. A member accepts a replication stream only from a certificate
+// certificate, zkensemble://<ensemble-id>/backup for backup jobs (taken by
+// the admin API's GET /v1/backup only). A member accepts a replication stream only from a certificate
 // of its trust bundle whose identity names its own ensemble and the member id
 // the stream claims; its admin API takes writes only from the operator's
 // identity. Certificates made by hand for ZooKeeper (no zkensemble URI) are

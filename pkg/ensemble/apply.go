@@ -139,12 +139,14 @@ func (n *Node) termBegan(batch []sessionserver.Entry, term uint64) []sessionserv
 	return batch
 }
 
-// maybeSnapshot snapshots the state machine every SnapshotCount entries,
+// maybeSnapshot snapshots the state machine every SnapshotCount entries
+// (and when the last snapshot leaves out a member: snapconf.go),
 // compacts the in-memory log (keeping SnapshotCatchUpEntries for slow
 // followers) and purges old snapshot and WAL files.
 func (n *Node) maybeSnapshot() {
 	applied := n.appliedIndex.Load()
-	if applied-n.snapshotIndex < n.cfg.SnapshotCount || n.stopping() {
+	due := applied-n.snapshotIndex >= n.cfg.SnapshotCount || (applied > n.snapshotIndex && n.snapshotLacksMember())
+	if !due || n.stopping() {
 		return
 	}
 	smData, err := n.sm.Snapshot()

@@ -19,5 +19,7 @@
 // (leader-run session expiry, follower touch reports), quorum.go (whether
 // the member is in touch with a quorum: sessionserver.Quorum), failover.go
 // (a prompt election when the leader's streams are gone), admin.go (the
-// adminapi handler, readiness), stamp.go (the data directory's identity).
+// adminapi handler, readiness), stamp.go (the data directory's identity),
+// seed.go (a new member's log that starts from a given state: pkg/seed),
+// snapconf.go (a snapshot is due when the last one leaves out a member).
 package ensemble

@@ -22,6 +22,9 @@ type Seed struct {
 	Term   uint64
 	Index  uint64
 	Data   []byte
+	// WALDir is where the WAL goes: "" for <dataDir>/wal, else a separate
+	// log directory's (LogWALDir of dataLogDir).
+	WALDir string
 }
 
 // WriteSeed writes into dataDir (the member's log directory,
@@ -34,10 +37,13 @@ func WriteSeed(dataDir string, s Seed) error {
 	if s.Term == 0 || s.Index == 0 || s.Member.ID == 0 || s.Member.ID > 255 {
 		return fmt.Errorf("ensemble: a seed needs a term, an index and a member id 1..255 (got %d, %d, %d)", s.Term, s.Index, s.Member.ID)
 	}
-	if hasRaftState(dataDir) {
+	if hasRaftState(dataDir, s.WALDir) {
 		return fmt.Errorf("ensemble: %s already holds a member's log", dataDir)
 	}
-	walDir, snapDir := filepath.Join(dataDir, "wal"), filepath.Join(dataDir, "snap")
+	walDir, snapDir := s.WALDir, filepath.Join(dataDir, "snap")
+	if walDir == "" {
+		walDir = filepath.Join(dataDir, "wal")
+	}
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return err
 	}

@@ -29,6 +29,10 @@ type Options struct {
 	// member's configuration changes.
 	PeerAddr, ClientAddr string
 	ElectionPort         int
+	// LogDir is the member's dataLogDir when its transaction log has a
+	// directory (a volume) of its own: the WAL is written there, stamped
+	// like dst, and it must be absent or empty too. "": the log stays in dst.
+	LogDir string
 }
 
 // Written is what Write did.
@@ -60,7 +64,7 @@ func WriteReport(dst string, tree *datatree.Tree, zxid uint64, opts Options) (Wr
 	case zxid > math.MaxInt64:
 		return Written{}, fmt.Errorf("seed: zxid %#x out of range", zxid)
 	}
-	if err := emptyDir(dst); err != nil {
+	if err := makeEmptyDir(dst); err != nil {
 		return Written{}, err
 	}
 	var w Written
@@ -75,6 +79,9 @@ func WriteReport(dst string, tree *datatree.Tree, zxid uint64, opts Options) (Wr
 	}
 	if err := write(dst, state.Bytes(), zxid, opts); err != nil {
 		cleanUp(dst)
+		if opts.LogDir != "" {
+			cleanUp(opts.LogDir)
+		}
 		return Written{}, err
 	}
 	return w, nil
@@ -87,23 +94,39 @@ func write(dst string, state []byte, zxid uint64, opts Options) error {
 		Index:  1,
 		Data:   state,
 	}
+	if opts.LogDir != "" {
+		s.WALDir = ensemble.LogWALDir(opts.LogDir)
+	}
 	if err := ensemble.WriteSeed(filepath.Join(dst, "version-2"), s); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(dst, "myid"), []byte(strconv.FormatUint(opts.MemberID, 10)+"\n"), 0o640); err != nil {
 		return fmt.Errorf("seed: %w", err)
 	}
-	if err := ensemble.CheckStamp(dst, opts.EnsembleID, opts.MemberID); err != nil {
-		return fmt.Errorf("seed: %w", err)
+	for _, dir := range []string{dst, opts.LogDir} {
+		if dir == "" {
+			continue
+		}
+		if err := ensemble.CheckStamp(dir, opts.EnsembleID, opts.MemberID); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
 	}
 	return nil
 }
 
-// emptyDir creates dst, or checks that it is an empty directory.
-func emptyDir(dst string) error {
+// makeEmptyDir creates dst, or checks that it is an empty directory.
+func makeEmptyDir(dst string) error {
+	if err := CheckEmpty(dst); err != nil {
+		return err
+	}
+	return os.MkdirAll(dst, 0o750)
+}
+
+// CheckEmpty reports an error unless dst is absent or an empty directory.
+func CheckEmpty(dst string) error {
 	f, err := os.Open(dst)
 	if errors.Is(err, os.ErrNotExist) {
-		return os.MkdirAll(dst, 0o750)
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)
