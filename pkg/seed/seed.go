@@ -64,8 +64,22 @@ func WriteReport(dst string, tree *datatree.Tree, zxid uint64, opts Options) (Wr
 	case zxid > math.MaxInt64:
 		return Written{}, fmt.Errorf("seed: zxid %#x out of range", zxid)
 	}
+	if opts.LogDir != "" && filepath.Clean(opts.LogDir) == filepath.Clean(dst) {
+		opts.LogDir = ""
+	}
+	if opts.LogDir != "" {
+		// Checked before dst is created, so a refusal leaves both as they were.
+		if err := CheckEmpty(opts.LogDir); err != nil {
+			return Written{}, err
+		}
+	}
 	if err := makeEmptyDir(dst); err != nil {
 		return Written{}, err
+	}
+	if opts.LogDir != "" {
+		if err := makeEmptyDir(opts.LogDir); err != nil {
+			return Written{}, err
+		}
 	}
 	var w Written
 	var state bytes.Buffer
