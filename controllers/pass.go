@@ -68,6 +68,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	if err := p.applyObjects(ctx); err != nil {
 		return ctrl.Result{}, p.fail("RenderFailed", err)
 	}
+	p.reconcilePodMonitor(ctx)
 	if err := p.observe(ctx); err != nil {
 		return ctrl.Result{}, p.fail("ObserveFailed", err)
 	}
