@@ -87,7 +87,8 @@ func (n *Node) QuorumStats() (sessionserver.QuorumStats, bool) {
 			continue
 		}
 		q.Learners++
-		synced := pr.State == tracker.StateReplicate && pr.RecentActive && pr.Match >= st.Commit
+		// ZooKeeper's forwarding followers: done syncing, taking proposals.
+		synced := pr.State == tracker.StateReplicate && pr.RecentActive
 		switch {
 		case pr.State == tracker.StateSnapshot:
 			q.PendingSyncs++
