@@ -65,7 +65,7 @@ func podMonitorScenario(t *testing.T, ctx context.Context, ns, name string) {
 	}
 	body := string(raw)
 	for _, want := range []string{"# TYPE znode_count gauge", "# TYPE num_alive_connections gauge", "# TYPE readlatency summary",
-		"# TYPE updatelatency summary", "# TYPE bytes_received_count counter", "zkensemble_requests_total",
+		"# TYPE updatelatency summary", "# TYPE bytes_received_count counter", "# TYPE zkensemble_sessions gauge",
 		"zkensemble_raft_term", "etcd_disk_wal_fsync_duration_seconds_bucket"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("the member's /metrics lacks %q", want)
