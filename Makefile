@@ -12,13 +12,16 @@ CONTROLLER_GEN_VERSION := v0.23.0
 CONTROLLER_GEN         := $(BIN)/controller-gen-$(CONTROLLER_GEN_VERSION)
 HELM_VERSION           := v4.3.2
 HELM                   := $(BIN)/helm-$(HELM_VERSION)
+# promtool checks the chart's alert rules (test/install); built once, cached.
+PROMTOOL_VERSION       := v0.316.0
+PROMTOOL               := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zkensemble/promtool/promtool-$(PROMTOOL_VERSION)
 
 # The local cluster's state and build cache (hack/localcluster); envtest uses
 # its kube-apiserver and kubectl, and Debian's etcd.
 LC_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/zkensemble/localcluster
 export LC_DIR
 ENVTEST_ENV := TEST_ASSET_KUBE_APISERVER=$(LC_DIR)/bin/kube-apiserver TEST_ASSET_ETCD=/usr/bin/etcd \
-	KUBECTL=$(LC_DIR)/bin/kubectl HELM=$(HELM) ZKE_REQUIRE_ENVTEST=1
+	KUBECTL=$(LC_DIR)/bin/kubectl HELM=$(HELM) PROMTOOL=$(PROMTOOL) ZKE_REQUIRE_ENVTEST=1
 
 # Images of the operator and the server (built without Docker for the local
 # cluster, by `docker build` for users with Docker: see the Dockerfile).
@@ -71,6 +74,12 @@ $(HELM):
 	mv $(BIN)/helm $(HELM)
 	ln -sf $(notdir $(HELM)) $(BIN)/helm
 
+$(PROMTOOL):
+	hack/build-promtool.sh $(PROMTOOL_VERSION) $@
+
+.PHONY: promtool
+promtool: $(PROMTOOL) ## Build promtool from the Prometheus Go module (cached; minutes the first time).
+
 .PHONY: tools
 tools: $(CONTROLLER_GEN) $(HELM) ## Build the pinned tools (controller-gen, helm) into bin/ from the Go module proxy.
 
@@ -117,7 +126,7 @@ lint: ## golangci-lint with the repository's .golangci.yml (built from the Go mo
 TEST_E2E ?= e2e
 
 .PHONY: test
-test: deps fmt-check vet lint verify-generated tools envtest-assets ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster (TEST_E2E=kind-e2e: on kind).
+test: deps fmt-check vet lint verify-generated tools envtest-assets promtool ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster (TEST_E2E=kind-e2e: on kind).
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)

@@ -71,6 +71,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		return ctrl.Result{}, p.fail("RenderFailed", err)
 	}
 	p.expandVolumes(ctx)
+	p.reconcilePodMonitor(ctx)
 	if err := p.observe(ctx); err != nil {
 		return ctrl.Result{}, p.fail("ObserveFailed", err)
 	}

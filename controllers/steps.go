@@ -16,11 +16,20 @@ import (
 
 // execute does one step, planned from the pass's observation (p.obs), and
 // records an event for it.
-func (p *pass) execute(ctx context.Context, s membership.Step) error {
-	var err error
+func (p *pass) execute(ctx context.Context, s membership.Step) (err error) {
 	switch s.Action {
 	case membership.Done, membership.Wait, membership.Refuse:
 		return nil
+	}
+	began := time.Now()
+	defer func() {
+		outcome := "ok"
+		if err != nil {
+			outcome = "error"
+		}
+		stepDuration.WithLabelValues(string(s.Action), outcome).Observe(time.Since(began).Seconds())
+	}()
+	switch s.Action {
 	case membership.SetReplicas:
 		p.replicas = int32(s.Replicas)
 		// Each pod's certificate is in place before the pod (normally

@@ -77,11 +77,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err := r.Get(ctx, req.NamespacedName, zke); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.admin.forget(req.NamespacedName)
+			forgetEnsemble(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !zke.DeletionTimestamp.IsZero() {
 		r.admin.forget(req.NamespacedName)
+		forgetEnsemble(req.NamespacedName)
 		return ctrl.Result{}, nil // owner references remove the rest
 	}
 	return r.reconcilePass(ctx, zke)
@@ -91,6 +93,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 func (r *Reconciler) reconcilePass(ctx context.Context, zke *zkv1.ZKEnsemble) (res ctrl.Result, err error) {
 	p := r.newPass(zke)
 	defer func() {
+		recordEnsemble(p.zke)
 		if perr := p.patchStatus(ctx); perr != nil {
 			res, err = ctrl.Result{}, errors.Join(err, fmt.Errorf("status: %w", perr))
 		}

@@ -201,6 +201,9 @@ type DisruptionBudgetSpec struct {
 type MetricsSpec struct {
 	// +optional
 	Enabled bool `json:"enabled,omitempty"`
+	// PodMonitor for the Prometheus Operator (zkensemble_metrics_types.go).
+	// +optional
+	PodMonitor *PodMonitorSpec `json:"podMonitor,omitempty"`
 }
 
 // MemberStatus is one member as the ensemble reports it.

@@ -116,6 +116,8 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		sessionserver.WithTracker(m.tracker),
 		sessionserver.WithMode(mode),
 		sessionserver.WithReadiness(node.Ready),
+		sessionserver.WithCollectors(node.Collectors()...),
+		sessionserver.WithGatherers(ensemble.EtcdGatherer()),
 		sessionserver.WithAdminHandler("/v1/", node.AdminHandler(ensemble.AdminInfo{
 			EnsembleID: flags.ensembleID,
 			Zxid: func() int64 {
@@ -133,6 +135,10 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 		})),
 	}
 	m.options = append(m.options, m.backupEndpoint(flags.ensembleID))
+	if !m.single {
+		// A standalone ZooKeeper has no leader gauges; a member of several does.
+		m.options = append(m.options, sessionserver.WithQuorumStats(node.QuorumStats))
+	}
 	if cfg.ReconfigEnabled && !m.single {
 		node.EnableReconfig()
 		m.options = append(m.options, sessionserver.WithReconfigurer(node))

@@ -81,6 +81,11 @@ func New() *Tree {
 	t.nodes[ProcPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
 	t.nodes[QuotaPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe)}
 	t.nodes[ConfigPath] = &node{data: []byte{}, acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
+	// ZooKeeper counts the system nodes too (a fresh tree is 44 bytes), as
+	// ReadSnapshot does when it sums every node it reads.
+	for path, n := range t.nodes {
+		t.dataSize += int64(len(path) + len(n.data))
+	}
 	return t
 }
 

@@ -2,6 +2,7 @@ package ensemble
 
 import (
 	"errors"
+	"time"
 
 	"go.etcd.io/raft/v3"
 	pb "go.etcd.io/raft/v3/raftpb"
@@ -49,10 +50,12 @@ func (n *Node) applyJob(job *applyJob) bool {
 		if !n.waitPersisted(job) {
 			return false
 		}
+		began := time.Now()
 		data, err := n.decodeSnapshot(job.snapshot.Data)
 		if err == nil {
 			err = n.sm.Restore(data)
 		}
+		n.metrics.snapApply.Observe(time.Since(began).Seconds())
 		if err != nil {
 			n.logger.Error("ensemble: restoring a snapshot from the leader failed; stopping the member", "err", err)
 			n.fail(err)
@@ -149,6 +152,7 @@ func (n *Node) maybeSnapshot() {
 	if !due || n.stopping() {
 		return
 	}
+	began := time.Now()
 	smData, err := n.sm.Snapshot()
 	if err != nil {
 		n.logger.Error("ensemble: snapshot failed", "err", err)
@@ -170,6 +174,7 @@ func (n *Node) maybeSnapshot() {
 		n.fail(err)
 		return
 	}
+	n.metrics.snapSave.Observe(time.Since(began).Seconds())
 	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
 		if err := n.store.mem.Compact(applied - keep); err != nil && !errors.Is(err, raft.ErrCompacted) {
 			n.logger.Warn("ensemble: compacting the log", "err", err)

@@ -79,6 +79,8 @@ type Node struct {
 	quorum            quorum
 	changes           changes
 	stats             loopStats
+	metrics           *nodeMetrics // metrics.go
+	leaderAtMu        sync.Mutex
 
 	stop     chan struct{}
 	done     chan struct{}
@@ -123,8 +125,9 @@ func New(cfg Config) (*Node, error) {
 	}
 	n := &Node{cfg: cfg, logger: cfg.Logger.With("member", cfg.ID), store: store,
 		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{}, removedAt: map[uint64]time.Time{},
-		reads: readIndexes{waits: map[uint64]chan uint64{}},
-		stop:  make(chan struct{}), done: make(chan struct{})}
+		reads:   readIndexes{waits: map[uint64]chan uint64{}},
+		metrics: newNodeMetrics(),
+		stop:    make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
 	n.quorum.init(time.Now())
 	if hs, _, err := store.mem.InitialState(); err == nil {

@@ -65,8 +65,11 @@ func (n *Node) raftLoop(applied <-chan struct{}) {
 		case rd := <-n.rn.Ready():
 			if rd.SoftState != nil {
 				isLeader = rd.RaftState == raft.StateLeader
-				if old := n.leader.Swap(rd.Lead); old != rd.Lead && n.onLeaderChange != nil {
-					n.onLeaderChange(rd.Lead)
+				if old := n.leader.Swap(rd.Lead); old != rd.Lead {
+					n.leaderChanged()
+					if n.onLeaderChange != nil {
+						n.onLeaderChange(rd.Lead)
+					}
 				}
 				n.changes.changed()
 			}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
@@ -40,7 +41,7 @@ func (s *Server) probeRoutes(mux *http.ServeMux) {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.Handle("/metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(append(prometheus.Gatherers{s.metrics.registry}, s.extraGatherers...), promhttp.HandlerOpts{}))
 }
 
 func (s *Server) readiness() error {

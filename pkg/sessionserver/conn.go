@@ -194,6 +194,7 @@ func (c *conn) serve() {
 	}
 	c.recved.Add(1)
 	s.stats.received.Add(1)
+	s.metrics.zk.bytesReceived.Add(float64(len(buf) + 4))
 	if !c.handshake(buf) {
 		return
 	}
@@ -210,6 +211,7 @@ func (c *conn) serve() {
 		c.recved.Add(1)
 		s.stats.received.Add(1)
 		s.metrics.bytesIn.Add(float64(len(buf) + 4))
+		s.metrics.zk.bytesReceived.Add(float64(len(buf) + 4))
 		if !c.handleRequest(buf) {
 			return
 		}
@@ -310,7 +312,7 @@ func (c *conn) close() {
 }
 
 // recordLatency updates the per-connection and server latency figures.
-func (c *conn) recordLatency(op int32, cxid int32, zxid int64, start time.Time) {
+func (c *conn) recordLatency(op int32, cxid int32, zxid int64, start time.Time, replyBytes int) {
 	lat := time.Since(start).Milliseconds()
 	c.lastOp.Store(op)
 	c.lastCxid.Store(cxid)
@@ -334,4 +336,5 @@ func (c *conn) recordLatency(op int32, cxid int32, zxid int64, start time.Time) 
 	c.sent.Add(1)
 	c.srv.stats.record(lat)
 	c.srv.metrics.latency.WithLabelValues(wire.OpLongName(op)).Observe(time.Since(start).Seconds())
+	c.srv.metrics.zk.observeRequest(op, lat, replyBytes)
 }

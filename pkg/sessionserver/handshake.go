@@ -19,6 +19,7 @@ func (c *conn) handshake(body []byte) bool {
 		s.metrics.malformed.Inc()
 		return false
 	}
+	s.metrics.zk.connRequests.Inc()
 	if !s.serving() && (req.ReadOnly && s.readOnlyActive() || !c.awaitServing(req.TimeOut)) {
 		return c.handshakeWithoutQuorum(&req)
 	}

@@ -21,6 +21,9 @@ type metrics struct {
 	txns        prometheus.Counter
 	bytesIn     prometheus.Counter
 	bytesOut    prometheus.Counter
+	// proposal: from proposing a transaction to applying it on this member.
+	proposal prometheus.Histogram
+	zk       *zkMetrics
 }
 
 func newMetrics(s *Server) *metrics {
@@ -37,7 +40,9 @@ func newMetrics(s *Server) *metrics {
 	m.txns = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_transactions_applied_total", Help: "Transactions applied (zxids used)."})
 	m.bytesIn = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_received_bytes_total", Help: "Bytes received from clients."})
 	m.bytesOut = prometheus.NewCounter(prometheus.CounterOpts{Name: "zkensemble_sent_bytes_total", Help: "Bytes sent to clients."})
-	for _, c := range []prometheus.Collector{m.requests, m.latency, m.connections, m.refused, m.malformed, m.authFailed, m.expired, m.txns, m.bytesIn, m.bytesOut} {
+	m.proposal = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "zkensemble_proposal_duration_seconds",
+		Help: "Time from proposing a client's transaction to the log until it applied on this member.", Buckets: prometheus.ExponentialBuckets(0.0001, 2, 16)})
+	for _, c := range []prometheus.Collector{m.requests, m.latency, m.connections, m.refused, m.malformed, m.authFailed, m.expired, m.txns, m.bytesIn, m.bytesOut, m.proposal} {
 		f(c)
 	}
 	gauge := func(name, help string, v func() float64) {
@@ -61,6 +66,10 @@ func newMetrics(s *Server) *metrics {
 		return float64(s.sm.tree.ApproximateDataSize())
 	})
 	gauge("zkensemble_last_zxid", "Zxid of the last applied transaction.", func() float64 { return float64(s.LastZxid()) })
+	m.zk = registerZKMetrics(s, m.registry)
+	for _, c := range s.extraCollectors {
+		f(c)
+	}
 	f(collectors.NewGoCollector())
 	f(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

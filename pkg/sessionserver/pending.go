@@ -1,6 +1,9 @@
 package sessionserver
 
-import "fmt"
+import (
+	"fmt"
+	"time"
+)
 
 // pendingReq is a request of this member waiting for its transaction to apply.
 type pendingReq interface {
@@ -47,6 +50,7 @@ func (p pendingWrite) abandon() { p.c.close() }
 type waiting struct {
 	req  pendingReq
 	term uint64
+	at   time.Time // when it was registered (zkensemble_proposal_duration_seconds)
 }
 
 // register records a request waiting for its transaction and returns its
@@ -54,7 +58,7 @@ type waiting struct {
 // proposal is never thought younger than the leader it went to.
 func (s *Server) register(p pendingReq) uint64 {
 	seq := s.seq.Add(1)
-	w := waiting{req: p}
+	w := waiting{req: p, at: time.Now()}
 	if t, ok := s.rlog.(Terms); ok {
 		w.term = t.Term()
 	}
@@ -72,6 +76,7 @@ func (s *Server) takePending(seq uint64) pendingReq {
 	if !ok {
 		return nil
 	}
+	s.metrics.proposal.Observe(time.Since(w.at).Seconds())
 	return w.req
 }
 

@@ -139,9 +139,10 @@ func (c *conn) runRead(sl *slot) {
 	if c.closed {
 		return
 	}
+	before := c.enc.Len()
 	sl.exec(c, &c.enc, sl)
 	c.signal()
-	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.LastZxid(), sl.start)
+	c.recordLatency(sl.hdr.Type, sl.hdr.Xid, c.srv.LastZxid(), sl.start, c.enc.Len()-before-4)
 	<-c.sem
 }
 
@@ -166,7 +167,7 @@ func (c *conn) drainQueueLocked() {
 				c.enc.AppendRaw(head.reply)
 				c.signal()
 			}
-			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.LastZxid(), head.start)
+			c.recordLatency(head.hdr.Type, head.hdr.Xid, c.srv.LastZxid(), head.start, len(head.reply)-4)
 			<-c.sem
 			if head.closeAfter {
 				c.flushClose = true

@@ -30,6 +30,7 @@ func (s *Server) acceptLoop(ln net.Listener, secure bool) {
 			s.mu.Unlock()
 			s.logger.Warn("too many connections from one address", "ip", ip, "max", s.cfg.MaxClientCnxns)
 			s.metrics.refused.Inc()
+			s.metrics.zk.connRejected.Inc()
 			nc.Close()
 			continue
 		}

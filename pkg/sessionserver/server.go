@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/sasl"
 	"github.com/zkensemble/zkensemble/pkg/sessions"
@@ -94,12 +96,16 @@ type Server struct {
 	saslUsers sasl.Users
 	admin     *http.Server
 	metrics   *metrics
-	stats     serverStats
-	started   time.Time
-	ctx       context.Context
-	cancel    context.CancelFunc
-	wg        sync.WaitGroup
-	closed    atomic.Bool
+	// quorumStats, extraCollectors and extraGatherers feed /metrics (zkmetrics.go).
+	quorumStats     func() (QuorumStats, bool)
+	extraCollectors []prometheus.Collector
+	extraGatherers  []prometheus.Gatherer
+	stats           serverStats
+	started         time.Time
+	ctx             context.Context
+	cancel          context.CancelFunc
+	wg              sync.WaitGroup
+	closed          atomic.Bool
 
 	// qw follows the log's quorum state (quorum.go); ro is read-only mode (readonly.go).
 	qw quorumWatch

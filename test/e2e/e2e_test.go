@@ -51,6 +51,7 @@ func TestE2E(t *testing.T) {
 		return
 	}
 	scenario(t, "the admin API refuses callers without the operator's certificate", func(t *testing.T) { adminRefusesStrangers(t, ctx, ns, "e2e") })
+	scenario(t, "a PodMonitor once its CRD exists, and ZooKeeper's metric names", func(t *testing.T) { podMonitorScenario(t, ctx, ns+"-mon", "mon") })
 	// The load scenarios run on an ensemble that requires TLS and SASL, in a
 	// namespace that enforces Pod Security "restricted" (secure_test.go).
 	secNS := ns + "-sec"

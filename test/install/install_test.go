@@ -71,7 +71,8 @@ func TestHelmLintStrict(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Log(out)
-	for _, set := range []string{"webhook.certManager.enabled=true", "webhook.enabled=false", "metrics.serviceMonitor.enabled=true"} {
+	for _, set := range []string{"webhook.certManager.enabled=true", "webhook.enabled=false", "metrics.serviceMonitor.enabled=true",
+		"monitoring.prometheusRule.enabled=true", "monitoring.dashboard.enabled=true"} {
 		if _, err := run(t, helm, "lint", "--strict", chart, "--set", set); err != nil {
 			t.Errorf("with %s: %v", set, err)
 		}
