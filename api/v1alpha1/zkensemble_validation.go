@@ -54,6 +54,7 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 		errs = append(errs, field.Invalid(p, min, fmt.Sprintf("minSessionTimeout (%d ms) exceeds maxSessionTimeout (%d ms)", min, max)))
 	}
 	errs = append(errs, s.validateExtraConfig()...)
+	errs = append(errs, s.validateBackups()...)
 	secErrs, secWarnings := s.validateSecurity()
 	return append(errs, secErrs...), append(warnings, secWarnings...)
 }
@@ -62,6 +63,7 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 // out is refused with how to do it instead; what it stages is explained.
 func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorList, warnings []string) {
 	errs, warnings = s.Validate()
+	errs = append(errs, s.validateBootstrapUpdate(old)...)
 	storage := field.NewPath("spec", "storage")
 	if !quantityEqual(old.Storage.Size, s.Storage.Size) {
 		errs = append(errs, field.Forbidden(storage.Child("size"),
