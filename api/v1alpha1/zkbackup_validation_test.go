@@ -33,8 +33,12 @@ func TestValidateBackupSpec(t *testing.T) {
 		{"prefix escapes", func(b *BackupSpec) { b.Destination.S3.Prefix = "a/../b" }, "no '..'"},
 		{"endpoint with path", func(b *BackupSpec) { b.Destination.S3.Endpoint = "http://h:1/x?y" }, "scheme, host and port only"},
 		{"no credentials", func(b *BackupSpec) { b.Destination.S3.CredentialsSecret.Name = "" }, "accessKeyId and secretAccessKey"},
-		{"pvc subPath absolute", func(b *BackupSpec) { b.Destination = BackupDestination{PVC: &PVCSource{ClaimName: "c", SubPath: "/etc"}} }, "relative path"},
-		{"pvc", func(b *BackupSpec) { b.Destination = BackupDestination{PVC: &PVCSource{ClaimName: "c", SubPath: "zk/a"}} }, ""},
+		{"pvc subPath absolute", func(b *BackupSpec) {
+			b.Destination = BackupDestination{PVC: &PVCSource{ClaimName: "c", SubPath: "/etc"}}
+		}, "relative path"},
+		{"pvc", func(b *BackupSpec) {
+			b.Destination = BackupDestination{PVC: &PVCSource{ClaimName: "c", SubPath: "zk/a"}}
+		}, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
