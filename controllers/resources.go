@@ -21,6 +21,8 @@ type render struct {
 	zke         *zkv1.ZKEnsemble
 	n           names
 	serverImage string // used when the spec names none
+	// boot is the resolved spec.bootstrap (bootstrap.go); nil: none.
+	boot *zkv1.BootstrapStatus
 }
 
 func newRender(zke *zkv1.ZKEnsemble, serverImage, clusterDomain string) render {

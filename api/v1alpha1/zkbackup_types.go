@@ -137,14 +137,21 @@ type BootstrapStatus struct {
 	// Phase: Pending (its source is not ready), Restoring, Restored, Failed.
 	// +kubebuilder:validation:Enum=Pending;Restoring;Restored;Failed
 	Phase string `json:"phase"`
-	// Location is what the seed member restores from.
+	// Mode is what the seed member runs: restore (a backup) or import (a
+	// ZooKeeper data directory).
+	// +kubebuilder:validation:Enum=restore;import
+	// +optional
+	Mode string `json:"mode,omitempty"`
+	// Location is the backup the seed member restores (restore only).
 	// +optional
 	Location string `json:"location,omitempty"`
-	// Source is how the seed member reaches it (fixed once resolved: a
-	// ZKBackup deleted later changes nothing).
+	// CredentialsSecret and PVC are how the seed member reaches its source,
+	// fixed once resolved: a ZKBackup deleted later changes nothing.
 	// +optional
-	Source *BackupDestination `json:"source,omitempty"`
-	// Zxid the ensemble starts from, once Restored.
+	CredentialsSecret string `json:"credentialsSecret,omitempty"`
+	// +optional
+	PVC *PVCSource `json:"pvc,omitempty"`
+	// Zxid the ensemble started from, once Restored.
 	// +optional
 	Zxid string `json:"zxid,omitempty"`
 	// Message says what happens, or why it failed.
