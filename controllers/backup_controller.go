@@ -121,6 +121,11 @@ func (r *BackupReconciler) start(ctx context.Context, b *zkv1.ZKBackup) error {
 	} else if err != nil {
 		return err
 	}
+	return r.startFor(ctx, b, zke)
+}
+
+// startFor starts the backup of zke, as read.
+func (r *BackupReconciler) startFor(ctx context.Context, b *zkv1.ZKBackup, zke *zkv1.ZKEnsemble) error {
 	if err := r.checkDestination(ctx, b); err != nil {
 		return err
 	}
