@@ -117,9 +117,9 @@ func (r *ScheduleReconciler) create(ctx context.Context, zke *zkv1.ZKEnsemble, a
 }
 
 // prune deletes the scheduled ZKBackups retention lets go: of the succeeded
-// ones, those neither among the keepLast newest nor younger than keepWithin
-// (the rule the backup Job applies to the store); of the failed ones, all
-// but the newest few. The archives themselves are the Job's to delete.
+// ones, those neither the newest, nor among the keepLast newest, nor younger
+// than keepWithin (the rule the backup Job applies to the store,
+// pkg/backup's Retention); of the failed ones, all but the newest few. The archives themselves are the Job's to delete.
 func (r *ScheduleReconciler) prune(ctx context.Context, zke *zkv1.ZKEnsemble, items []zkv1.ZKBackup, now time.Time) error {
 	for _, b := range expired(items, zke.Spec.Backup.Retention, now) {
 		if err := r.Delete(ctx, &b); client.IgnoreNotFound(err) != nil {
@@ -150,7 +150,7 @@ func expired(items []zkv1.ZKBackup, ret zkv1.BackupRetention, now time.Time) []z
 	if ret.KeepLast != nil || ret.KeepWithin != "" {
 		within, _ := time.ParseDuration(ret.KeepWithin)
 		for i, b := range ok {
-			keep := (ret.KeepLast != nil && i < int(*ret.KeepLast)) || (within > 0 && now.Sub(completed(b)) < within)
+			keep := i == 0 || (ret.KeepLast != nil && i < int(*ret.KeepLast)) || (within > 0 && now.Sub(completed(b)) <= within)
 			if !keep {
 				out = append(out, b)
 			}

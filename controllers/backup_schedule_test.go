@@ -52,6 +52,7 @@ func TestExpired(t *testing.T) {
 		{"keep all", zkv1.BackupRetention{}, []string{"f1"}},
 		{"keepLast", zkv1.BackupRetention{KeepLast: ptr.To(int32(2))}, []string{"s3", "s2", "s1", "f1"}},
 		{"keepWithin", zkv1.BackupRetention{KeepWithin: "150m"}, []string{"s2", "s1", "f1"}},
+		{"the newest stays", zkv1.BackupRetention{KeepWithin: "1s"}, []string{"s4", "s3", "s2", "s1", "f1"}},
 		{"either keeps", zkv1.BackupRetention{KeepLast: ptr.To(int32(1)), KeepWithin: "4h"}, []string{"s1", "f1"}},
 	}
 	for _, tc := range tests {
