@@ -240,7 +240,11 @@ func StartOurs(t T, bin string, o Options) *Server {
 	t.Helper()
 	dir := t.TempDir()
 	port := FreePort(t)
-	cfg := o.zooCfg(filepath.Join(dir, "data"), port)
+	data := filepath.Join(dir, "data")
+	if o.DataDir != nil {
+		data = o.DataDir(1)
+	}
+	cfg := o.zooCfg(data, port)
 	adminPort := FreePort(t)
 	cfg["admin.serverPort"] = strconv.Itoa(adminPort)
 	cfg["admin.serverAddress"] = "127.0.0.1"
@@ -251,7 +255,7 @@ func StartOurs(t T, bin string, o Options) *Server {
 	if o.SuperDigest != "" {
 		cfg["superDigest"] = o.SuperDigest
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: filepath.Join(dir, "data"), Kind: "zkensemble",
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), ClientPort: port, DataDir: data, Kind: "zkensemble",
 		AdminAddr: fmt.Sprintf("127.0.0.1:%d", adminPort), t: t, logPath: filepath.Join(dir, "server.log")}
 	o.adminSecurity(t, dir, 1, cfg, s)
 	if jaas := o.Client.apply(t, dir, cfg, s); jaas != "" {

@@ -2,8 +2,7 @@ package sessionserver
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
+	"io"
 
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/wire"
@@ -20,6 +19,14 @@ func (sm *stateMachine) snapshot() ([]byte, error) {
 	sm.tree.RLock()
 	defer sm.tree.RUnlock()
 	var buf bytes.Buffer
+	if err := sm.writeSnapshot(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeSnapshot writes the state to w; the caller holds the tree's lock.
+func (sm *stateMachine) writeSnapshot(w io.Writer) error {
 	e := wire.NewEncoder(nil)
 	e.WriteInt64(int64(sm.term))
 	e.WriteInt32(int32(sm.counter))
@@ -30,41 +37,16 @@ func (sm *stateMachine) snapshot() ([]byte, error) {
 		e.WriteInt32(to)
 	}
 	sm.encodePasswordState(e)
-	buf.Write(wire.AppendFrame(nil, e.Bytes()))
-	if err := sm.tree.WriteSnapshot(&buf); err != nil {
-		return nil, err
+	if _, err := w.Write(wire.AppendFrame(nil, e.Bytes())); err != nil {
+		return err
 	}
-	return buf.Bytes(), nil
+	return sm.tree.WriteSnapshot(w)
 }
 
 // restore replaces the replicated state with a snapshot.
 func (sm *stateMachine) restore(snapshot []byte) error {
 	r := bytes.NewReader(snapshot)
-	head, err := wire.ReadFrame(r, nil, len(snapshot))
-	if err != nil {
-		return fmt.Errorf("snapshot header: %w", err)
-	}
-	d := wire.NewDecoder(head)
-	term, err1 := d.ReadInt64()
-	counter, err2 := d.ReadInt32()
-	last, err3 := d.ReadInt64()
-	n, err4 := d.ReadInt32()
-	if err := errors.Join(err1, err2, err3, err4); err != nil {
-		return fmt.Errorf("snapshot header: %w", err)
-	}
-	if n < 0 {
-		return fmt.Errorf("snapshot header: %d sessions", n)
-	}
-	table := make(map[int64]int32, n)
-	for i := int32(0); i < n; i++ {
-		sid, err1 := d.ReadInt64()
-		to, err2 := d.ReadInt32()
-		if err := errors.Join(err1, err2); err != nil {
-			return fmt.Errorf("snapshot sessions: %w", err)
-		}
-		table[sid] = to
-	}
-	secret, legacy, err := decodePasswordState(d)
+	h, err := ReadSnapshotHeader(r)
 	if err != nil {
 		return err
 	}
@@ -76,11 +58,11 @@ func (sm *stateMachine) restore(snapshot []byte) error {
 	defer sm.tree.Unlock()
 	// The watch registry stays: watches belong to live connections.
 	sm.tree.Replace(tree)
-	sm.term, sm.counter = uint64(term), uint32(counter)
-	sm.lastZxid.Store(last)
-	sm.sessionTable = table
-	sm.setPasswordState(secret, legacy)
-	for sid, to := range table {
+	sm.term, sm.counter = h.term, h.counter
+	sm.lastZxid.Store(h.Zxid)
+	sm.sessionTable = h.Sessions
+	sm.setPasswordState(h.secret, h.legacy)
+	for sid, to := range h.Sessions {
 		sm.tracker.AddSession(sid, to)
 	}
 	return nil
