@@ -31,6 +31,12 @@ var flagKeys = []string{
 }
 
 func main() {
+	run := run
+	if len(os.Args) > 1 {
+		if sc, ok := subcommands[os.Args[1]]; ok {
+			run = func([]string) error { return sc.run(os.Args[2:]) }
+		}
+	}
 	if err := run(os.Args[1:]); err != nil {
 		fmt.Fprintln(os.Stderr, "zkensemble-server:", err)
 		os.Exit(1)
@@ -49,6 +55,7 @@ func run(args []string) error {
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n\nFlags use zoo.cfg key names and override the file:\n")
 		fs.PrintDefaults()
+		subcommandUsage(fs.Output())
 	}
 	values := map[string]*string{}
 	for _, k := range flagKeys {

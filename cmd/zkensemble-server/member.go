@@ -121,6 +121,7 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 			},
 		})),
 	}
+	m.options = append(m.options, m.backupEndpoint(flags.ensembleID))
 	if cfg.ReconfigEnabled && !m.single {
 		node.EnableReconfig()
 		m.options = append(m.options, sessionserver.WithReconfigurer(node))

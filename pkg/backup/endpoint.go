@@ -26,6 +26,9 @@ const (
 	HeaderSHA256 = "X-Zkensemble-Snapshot-Sha256"
 )
 
+// maxTimeout bounds the wait a request may ask for (?timeout=).
+const maxTimeout = 10 * time.Minute
+
 // CodeNotCaughtUp is the adminapi.Error code of a member that cannot take a
 // consistent backup now (503).
 const CodeNotCaughtUp = "NotCaughtUp"
@@ -46,13 +49,14 @@ type Source struct {
 	// Snapshot serialises the state machine under its lock
 	// (sessionserver.Server.Snapshot).
 	Snapshot func() ([]byte, error)
-	// Timeout bounds the wait to catch up (default 30s).
+	// Timeout bounds the wait to catch up (default 30s; a request may ask
+	// for another with ?timeout=).
 	Timeout time.Duration
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 }
 
-// Handler serves GET /v1/backup: a ReadIndex barrier (so the snapshot holds
+// Handler serves GET /v1/backup[?timeout=DURATION]: a ReadIndex barrier (so the snapshot holds
 // every write committed before the request), then the state machine's
 // snapshot, serialised into memory under the tree's lock and streamed
 // after it is released, as an archive (see Write) with the backup's name,
@@ -71,7 +75,16 @@ func Handler(src Source) http.Handler {
 			replyError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", "use GET")
 			return
 		}
-		if why := src.catchUp(r.Context()); why != nil {
+		wait := src.Timeout
+		if q := r.URL.Query().Get("timeout"); q != "" {
+			d, err := time.ParseDuration(q)
+			if err != nil || d <= 0 || d > maxTimeout {
+				replyError(w, http.StatusBadRequest, "BadRequest", fmt.Sprintf("timeout=%q: give a duration up to %v", q, maxTimeout))
+				return
+			}
+			wait = d
+		}
+		if why := src.catchUp(r.Context(), wait); why != nil {
 			replyError(w, http.StatusServiceUnavailable, CodeNotCaughtUp, why.Error())
 			return
 		}
@@ -108,14 +121,14 @@ func Handler(src Source) http.Handler {
 
 // catchUp waits (up to Timeout) until this member has applied what a quorum
 // had committed, and is serving from it.
-func (src Source) catchUp(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, src.Timeout)
+func (src Source) catchUp(ctx context.Context, wait time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	if err := src.Barrier(ctx); err != nil {
 		if why := src.Ready(); why != nil {
-			return fmt.Errorf("member %d cannot take a consistent backup: %w (waited %v)", src.Member, why, src.Timeout)
+			return fmt.Errorf("member %d cannot take a consistent backup: %w (waited %v)", src.Member, why, wait)
 		}
-		return fmt.Errorf("member %d could not confirm with a quorum that it is caught up within %v: %w", src.Member, src.Timeout, err)
+		return fmt.Errorf("member %d could not confirm with a quorum that it is caught up within %v: %w", src.Member, wait, err)
 	}
 	if why := src.Ready(); why != nil {
 		return fmt.Errorf("member %d cannot take a consistent backup: %w", src.Member, why)

@@ -19,6 +19,8 @@ const (
 	RoleMember Role = "member"
 	// RoleOperator is the operator (the admin API's writes and private views).
 	RoleOperator Role = "operator"
+	// RoleBackup takes backups: the admin API's GET /v1/backup, nothing else.
+	RoleBackup Role = "backup"
 )
 
 // Identity is who a certificate speaks for.
@@ -35,6 +37,9 @@ func Member(ensemble string, id uint64) Identity {
 
 // Operator is the identity of the operator for an ensemble.
 func Operator(ensemble string) Identity { return Identity{Ensemble: ensemble, Role: RoleOperator} }
+
+// Backup is the identity of an ensemble's backup jobs.
+func Backup(ensemble string) Identity { return Identity{Ensemble: ensemble, Role: RoleBackup} }
 
 // URI is the identity as a certificate's URI SAN.
 func (i Identity) URI() *url.URL {
@@ -56,6 +61,8 @@ func ParseIdentity(u *url.URL) (Identity, error) {
 	switch {
 	case len(parts) == 1 && parts[0] == string(RoleOperator):
 		return Operator(u.Host), nil
+	case len(parts) == 1 && parts[0] == string(RoleBackup):
+		return Backup(u.Host), nil
 	case len(parts) == 2 && parts[0] == string(RoleMember):
 		id, err := strconv.ParseUint(parts[1], 10, 8)
 		if err != nil || id == 0 {

@@ -60,7 +60,7 @@ func WriteReport(dst string, tree *datatree.Tree, zxid uint64, opts Options) (Wr
 	case zxid > math.MaxInt64:
 		return Written{}, fmt.Errorf("seed: zxid %#x out of range", zxid)
 	}
-	if err := emptyDir(dst); err != nil {
+	if err := makeEmptyDir(dst); err != nil {
 		return Written{}, err
 	}
 	var w Written
@@ -99,11 +99,19 @@ func write(dst string, state []byte, zxid uint64, opts Options) error {
 	return nil
 }
 
-// emptyDir creates dst, or checks that it is an empty directory.
-func emptyDir(dst string) error {
+// makeEmptyDir creates dst, or checks that it is an empty directory.
+func makeEmptyDir(dst string) error {
+	if err := CheckEmpty(dst); err != nil {
+		return err
+	}
+	return os.MkdirAll(dst, 0o750)
+}
+
+// CheckEmpty reports an error unless dst is absent or an empty directory.
+func CheckEmpty(dst string) error {
 	f, err := os.Open(dst)
 	if errors.Is(err, os.ErrNotExist) {
-		return os.MkdirAll(dst, 0o750)
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("seed: %w", err)

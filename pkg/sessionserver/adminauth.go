@@ -35,15 +35,23 @@ var publicPaths = func() map[string]bool {
 	return m
 }()
 
+// backupPath is the member's backup endpoint (pkg/backup); backupPaths are
+// the paths the backup identity may use.
+const backupPath = "/v1/backup"
+
+var backupPaths = map[string]bool{backupPath: true}
+
 // adminAuth decides who may use the protected endpoints: the holder of the
 // operator's client certificate (mutual TLS, when the member has
 // certificates) or of the bearer token (admin.tokenFile). With neither
 // configured the protected endpoints are off.
 type adminAuth struct {
 	operator certs.Identity
-	trust    *certs.Trust // nil: the admin port has no TLS
-	token    *tokenFile   // nil: no admin.tokenFile
-	logger   *slog.Logger
+	// backup is the identity of backup jobs, taken on backupPaths only.
+	backup certs.Identity
+	trust  *certs.Trust // nil: the admin port has no TLS
+	token  *tokenFile   // nil: no admin.tokenFile
+	logger *slog.Logger
 }
 
 // wrap checks every request before h runs and before any body is read.
@@ -85,7 +93,7 @@ func (a *adminAuth) authorize(r *http.Request) (int, error) {
 	presented := false
 	if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 		presented = true
-		err := a.checkCertificate(r.TLS.PeerCertificates)
+		err := a.checkCertificate(r.TLS.PeerCertificates, r.URL.Path)
 		if err == nil {
 			return http.StatusOK, nil
 		}
@@ -114,9 +122,10 @@ func (a *adminAuth) authorize(r *http.Request) (int, error) {
 
 // checkCertificate accepts a chain to the member's trust bundle whose leaf
 // names the operator of this ensemble, or no zkensemble identity at all (a
-// certificate made by hand for ZooKeeper, as its x509 admin auth accepts).
+// certificate made by hand for ZooKeeper, as its x509 admin auth accepts),
+// or, on the backup endpoint only, the ensemble's backup identity.
 // A member's certificate is not an operator's.
-func (a *adminAuth) checkCertificate(chain []*x509.Certificate) error {
+func (a *adminAuth) checkCertificate(chain []*x509.Certificate, path string) error {
 	if a.trust == nil {
 		return errors.New("this member takes no client certificates")
 	}
@@ -127,6 +136,9 @@ func (a *adminAuth) checkCertificate(chain []*x509.Certificate) error {
 	switch {
 	case err != nil:
 		return fmt.Errorf("the client certificate: %w", err)
+	case ok && id == a.backup && backupPaths[path]:
+	case ok && id == a.backup:
+		return fmt.Errorf("the client certificate names %s, which may only take backups (GET %s)", id, backupPath)
 	case ok && id != a.operator:
 		return fmt.Errorf("the client certificate names %s, which is not this ensemble's operator", id)
 	}

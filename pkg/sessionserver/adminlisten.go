@@ -22,7 +22,7 @@ func WithEnsembleID(id string) Option { return func(s *Server) { s.ensembleID = 
 // access policy of adminauth.go in front, and the plain probe listener.
 func (s *Server) startAdmin() error {
 	if s.cfg.AdminPort >= 0 {
-		auth := &adminAuth{operator: certs.Operator(s.ensembleID), logger: s.logger}
+		auth := &adminAuth{operator: certs.Operator(s.ensembleID), backup: certs.Backup(s.ensembleID), logger: s.logger}
 		var tlsCfg *tls.Config
 		if files := s.cfg.QuorumTLS.CertFiles(); files.Enabled() {
 			var err error
