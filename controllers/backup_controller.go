@@ -194,7 +194,7 @@ func (r *BackupReconciler) ensureIdentity(ctx context.Context, b *zkv1.ZKBackup,
 	if err != nil {
 		return &failError{"CASecretInvalid", fmt.Sprintf("Secret %s holds no usable CA: %v", podlayout.CASecret(zke.Name), err)}
 	}
-	leaf, err := ca.Issue(certs.Identity{Ensemble: string(zke.UID), Role: roleBackup}, nil, nil, backupCertValidity)
+	leaf, err := ca.Issue(certs.Backup(string(zke.UID)), nil, nil, backupCertValidity)
 	if err != nil {
 		return err
 	}

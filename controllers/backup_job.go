@@ -35,10 +35,6 @@ const (
 	backupCertValidity = backupDeadline + 15*time.Minute
 	// backupJobTTL is how long a finished Job (and its pod's logs) stays.
 	backupJobTTL = time.Hour
-	// roleBackup is the identity a backup Job presents:
-	// zkensemble://<ensemble-id>/backup, accepted by the member's backup
-	// endpoint only.
-	roleBackup = "backup"
 )
 
 // backupIdentitySecret is the Secret with a backup Job's certificate.

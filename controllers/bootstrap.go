@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -49,13 +50,22 @@ const (
 
 // bootstrapScript runs "$@" (restore or import) only on the seed member,
 // before the ensemble first served, into an empty data volume. What it is
-// given (the location) is in its arguments, never in the script.
+// given (the location) is in its arguments, never in the script. With
+// MOVE_FROM set (import, which writes a new directory and renames it into
+// place: the volume's mount point cannot be renamed onto), what the command
+// wrote there is moved up into the volume. Its output is the termination
+// message (restore's JSON result, import's summary).
 const bootstrapScript = `set -e
 say() { echo "$1"; echo "$1" > /dev/termination-log; }
 if [ "$POD_NAME" != "$SEED_POD" ]; then say "` + skipNotSeed + `"; exit 0; fi
 if [ ! -s ` + podlayout.ConfigDir + "/" + podlayout.BootstrapFile + ` ]; then say "` + skipBootstrapped + `"; exit 0; fi
 if [ -n "$(ls -A ` + podlayout.DataDir + `)" ]; then say "` + skipNotEmpty + `"; exit 0; fi
-exec "$@"`
+out=$("$@")
+if [ -n "$MOVE_FROM" ]; then
+  for f in "$MOVE_FROM"/* "$MOVE_FROM"/.[!.]*; do if [ -e "$f" ]; then mv "$f" ` + podlayout.DataDir + `/; fi; done
+  rmdir "$MOVE_FROM"
+fi
+say "$out"`
 
 // resolveBootstrap fixes, once, what the seed member restores from (into
 // status.bootstrap, so a ZKBackup deleted later changes nothing); stop is
@@ -191,7 +201,11 @@ func bootstrapProgress(st *zkv1.BootstrapStatus, cs corev1.ContainerStatus, pod 
 	return next
 }
 
-// resultZxid is the zxid in a restore's or import's JSON result line, if any.
+// summaryZxid finds the zxid in import's summary ("... at zxid 0x1f ...").
+var summaryZxid = regexp.MustCompile(`\bzxid (0x[0-9a-f]+)\b`)
+
+// resultZxid is the zxid in restore's JSON result line or import's
+// summary, if any.
 func resultZxid(msg string) string {
 	for _, line := range strings.Split(msg, "\n") {
 		var r struct {
@@ -199,6 +213,9 @@ func resultZxid(msg string) string {
 		}
 		if json.Unmarshal([]byte(strings.TrimSpace(line)), &r) == nil && r.Zxid != "" {
 			return r.Zxid
+		}
+		if m := summaryZxid.FindStringSubmatch(line); m != nil {
+			return m[1]
 		}
 	}
 	return ""
@@ -223,10 +240,13 @@ func (r render) addBootstrap(pod *corev1.PodSpec) {
 		VolumeMounts: []corev1.VolumeMount{
 			{Name: "data", MountPath: podlayout.DataDir},
 			{Name: "config", MountPath: podlayout.ConfigDir, ReadOnly: true},
+			// restore spools the snapshot here while it checks it.
+			{Name: "bootstrap-tmp", MountPath: "/tmp"},
 		},
 		SecurityContext: restrictedContainer(),
 		Resources:       r.zke.Spec.Resources,
 	}
+	pod.Volumes = append(pod.Volumes, corev1.Volume{Name: "bootstrap-tmp", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	if b.CredentialsSecret != "" {
 		c.Env = append(c.Env, credentialsEnv(b.CredentialsSecret)...)
 	}
@@ -234,7 +254,9 @@ func (r render) addBootstrap(pod *corev1.PodSpec) {
 		dir := backupMount
 		if b.Mode == "import" {
 			dir = zookeeperMount
-			args = []string{"import", zookeeperMount, podlayout.DataDir, "--ensemble-id", uid}
+			into := podlayout.DataDir + "/.import"
+			args = []string{"import", "--ensemble-id", uid, "--myid", "1", zookeeperMount, into}
+			c.Env = append(c.Env, corev1.EnvVar{Name: "MOVE_FROM", Value: into})
 		}
 		v, m := pvcVolume("bootstrap-source", b.PVC, dir, true)
 		pod.Volumes, c.VolumeMounts = append(pod.Volumes, v), append(c.VolumeMounts, m)

@@ -38,7 +38,7 @@ func TestAddBootstrap(t *testing.T) {
 		{"restore from a volume", &zkv1.BootstrapStatus{Mode: "restore", Location: "file:///backup/b1", PVC: &zkv1.PVCSource{ClaimName: "backups"}},
 			[]string{"/zkensemble-server", "restore", "--from", "file:///backup/b1"}, backupMount, false},
 		{"import", &zkv1.BootstrapStatus{Mode: "import", PVC: &zkv1.PVCSource{ClaimName: "zk-data", SubPath: "zookeeper"}},
-			[]string{"/zkensemble-server", "import", zookeeperMount, "/data", "--ensemble-id", "uid-1"}, zookeeperMount, false},
+			[]string{"/zkensemble-server", "import", "--ensemble-id", "uid-1", "--myid", "1", zookeeperMount, "/data/.import"}, zookeeperMount, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -106,14 +106,21 @@ func TestBootstrapScriptGate(t *testing.T) {
 				}
 			}
 			script := strings.NewReplacer(podlayout.ConfigDir, cfg, " "+podlayout.DataDir, " "+data, "/dev/termination-log", term).Replace(bootstrapScript)
-			cmd := exec.Command(sh, "-c", script, "bootstrap", "sh", "-c", `echo ran > "$0"`, term)
-			cmd.Env = []string{"POD_NAME=" + tc.pod, "SEED_POD=zk-0", "PATH=" + os.Getenv("PATH")}
+			// The command writes a directory beside its output, as import
+			// does; the script moves it into the volume.
+			into := filepath.Join(data, ".import")
+			cmd := exec.Command(sh, "-c", script, "bootstrap", "sh", "-c", `mkdir "$0" && echo v > "$0/VERSION" && echo ran`, into)
+			cmd.Env = []string{"POD_NAME=" + tc.pod, "SEED_POD=zk-0", "MOVE_FROM=" + into, "PATH=" + os.Getenv("PATH")}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				t.Fatalf("%v: %s", err, out)
 			}
 			got, _ := os.ReadFile(term)
 			if strings.TrimSpace(string(got)) != tc.want {
 				t.Errorf("termination message %q, want %q", got, tc.want)
+			}
+			entries, _ := os.ReadDir(data)
+			if tc.want == "ran" && (len(entries) != 1 || entries[0].Name() != "VERSION") {
+				t.Errorf("the volume holds %v; want what the command wrote, moved up", entries)
 			}
 		})
 	}
@@ -137,6 +144,9 @@ func TestBootstrapProgress(t *testing.T) {
 	}
 	if f := bootstrapProgress(st, done(0, skipNotEmpty), "zk-0"); f == nil || f.Phase != BootstrapFailed || !strings.Contains(f.Message, "not empty") {
 		t.Errorf("a volume with data before any restore: %+v", f)
+	}
+	if ok := bootstrapProgress(restoring, done(0, "imported 306 znodes at zxid 0x13a from snapshot.0 and 7 transactions"), "zk-0"); ok == nil || ok.Zxid != "0x13a" {
+		t.Errorf("import summary: %+v", ok)
 	}
 	if same := bootstrapProgress(restoring, running, "zk-0"); same != nil {
 		t.Errorf("no change expected: %+v", same)
