@@ -145,7 +145,7 @@ race: ## The packages under the race detector (-short: tests that drive separate
 	$(GO) test -race -short -count=1 -timeout 20m ./pkg/...
 
 .PHONY: fuzz
-fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL, DN and server-line parsers for FUZZTIME each.
+fuzz: ## Fuzz the wire decoder, the request dispatcher, the SASL, DN and server-line parsers and ZooKeeper's snapshot and log readers for FUZZTIME each.
 	$(GO) test -run '^$$' -fuzz '^FuzzDecodeRequest$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzReadFrame$$' -fuzztime $(FUZZTIME) ./pkg/wire/
 	$(GO) test -run '^$$' -fuzz '^FuzzDispatch$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/sessionserver/
@@ -154,6 +154,8 @@ fuzz: ## Fuzz the wire decoder, the request dispatcher and the SASL, DN and serv
 	$(GO) test -run '^$$' -fuzz '^FuzzRFC2253$$' -fuzztime $(FUZZTIME) ./pkg/x500/
 	$(GO) test -run '^$$' -fuzz '^FuzzValid$$' -fuzztime $(FUZZTIME) ./pkg/x500/
 	$(GO) test -run '^$$' -fuzz '^FuzzParseLine$$' -fuzztime $(FUZZTIME) ./pkg/serverspec/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadSnapshot$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/zkimport/
+	$(GO) test -run '^$$' -fuzz '^FuzzReadLog$$' -fuzztime $(FUZZTIME_DISPATCH) ./pkg/zkimport/
 
 DURATION ?= 30m
 MEMBERS  ?= 3
@@ -189,6 +191,10 @@ bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 10
 	mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/zkbench -mode full -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/full.md -out-json $(BENCH_OUT)/full.json -profile-dir $(BENCH_OUT)/profiles $(BENCH_FLAGS)
 	cat $(BENCH_OUT)/full.md
+
+.PHONY: bench-import
+bench-import: ## Import time for a ZooKeeper data directory of 1M znodes vs ZooKeeper 3.8's own restart on the same files (ZooKeeper builds it once, cached in ~/.cache/zkensemble/zkimport-1m).
+	$(GO) test -run '^$$' -bench '^BenchmarkImportVersusZooKeeperRestart$$' -benchtime 1x -timeout 60m ./cmd/zkensemble-server/
 
 .PHONY: bench-go
 bench-go: build ## The older go-test benchmarks: ensemble write throughput at 1/16/64 clients, a 10,000-session expiry storm.

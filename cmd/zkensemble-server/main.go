@@ -44,6 +44,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "import" {
+		return runImport(args[1:], os.Stdout)
+	}
 	// With one P (a pod limited to one CPU gets GOMAXPROCS=1), the Raft loop
 	// sitting in fdatasync stalls every connection goroutine: p99 of writes
 	// went from 10 ms to 88 ms (docs/benchmarks.md). Two Ps keep reading and
@@ -53,7 +56,9 @@ func run(args []string) error {
 	}
 	fs := flag.NewFlagSet("zkensemble-server", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n\nFlags use zoo.cfg key names and override the file:\n")
+		fmt.Fprintf(fs.Output(), "usage: zkensemble-server [flags] [zoo.cfg]\n")
+		fmt.Fprintf(fs.Output(), "       zkensemble-server import SRC DST   (from an Apache ZooKeeper dataDir; import -h)\n")
+		fmt.Fprintf(fs.Output(), "\nFlags use zoo.cfg key names and override the file:\n")
 		fs.PrintDefaults()
 		subcommandUsage(fs.Output())
 	}
