@@ -179,6 +179,11 @@ func bootstrapProgress(st *zkv1.BootstrapStatus, cs corev1.ContainerStatus, pod 
 		next.Phase, next.Message = BootstrapRestoring, fmt.Sprintf("%s: the seed member's init container runs to %s", pod, describeSource(st))
 	case term != nil && term.ExitCode == 0 && strings.HasPrefix(term.Message, skipNotEmpty) && st.Phase != BootstrapRestoring:
 		next.Phase, next.Message = BootstrapFailed, fmt.Sprintf("%s: its data volume was not empty before the restore, so nothing was restored over it: delete this ZKEnsemble and the PersistentVolumeClaim data-%s, then create it again", pod, pod)
+	case term != nil && term.ExitCode == 0 && strings.HasPrefix(term.Message, skipBootstrapped) && st.Phase != BootstrapRestoring:
+		// Not seen restoring, and the ensemble served already: its seed
+		// member did not start from the source (or we missed it); say so
+		// rather than claim a restore.
+		next.Phase, next.Message = BootstrapFailed, fmt.Sprintf("%s: the ensemble served before a %s was seen, so nothing is restored over it: check its data, or delete this ZKEnsemble (and its volumes) and create it again", pod, st.Mode)
 	case term != nil && term.ExitCode == 0:
 		now := metav1.Now()
 		next.Phase, next.CompletionTime = BootstrapRestored, &now

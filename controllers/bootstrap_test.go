@@ -20,6 +20,19 @@ func bootRender(boot *zkv1.BootstrapStatus) render {
 	return rd
 }
 
+// Every rendering of the StatefulSet carries the bootstrap init container
+// (the scaling step applies it too: without it the seed member would start
+// empty and be rolled onto it later).
+func TestStatefulSetCarriesBootstrap(t *testing.T) {
+	rd := bootRender(&zkv1.BootstrapStatus{Mode: "restore", Location: "s3://b/k", CredentialsSecret: "c"})
+	for _, n := range []int32{0, 1, 3} {
+		init := rd.statefulSet(n).Spec.Template.Spec.InitContainers
+		if len(init) != 1 || init[0].Name != bootstrapContainer {
+			t.Errorf("replicas %d: init containers %+v", n, init)
+		}
+	}
+}
+
 func TestAddBootstrap(t *testing.T) {
 	var none corev1.PodSpec
 	bootRender(nil).addBootstrap(&none)
@@ -147,6 +160,9 @@ func TestBootstrapProgress(t *testing.T) {
 	}
 	if ok := bootstrapProgress(restoring, done(0, "imported 306 znodes at zxid 0x13a from snapshot.0 and 7 transactions"), "zk-0"); ok == nil || ok.Zxid != "0x13a" {
 		t.Errorf("import summary: %+v", ok)
+	}
+	if f := bootstrapProgress(st, done(0, skipBootstrapped), "zk-0"); f == nil || f.Phase != BootstrapFailed {
+		t.Errorf("an ensemble that served before any restore was seen: %+v", f)
 	}
 	if same := bootstrapProgress(restoring, running, "zk-0"); same != nil {
 		t.Errorf("no change expected: %+v", same)

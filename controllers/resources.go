@@ -117,6 +117,12 @@ func (r render) serversConfigMap(connect string, version int64, members string) 
 // (one step at a time); updates are OnDelete so the controller rolls the
 // pods itself, followers first and the leader last.
 func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
+	sts := r.statefulSetBase(replicas)
+	r.addBootstrap(&sts.Spec.Template.Spec) // spec.bootstrap's seed member (bootstrap.go)
+	return sts
+}
+
+func (r render) statefulSetBase(replicas int32) *appsv1.StatefulSet {
 	spec := &r.zke.Spec
 	podLabels := map[string]string{}
 	for k, v := range spec.PodLabels {

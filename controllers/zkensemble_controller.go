@@ -137,7 +137,6 @@ func (p *pass) applyObjects(ctx context.Context) error {
 		p.replicas = ptrOr(cur.Spec.Replicas, 0)
 	}
 	p.sts = p.rd.statefulSet(p.replicas)
-	p.rd.addBootstrap(&p.sts.Spec.Template.Spec)
 	if err := p.apply(ctx, p.sts, fieldOwner); err != nil {
 		return fmt.Errorf("apply StatefulSet: %w", err)
 	}
