@@ -92,7 +92,7 @@ manifests: $(CONTROLLER_GEN) ## Generate the CRD, RBAC and webhook manifests fro
 	$(CONTROLLER_GEN) rbac:roleName=manager-role crd webhook paths="./api/..." paths="./controllers/..." paths="./internal/webhook/..." \
 		output:crd:artifacts:config=config/crd/bases output:rbac:artifacts:config=config/rbac output:webhook:artifacts:config=config/webhook
 	mkdir -p charts/zkensemble-operator/crds
-	cp config/crd/bases/zookeeper.zkensemble.io_zkensembles.yaml charts/zkensemble-operator/crds/
+	cp config/crd/bases/zookeeper.zkensemble.io_zkensembles.yaml config/crd/bases/zookeeper.zkensemble.io_zkbackups.yaml charts/zkensemble-operator/crds/
 	cp config/rbac/role.yaml charts/zkensemble-operator/files/manager-role.yaml
 	cp config/webhook/manifests.yaml charts/zkensemble-operator/files/webhook-manifests.yaml
 

@@ -19,7 +19,7 @@ var operatorPodLabels = map[string]string{"app.kubernetes.io/name": "zkensemble-
 // networkPolicy admits, to the members: the client ports from
 // spec.networkPolicy.clientFrom (anywhere when empty); the quorum and
 // election ports from the ensemble's members only; the admin port from the
-// members and the operator's pods (in operatorNS); the probe port from
+// members, the operator's pods (in operatorNS) and the ensemble's backup Jobs; the probe port from
 // anywhere (the kubelet's probes come from the node). Everything else is
 // refused where the cluster enforces NetworkPolicy.
 func (r render) networkPolicy(operatorNS string) *networkingv1.NetworkPolicy {
@@ -32,6 +32,10 @@ func (r render) networkPolicy(operatorNS string) *networkingv1.NetworkPolicy {
 		NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": operatorNS}},
 		PodSelector:       &metav1.LabelSelector{MatchLabels: operatorPodLabels},
 	}
+	// The ensemble's backup Jobs (backup_job.go), which the member still
+	// asks for their backup certificate.
+	backups := networkingv1.NetworkPolicyPeer{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{
+		"app.kubernetes.io/name": backupPodName, "app.kubernetes.io/instance": r.zke.Name}}}
 	var clientPorts []networkingv1.NetworkPolicyPort
 	for _, p := range r.clientPorts() {
 		clientPorts = append(clientPorts, port(p.ContainerPort))
@@ -45,7 +49,7 @@ func (r render) networkPolicy(operatorNS string) *networkingv1.NetworkPolicy {
 			Ingress: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: clientPorts, From: r.zke.Spec.NetworkPolicy.ClientFrom},
 				{Ports: []networkingv1.NetworkPolicyPort{port(podlayout.QuorumPort), port(podlayout.ElectionPort)}, From: []networkingv1.NetworkPolicyPeer{members}},
-				{Ports: []networkingv1.NetworkPolicyPort{port(podlayout.AdminPort)}, From: []networkingv1.NetworkPolicyPeer{members, operator}},
+				{Ports: []networkingv1.NetworkPolicyPort{port(podlayout.AdminPort)}, From: []networkingv1.NetworkPolicyPeer{members, operator, backups}},
 				{Ports: []networkingv1.NetworkPolicyPort{port(podlayout.ProbePort)}},
 			},
 		},

@@ -67,6 +67,11 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		return res, err
 	}
 
+	// A bootstrap source is resolved before the seed member exists.
+	if res, stop := p.resolveBootstrap(ctx); stop {
+		return res, nil
+	}
+
 	if err := p.applyObjects(ctx); err != nil {
 		return ctrl.Result{}, p.fail("RenderFailed", err)
 	}
@@ -86,6 +91,7 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 		}
 	}
 	p.report(step, stepErr)
+	p.reportBootstrap()
 	if stepErr != nil {
 		log.FromContext(ctx).Info("step failed; retrying", "step", step.String(), "error", stepErr.Error())
 		return ctrl.Result{RequeueAfter: 2 * time.Second}, nil

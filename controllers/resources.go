@@ -22,6 +22,8 @@ type render struct {
 	serverImage string // used when the spec names none
 	// claims are the StatefulSet's claim templates as they exist (immutable).
 	claims []corev1.PersistentVolumeClaim
+	// boot is the resolved spec.bootstrap (bootstrap.go); nil: none.
+	boot *zkv1.BootstrapStatus
 }
 
 func newRender(zke *zkv1.ZKEnsemble, serverImage, clusterDomain string) render {
@@ -118,6 +120,12 @@ func (r render) serversConfigMap(connect string, version int64, members string) 
 // (one step at a time); updates are OnDelete so the controller rolls the
 // pods itself, followers first and the leader last.
 func (r render) statefulSet(replicas int32) *appsv1.StatefulSet {
+	sts := r.statefulSetBase(replicas)
+	r.addBootstrap(&sts.Spec.Template.Spec) // spec.bootstrap's seed member (bootstrap.go)
+	return sts
+}
+
+func (r render) statefulSetBase(replicas int32) *appsv1.StatefulSet {
 	spec := &r.zke.Spec
 	podLabels := map[string]string{}
 	for k, v := range spec.PodLabels {

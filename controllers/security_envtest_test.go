@@ -165,7 +165,7 @@ func TestNetworkPolicyObjects(t *testing.T) {
 	if from := rules[2181]; len(from) != 1 || from[0].PodSelector.MatchLabels["role"] != "app" {
 		t.Errorf("client port from %+v; want spec.networkPolicy.clientFrom", from)
 	}
-	if from := rules[8080]; len(from) != 2 || from[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "zkensemble-system" {
+	if from := rules[8080]; len(from) != 3 || from[2].PodSelector.MatchLabels["app.kubernetes.io/name"] != backupPodName || from[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "zkensemble-system" {
 		t.Errorf("admin port from %+v", from)
 	}
 	if _, ok := rules[2888]; !ok {

@@ -203,9 +203,11 @@ func TestNetworkPolicyRendering(t *testing.T) {
 		}
 	}
 	admin := byPort[podlayout.AdminPort]
-	if len(admin.From) != 2 || admin.From[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "ops" ||
-		admin.From[1].PodSelector.MatchLabels["app.kubernetes.io/name"] != "zkensemble-operator" {
-		t.Errorf("admin port from %+v; want the members and the operator's pods", admin.From)
+	if len(admin.From) != 3 || admin.From[1].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"] != "ops" ||
+		admin.From[1].PodSelector.MatchLabels["app.kubernetes.io/name"] != "zkensemble-operator" ||
+		admin.From[2].NamespaceSelector != nil || admin.From[2].PodSelector.MatchLabels["app.kubernetes.io/name"] != backupPodName ||
+		admin.From[2].PodSelector.MatchLabels["app.kubernetes.io/instance"] != "np" {
+		t.Errorf("admin port from %+v; want the members, the operator's pods and the ensemble's backup Jobs", admin.From)
 	}
 	if r, ok := byPort[podlayout.ProbePort]; !ok || len(r.From) != 0 {
 		t.Errorf("probe port: %+v", r)

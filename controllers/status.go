@@ -42,6 +42,7 @@ func computeStatus(zke *zkv1.ZKEnsemble, n names, o membership.Observation, s me
 		ObservedGeneration: zke.Generation,
 		Conditions:         append([]metav1.Condition(nil), zke.Status.Conditions...),
 		Selector:           labelSelector(n.selector()),
+		Bootstrap:          zke.Status.Bootstrap, // bootstrap.go's
 	}
 	for _, p := range o.Pods {
 		if p.Ready {

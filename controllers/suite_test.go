@@ -125,6 +125,12 @@ func startEnv() (*env, error) {
 	if err := rec.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
+	if err := newBackupReconciler(mgr).SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if err := (&ScheduleReconciler{Client: mgr.GetClient(), Recorder: mgr.GetEventRecorder("zkensemble-operator")}).SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		if err := mgr.Start(ctx); err != nil {

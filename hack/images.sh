@@ -5,7 +5,8 @@
 # into the local cluster when it runs (IMPORT=0 skips that).
 # Each image's contents are hack/images/<image>.contents, laid out by
 # hack/image-rootfs.sh: the Dockerfile packages the same layout.
-# The server is also tagged :upgrade, the e2e suite's rolling-upgrade target.
+# The server is also tagged :upgrade, the e2e suite's rolling-upgrade target;
+# seaweedfs is the e2e suite's S3-compatible store (hack/weed.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SERVER_IMAGE=${SERVER_IMAGE:-docker.io/zkensemble/server:dev}
@@ -28,3 +29,6 @@ build() {
 build server "$SERVER_IMAGE" bin/images/server.tar
 build server "${SERVER_IMAGE%:*}:upgrade" bin/images/server-upgrade.tar
 build manager "$MANAGER_IMAGE" bin/images/manager.tar
+# The e2e suite's object store (SeaweedFS, built once and cached).
+hack/weed.sh
+build seaweedfs "${SEAWEEDFS_IMAGE:-docker.io/zkensemble/seaweedfs:e2e}" bin/images/seaweedfs.tar

@@ -14,7 +14,7 @@ var GroupVersion = schema.GroupVersion{Group: "zookeeper.zkensemble.io", Version
 
 // SchemeBuilder registers the API's types.
 var SchemeBuilder = runtime.NewSchemeBuilder(func(s *runtime.Scheme) error {
-	s.AddKnownTypes(GroupVersion, &ZKEnsemble{}, &ZKEnsembleList{})
+	s.AddKnownTypes(GroupVersion, &ZKEnsemble{}, &ZKEnsembleList{}, &ZKBackup{}, &ZKBackupList{})
 	metav1AddToGroupVersion(s)
 	return nil
 })

@@ -21,6 +21,7 @@ func metav1AddToGroupVersion(s *runtime.Scheme) { metav1.AddToGroupVersion(s, Gr
 // +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || !has(self.maxSessionTimeout) || self.minSessionTimeout <= self.maxSessionTimeout",message="minSessionTimeout must not exceed maxSessionTimeout"
 // +kubebuilder:validation:XValidation:rule="!has(self.minSessionTimeout) || has(self.maxSessionTimeout) || self.minSessionTimeout <= 20 * self.tickTime",message="minSessionTimeout exceeds the derived maxSessionTimeout (20*tickTime): lower minSessionTimeout, raise tickTime or set maxSessionTimeout"
 // +kubebuilder:validation:XValidation:rule="!has(self.maxSessionTimeout) || has(self.minSessionTimeout) || self.maxSessionTimeout >= 2 * self.tickTime",message="maxSessionTimeout is below the derived minSessionTimeout (2*tickTime): raise maxSessionTimeout or lower tickTime"
+// +kubebuilder:validation:XValidation:rule="has(self.bootstrap) == has(oldSelf.bootstrap)",message="spec.bootstrap is set only when the ensemble is created: restoring over a live ensemble is refused; create a new ZKEnsemble with spec.bootstrap"
 type ZKEnsembleSpec struct {
 	// Replicas is the number of voting members. Odd numbers tolerate the same
 	// failures as the next even number with fewer members.
@@ -132,6 +133,15 @@ type ZKEnsembleSpec struct {
 	// Metrics exposes Prometheus metrics.
 	// +optional
 	Metrics MetricsSpec `json:"metrics,omitempty"`
+
+	// Backup takes scheduled backups (zkbackup_types.go).
+	// +optional
+	Backup *BackupSpec `json:"backup,omitempty"`
+	// Bootstrap fills a new ensemble from a backup or a ZooKeeper data
+	// directory; set at creation only.
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="bootstrap is set when the ensemble is created and cannot change: restoring over a live ensemble is refused; create a new ZKEnsemble with spec.bootstrap"
+	// +optional
+	Bootstrap *BootstrapSpec `json:"bootstrap,omitempty"`
 }
 
 // StorageSpec is a member's volume.
@@ -256,6 +266,9 @@ type ZKEnsembleStatus struct {
 	// Recovery is a rebuild from a survivor under way (ForceNewClusterAnnotation).
 	// +optional
 	Recovery *RecoveryStatus `json:"recovery,omitempty"`
+	// Bootstrap is what spec.bootstrap did: once Restored it never runs again.
+	// +optional
+	Bootstrap *BootstrapStatus `json:"bootstrap,omitempty"`
 }
 
 // ZKEnsemble is a replicated ZooKeeper-compatible ensemble.

@@ -54,6 +54,7 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 	}
 	errs = append(errs, s.validateExtraConfig()...)
 	errs = append(errs, s.validatePod()...)
+	errs = append(errs, s.validateBackups()...)
 	secErrs, secWarnings := s.validateSecurity()
 	return append(errs, secErrs...), append(warnings, secWarnings...)
 }
@@ -71,6 +72,7 @@ func maxSessionWarning(tick, max int32) string {
 // out is refused with how to do it instead; what it stages is explained.
 func (s *ZKEnsembleSpec) ValidateUpdate(old *ZKEnsembleSpec) (errs field.ErrorList, warnings []string) {
 	errs, warnings = s.Validate()
+	errs = append(errs, s.validateBootstrapUpdate(old)...)
 	storage := field.NewPath("spec", "storage")
 	errs = append(errs, s.validateStorageUpdate(old)...)
 	if now, was := s.Storage.VolumeSize(), old.Storage.VolumeSize(); now.Cmp(was) > 0 {

@@ -100,6 +100,9 @@ func run() error {
 	if err := rec.SetupWithManager(mgr); err != nil {
 		return err
 	}
+	if err := setupBackups(mgr, serverImage, clusterDomain); err != nil {
+		return err
+	}
 
 	certsReady := make(chan struct{})
 	if enableWebhook {

@@ -26,7 +26,10 @@ var _ admission.Validator[*zkv1.ZKEnsemble] = Validator{}
 
 // Setup registers the webhook with the manager's webhook server.
 func Setup(mgr ctrl.Manager) error {
-	return ctrl.NewWebhookManagedBy(mgr, &zkv1.ZKEnsemble{}).WithValidator(Validator{}).Complete()
+	if err := ctrl.NewWebhookManagedBy(mgr, &zkv1.ZKEnsemble{}).WithValidator(Validator{}).Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &zkv1.ZKBackup{}).WithValidator(BackupValidator{}).Complete()
 }
 
 // ValidateCreate checks a new ensemble.

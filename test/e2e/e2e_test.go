@@ -67,6 +67,9 @@ func TestE2E(t *testing.T) {
 	scenario(t, "lose two of three members and recover from the survivor", func(t *testing.T) { disasterRecovery(t, ctx, ns, "dr") })
 	scenario(t, "scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
 	scenario(t, "pod settings, a log volume and a refused expansion", func(t *testing.T) { podSettings(t, ctx) })
+	scenario(t, "backups to a missing bucket or with wrong credentials fail, saying so", func(t *testing.T) { backupFailures(t, ctx, ns) })
+	scenario(t, "scheduled backups under load restore into a new ensemble", func(t *testing.T) { scheduledBackupRestore(t, ctx, ns) })
+	scenario(t, "a ZooKeeper data directory on a PVC bootstraps an ensemble", func(t *testing.T) { zookeeperImport(t, ctx, ns) })
 	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
 	scenario(t, "install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }
@@ -673,6 +676,7 @@ func uninstall(t *testing.T, ctx context.Context, ns string) {
 	}
 	k.must(t, k.helm, "uninstall", "zke", "--namespace", operatorNS, "--wait")
 	k.must(t, k.kubectl, "delete", "crd", "zkensembles.zookeeper.zkensemble.io")
+	k.must(t, k.kubectl, "delete", "crd", "zkbackups.zookeeper.zkensemble.io")
 	k.must(t, k.kubectl, "delete", "namespace", ns, "--wait=false")
 	eventually(t, 2*time.Minute, func() error {
 		out, err := k.run(t, "", k.kubectl, "get", "clusterrole,clusterrolebinding,validatingwebhookconfiguration,crd", "-l", "app.kubernetes.io/instance=zke", "-o", "name")
