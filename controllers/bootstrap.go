@@ -54,12 +54,14 @@ const (
 // MOVE_FROM set (import, which writes a new directory and renames it into
 // place: the volume's mount point cannot be renamed onto), what the command
 // wrote there is moved up into the volume. Its output is the termination
-// message (restore's JSON result, import's summary).
+// message (restore's JSON result, import's summary). LOG_DIR, when set, is
+// the member's own log volume (spec.storage.dataLog): it must be empty too,
+// and the command writes the WAL there.
 const bootstrapScript = `set -e
 say() { echo "$1"; echo "$1" > /dev/termination-log; }
 if [ "$POD_NAME" != "$SEED_POD" ]; then say "` + skipNotSeed + `"; exit 0; fi
 if [ ! -s ` + podlayout.ConfigDir + "/" + podlayout.BootstrapFile + ` ]; then say "` + skipBootstrapped + `"; exit 0; fi
-if [ -n "$(ls -A ` + podlayout.DataDir + `)" ]; then say "` + skipNotEmpty + `"; exit 0; fi
+for d in ` + podlayout.DataDir + ` $LOG_DIR; do if [ -n "$(ls -A "$d")" ]; then say "` + skipNotEmpty + `"; exit 0; fi; done
 out=$("$@")
 if [ -n "$MOVE_FROM" ]; then
   for f in "$MOVE_FROM"/* "$MOVE_FROM"/.[!.]*; do if [ -e "$f" ]; then mv "$f" ` + podlayout.DataDir + `/; fi; done
@@ -265,6 +267,15 @@ func (r render) addBootstrap(pod *corev1.PodSpec) {
 		}
 		v, m := pvcVolume("bootstrap-source", b.PVC, dir, true)
 		pod.Volumes, c.VolumeMounts = append(pod.Volumes, v), append(c.VolumeMounts, m)
+	}
+	if mounts := r.dataLogMounts(); len(mounts) > 0 {
+		flag := "--dataLogDir"
+		if b.Mode == "import" {
+			flag = "--dst-log-dir"
+		}
+		args = append(args, flag, podlayout.DataLogDir)
+		c.VolumeMounts = append(c.VolumeMounts, mounts...)
+		c.Env = append(c.Env, corev1.EnvVar{Name: "LOG_DIR", Value: podlayout.DataLogDir})
 	}
 	c.Command = append([]string{"/bin/busybox", "sh", "-c", bootstrapScript, bootstrapContainer, "/zkensemble-server"}, args...)
 	pod.InitContainers = append(pod.InitContainers, c)
