@@ -98,8 +98,14 @@ func (p *pass) resolveBootstrap(ctx context.Context) (ctrl.Result, bool) {
 func (p *pass) bootstrapSource(ctx context.Context) (src *zkv1.BootstrapStatus, wait string, err error) {
 	b := p.zke.Spec.Bootstrap
 	switch {
+	case b.FromZooKeeper != nil && b.FromZooKeeper.Location != "":
+		src := &zkv1.BootstrapStatus{Mode: "import", Location: b.FromZooKeeper.Location}
+		if c := b.FromZooKeeper.CredentialsSecret; c != nil {
+			src.CredentialsSecret = c.Name
+		}
+		return src, "", nil
 	case b.FromZooKeeper != nil:
-		pvc := b.FromZooKeeper.PVC
+		pvc := *b.FromZooKeeper.PVC
 		if err := p.r.Get(ctx, types.NamespacedName{Namespace: p.zke.Namespace, Name: pvc.ClaimName}, &corev1.PersistentVolumeClaim{}); apierrors.IsNotFound(err) {
 			return nil, fmt.Sprintf("PersistentVolumeClaim %s (spec.bootstrap.fromZooKeeper.pvc) does not exist: create it", pvc.ClaimName), nil
 		} else if err != nil {
@@ -137,6 +143,9 @@ func (p *pass) bootstrapSource(ctx context.Context) (src *zkv1.BootstrapStatus, 
 }
 
 func describeSource(s *zkv1.BootstrapStatus) string {
+	if s.Mode == "import" && s.PVC == nil {
+		return "import the ZooKeeper data directory archived at " + s.Location
+	}
 	if s.Mode == "import" {
 		return fmt.Sprintf("import the ZooKeeper data directory on PersistentVolumeClaim %s", s.PVC.ClaimName)
 	}
@@ -257,13 +266,21 @@ func (r render) addBootstrap(pod *corev1.PodSpec) {
 	if b.CredentialsSecret != "" {
 		c.Env = append(c.Env, credentialsEnv(b.CredentialsSecret)...)
 	}
+	if b.Mode == "import" {
+		// import writes a new directory and renames it: into one inside the
+		// volume, moved up by the script. Its source is the claim mounted
+		// read-only, or the archive's location (fetched to /tmp).
+		src, into := b.Location, podlayout.DataDir+"/.import"
+		if b.PVC != nil {
+			src = zookeeperMount
+		}
+		args = []string{"import", "--ensemble-id", uid, "--myid", "1", src, into}
+		c.Env = append(c.Env, corev1.EnvVar{Name: "MOVE_FROM", Value: into})
+	}
 	if b.PVC != nil {
 		dir := backupMount
 		if b.Mode == "import" {
 			dir = zookeeperMount
-			into := podlayout.DataDir + "/.import"
-			args = []string{"import", "--ensemble-id", uid, "--myid", "1", zookeeperMount, into}
-			c.Env = append(c.Env, corev1.EnvVar{Name: "MOVE_FROM", Value: into})
 		}
 		v, m := pvcVolume("bootstrap-source", b.PVC, dir, true)
 		pod.Volumes, c.VolumeMounts = append(pod.Volumes, v), append(c.VolumeMounts, m)

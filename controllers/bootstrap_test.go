@@ -52,6 +52,8 @@ func TestAddBootstrap(t *testing.T) {
 			[]string{"/zkensemble-server", "restore", "--from", "file:///backup/b1"}, backupMount, false},
 		{"import", &zkv1.BootstrapStatus{Mode: "import", PVC: &zkv1.PVCSource{ClaimName: "zk-data", SubPath: "zookeeper"}},
 			[]string{"/zkensemble-server", "import", "--ensemble-id", "uid-1", "--myid", "1", zookeeperMount, "/data/.import"}, zookeeperMount, false},
+		{"import an archive", &zkv1.BootstrapStatus{Mode: "import", Location: "s3://b/zk.tar.gz?endpoint=x", CredentialsSecret: "creds"},
+			[]string{"/zkensemble-server", "import", "--ensemble-id", "uid-1", "--myid", "1", "s3://b/zk.tar.gz?endpoint=x", "/data/.import"}, "", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

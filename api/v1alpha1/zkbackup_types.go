@@ -126,10 +126,22 @@ type BootstrapFromBackup struct {
 	PVC *PVCSource `json:"pvc,omitempty"`
 }
 
-// BootstrapFromZooKeeper imports an Apache ZooKeeper 3.x data directory
-// (the directory holding version-2/) from a PersistentVolumeClaim.
+// BootstrapFromZooKeeper imports an Apache ZooKeeper 3.x data directory:
+// from a PersistentVolumeClaim (the directory holding version-2/), or from
+// a .tar or .tar.gz archive of one in an S3-compatible bucket.
+// +kubebuilder:validation:XValidation:rule="has(self.pvc) != has(self.location)",message="fromZooKeeper takes exactly one of pvc (a claim holding the data directory) or location (an s3:// archive of it)"
+// +kubebuilder:validation:XValidation:rule="has(self.location) == has(self.credentialsSecret)",message="an s3:// location needs credentialsSecret (keys accessKeyId, secretAccessKey), and credentialsSecret goes with location only"
 type BootstrapFromZooKeeper struct {
-	PVC PVCSource `json:"pvc"`
+	// +optional
+	PVC *PVCSource `json:"pvc,omitempty"`
+	// Location is the archive: s3://bucket/key.tar.gz?endpoint=...&region=...
+	// (a .tar, .tar.gz or .tgz of the data directory).
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="self.startsWith('s3://') && (self.split('?')[0].endsWith('.tar') || self.split('?')[0].endsWith('.tar.gz') || self.split('?')[0].endsWith('.tgz'))",message="location is an archive in a bucket: s3://bucket/key.tar.gz?endpoint=... (.tar, .tar.gz or .tgz)"
+	// +optional
+	Location string `json:"location,omitempty"`
+	// +optional
+	CredentialsSecret *SecretRef `json:"credentialsSecret,omitempty"`
 }
 
 // BootstrapStatus records what spec.bootstrap did.

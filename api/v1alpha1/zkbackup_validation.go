@@ -92,7 +92,7 @@ func (b *BootstrapSpec) validate(p *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, "", "bootstrap takes exactly one of fromBackup or fromZooKeeper")}
 	}
 	if b.FromZooKeeper != nil {
-		return b.FromZooKeeper.PVC.validate(p.Child("fromZooKeeper", "pvc"))
+		return b.FromZooKeeper.validate(p.Child("fromZooKeeper"))
 	}
 	fb, p := b.FromBackup, p.Child("fromBackup")
 	switch {
@@ -162,4 +162,23 @@ func (s *ZKBackupSpec) ValidateUpdate(old *ZKBackupSpec) field.ErrorList {
 		errs = append(errs, field.Forbidden(field.NewPath("spec", "destination"), "a ZKBackup's destination cannot change: create another ZKBackup"))
 	}
 	return errs
+}
+
+func (z *BootstrapFromZooKeeper) validate(p *field.Path) field.ErrorList {
+	switch {
+	case (z.PVC == nil) == (z.Location == ""):
+		return field.ErrorList{field.Invalid(p, "", "fromZooKeeper takes exactly one of pvc (a claim holding the data directory) or location (an s3:// archive of it)")}
+	case z.PVC != nil && z.CredentialsSecret != nil:
+		return field.ErrorList{field.Invalid(p.Child("credentialsSecret"), "", "an s3:// location needs credentialsSecret (keys accessKeyId, secretAccessKey), and credentialsSecret goes with location only")}
+	case z.PVC != nil:
+		return z.PVC.validate(p.Child("pvc"))
+	}
+	key := strings.SplitN(z.Location, "?", 2)[0]
+	if !strings.HasPrefix(z.Location, "s3://") || !(strings.HasSuffix(key, ".tar") || strings.HasSuffix(key, ".tar.gz") || strings.HasSuffix(key, ".tgz")) {
+		return field.ErrorList{field.Invalid(p.Child("location"), z.Location, "location is an archive in a bucket: s3://bucket/key.tar.gz?endpoint=... (.tar, .tar.gz or .tgz)")}
+	}
+	if z.CredentialsSecret == nil {
+		return field.ErrorList{field.Required(p.Child("credentialsSecret"), "an s3:// location needs credentialsSecret (keys accessKeyId, secretAccessKey), and credentialsSecret goes with location only")}
+	}
+	return nil
 }

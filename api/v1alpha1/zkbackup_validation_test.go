@@ -66,15 +66,20 @@ func TestValidateBootstrap(t *testing.T) {
 		wantErr string
 	}{
 		{"backup name", BootstrapSpec{FromBackup: &BootstrapFromBackup{BackupName: "b1"}}, ""},
-		{"both sources", BootstrapSpec{FromBackup: &BootstrapFromBackup{BackupName: "b1"}, FromZooKeeper: &BootstrapFromZooKeeper{PVC: PVCSource{ClaimName: "c"}}}, "exactly one of fromBackup or fromZooKeeper"},
+		{"both sources", BootstrapSpec{FromBackup: &BootstrapFromBackup{BackupName: "b1"}, FromZooKeeper: &BootstrapFromZooKeeper{PVC: &PVCSource{ClaimName: "c"}}}, "exactly one of fromBackup or fromZooKeeper"},
 		{"name and location", BootstrapSpec{FromBackup: &BootstrapFromBackup{BackupName: "b1", Location: "s3://b/k"}}, "exactly one of backupName"},
 		{"name with credentials", BootstrapSpec{FromBackup: &BootstrapFromBackup{BackupName: "b1", CredentialsSecret: &SecretRef{Name: "c"}}}, "go with location only"},
 		{"s3 without credentials", BootstrapSpec{FromBackup: &BootstrapFromBackup{Location: "s3://b/k"}}, "needs credentialsSecret"},
 		{"s3", BootstrapSpec{FromBackup: &BootstrapFromBackup{Location: "s3://b/k", CredentialsSecret: &SecretRef{Name: "c"}}}, ""},
 		{"file without pvc", BootstrapSpec{FromBackup: &BootstrapFromBackup{Location: "file:///backup/x"}}, "needs pvc"},
 		{"http location", BootstrapSpec{FromBackup: &BootstrapFromBackup{Location: "http://x/y"}}, "status.location"},
-		{"zookeeper pvc", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{PVC: PVCSource{ClaimName: "zk-data", SubPath: "data"}}}, ""},
-		{"zookeeper no claim", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{}}, "name the PersistentVolumeClaim"},
+		{"zookeeper pvc", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{PVC: &PVCSource{ClaimName: "zk-data", SubPath: "data"}}}, ""},
+		{"zookeeper no claim", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{PVC: &PVCSource{}}}, "name the PersistentVolumeClaim"},
+		{"zookeeper no source", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{}}, "exactly one of pvc"},
+		{"zookeeper archive", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{Location: "s3://b/zk/data.tar.gz?endpoint=http://s3:8333", CredentialsSecret: &SecretRef{Name: "c"}}}, ""},
+		{"zookeeper archive without credentials", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{Location: "s3://b/data.tgz"}}, "needs credentialsSecret"},
+		{"zookeeper archive not a tar", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{Location: "s3://b/data.zip", CredentialsSecret: &SecretRef{Name: "c"}}}, "(.tar, .tar.gz or .tgz)"},
+		{"zookeeper pvc with credentials", BootstrapSpec{FromZooKeeper: &BootstrapFromZooKeeper{PVC: &PVCSource{ClaimName: "c"}, CredentialsSecret: &SecretRef{Name: "c"}}}, "goes with location only"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

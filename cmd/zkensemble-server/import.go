@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -26,7 +27,8 @@ func runImport(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("zkensemble-server import", flag.ContinueOnError)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: zkensemble-server import [flags] SRC DST\n\n"+
-			"SRC: a ZooKeeper dataDir holding version-2/, version-2 itself, or a .tar/.tar.gz of one.\n"+
+			"SRC: a ZooKeeper dataDir holding version-2/, version-2 itself, or a .tar/.tar.gz of one\n"+
+			"     (a path, or an object: s3://bucket/key.tar.gz?endpoint=... with AWS_* credentials, file:///dir/key.tar.gz).\n"+
 			"DST: an absent or empty directory, then served with --dataDir DST.\n\n")
 		fs.PrintDefaults()
 	}
@@ -140,6 +142,18 @@ func writeAtomically(dst string, write func(tmp string) error) error {
 // snapshot and log files extracted into a temporary directory.
 func importSource(src string) (string, func(), error) {
 	noop := func() {}
+	if isObjectURL(src) {
+		file, err := fetchArchive(context.Background(), src)
+		if err != nil {
+			return "", noop, err
+		}
+		dir, cleanup, err := importSource(file)
+		if err != nil {
+			_ = os.Remove(file)
+			return "", noop, err
+		}
+		return dir, func() { cleanup(); _ = os.Remove(file) }, nil
+	}
 	st, err := os.Stat(src)
 	if err != nil {
 		return "", noop, fmt.Errorf("import: %w", err)

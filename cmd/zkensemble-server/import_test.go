@@ -33,7 +33,9 @@ func TestImportFromZooKeeper(t *testing.T) {
 	if out, err := exec.Command("tar", "-czf", archive, "-C", hot, ".").CombinedOutput(); err != nil {
 		t.Fatalf("tar: %v %s", err, out)
 	}
-	imports := map[string]string{"cold": srv.DataDir, "hot": filepath.Join(hot, "version-2"), "archive": archive}
+	// "object": the archive read from object storage (fileblob here; s3blob
+	// is the same code path with another URL scheme).
+	imports := map[string]string{"cold": srv.DataDir, "hot": filepath.Join(hot, "version-2"), "archive": archive, "object": "file://" + archive}
 	dsts := map[string]string{}
 	for name, src := range imports {
 		dst := filepath.Join(tmp, name)
