@@ -57,6 +57,12 @@ func TestPodMember(t *testing.T) {
 			mustStamp(t, dir, "uid-old", 1)
 			mustWAL(t, dir, true)
 		}},
+		// An observer pod never bootstraps, even if listed, and joins
+		// reaching the members through their pod names.
+		{name: "observer joins", host: "zk-observer-0", bootstrap: "1", wantID: 128, wantJoin: true, wantLines: 1},
+		{name: "observer listed in the bootstrap file still joins", host: "zk-observer-1", bootstrap: "1,129", wantID: 129, wantJoin: true, wantLines: 1},
+		{name: "observer ordinal out of range", host: "zk-observer-127", wantErr: true},
+		{name: "voter ordinal out of range", host: "zk-127", wantErr: true},
 		{name: "hostname without ordinal", host: "zookeeper", wantErr: true},
 		{name: "bad bootstrap file", host: "zk-0", bootstrap: "one", wantErr: true},
 	}
@@ -98,6 +104,9 @@ func TestPodMember(t *testing.T) {
 			}
 			if got := flags.peerAddr(5); got != "zk-4.zk-peers.ns.svc.cluster.local:2888" {
 				t.Fatalf("address of member 5: %q", got)
+			}
+			if got := flags.peerAddr(130); got != "zk-observer-2.zk-peers.ns.svc.cluster.local:2888" {
+				t.Fatalf("address of member 130: %q", got)
 			}
 			_, err = os.Stat(filepath.Join(data, "stale"))
 			if stale := err == nil; stale != tc.wantStale {
