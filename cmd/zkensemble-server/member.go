@@ -27,6 +27,7 @@ type memberFlags struct {
 	podDomain     string
 	bootstrapFile string
 	tlsDir        string // member certificates (podlayout names), pod mode
+	observer      bool   // pod mode: a pod of the observers' StatefulSet
 	hostname      string // tests: instead of os.Hostname
 	listen        string // replication listen address, when not the advertised one
 	peerAddr      func(id uint64) string

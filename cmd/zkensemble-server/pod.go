@@ -26,7 +26,7 @@ import (
 //     join and wait to be added as a learner (the lower ids are the members
 //     it can reach meanwhile).
 //
-// A pod of the observers' StatefulSet (<name>-observer-N) has id
+// A pod of the observers' StatefulSet (<name>-observer-N, --observer) has id
 // podlayout.ObserverID(N): it never bootstraps, always joins, and every
 // pod member refuses to promote it (ensemble.Config.ObserverID).
 func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logger) error {
@@ -37,11 +37,11 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 			return err
 		}
 	}
-	name, id, err := podlayout.ParsePod(host)
+	name, id, err := podlayout.ParsePod(host, flags.observer)
 	if err != nil {
 		return fmt.Errorf("--pod-domain: %w", err)
 	}
-	observer := podlayout.IsObserverID(id)
+	observer := flags.observer
 	if cfg.DataDir == "" {
 		return fmt.Errorf("--pod-domain needs dataDir (the member's volume)")
 	}

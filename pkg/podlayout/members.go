@@ -36,23 +36,26 @@ func MemberPod(ensemble string, id uint64) string {
 	return fmt.Sprintf("%s-%d", ensemble, id-1)
 }
 
-// ParsePod reads a member pod's hostname (<name>-<ordinal> or
-// <name>-observer-<ordinal>) into its ensemble name and member id.
-func ParsePod(host string) (ensemble string, id uint64, err error) {
+// ParsePod reads a member pod's hostname into its ensemble name and member
+// id: <name>-<ordinal> for a voter, <name>-observer-<ordinal> for an
+// observer (the observers' pods say which they are: FlagObserver, or
+// their role label for the operator, so an ensemble may be named x-observer).
+func ParsePod(host string, observer bool) (ensemble string, id uint64, err error) {
 	cut := strings.LastIndexByte(host, '-')
 	if cut <= 0 {
-		return "", 0, fmt.Errorf("hostname %q is not <ensemble>-<ordinal> or <ensemble>%s-<ordinal>", host, ObserverSetSuffix)
+		return "", 0, fmt.Errorf("hostname %q is not <ensemble>-<ordinal>", host)
 	}
 	ord, err := strconv.ParseUint(host[cut+1:], 10, 8)
 	set := host[:cut]
-	if name, ok := strings.CutSuffix(set, ObserverSetSuffix); ok {
-		if name == "" || err != nil || ord >= MaxObservers {
-			return "", 0, fmt.Errorf("hostname %q: an observer's ordinal must be below %d", host, MaxObservers)
+	if observer {
+		name, ok := strings.CutSuffix(set, ObserverSetSuffix)
+		if !ok || name == "" || err != nil || ord >= MaxObservers {
+			return "", 0, fmt.Errorf("hostname %q is not <ensemble>%s-<ordinal> with an ordinal below %d", host, ObserverSetSuffix, MaxObservers)
 		}
 		return name, ObserverID(int(ord)), nil
 	}
 	if err != nil || ord >= MaxVoters {
-		return "", 0, fmt.Errorf("hostname %q: a voter's ordinal must be below %d", host, MaxVoters)
+		return "", 0, fmt.Errorf("hostname %q is not <ensemble>-<ordinal> with an ordinal below %d", host, MaxVoters)
 	}
 	return set, ord + 1, nil
 }

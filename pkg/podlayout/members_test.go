@@ -15,18 +15,20 @@ func TestParsePod(t *testing.T) {
 		{host: "my-zk-2", ensemble: "my-zk", id: 3},
 		{host: "zk-observer-0", ensemble: "zk", id: 128, observer: true},
 		{host: "zk-observer-126", ensemble: "zk", id: 254, observer: true},
+		// An ensemble may be named x-observer: its voters are voters.
+		{host: "zk-observer-0", ensemble: "zk-observer", id: 1},
+		{host: "zk-observer-observer-1", ensemble: "zk-observer", id: 129, observer: true},
 		{host: "zk-127", bad: true},
-		{host: "zk-observer-127", bad: true},
-		{host: "zk-observer-x", bad: true},
+		{host: "zk-observer-127", observer: true, bad: true},
+		{host: "zk-observer-x", observer: true, bad: true},
+		{host: "zk-0", observer: true, bad: true},
+		{host: "-observer-0", observer: true, bad: true},
 		{host: "zk", bad: true},
 		{host: "-0", bad: true},
 		{host: "zk-300", bad: true},
-		// A voter StatefulSet named "observer" is a voter set, not observers of "".
-		{host: "-observer-0", bad: true},
-		{host: "observer-0", ensemble: "observer", id: 1},
 	}
 	for _, tc := range tests {
-		name, id, err := ParsePod(tc.host)
+		name, id, err := ParsePod(tc.host, tc.observer)
 		if tc.bad {
 			if err == nil {
 				t.Errorf("ParsePod(%q) = %q, %d; want an error", tc.host, name, id)
