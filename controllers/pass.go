@@ -35,9 +35,9 @@ type pass struct {
 	observerSts      *appsv1.StatefulSet
 	observerReplicas int32
 	observerClaims   []corev1.PersistentVolumeClaim
-	ca       *certs.CA
-	certIDs  uint64    // members 1..certIDs have certificates
-	renewAt  time.Time // the earliest renewal of a member certificate
+	ca               *certs.CA
+	certIDs          uint64    // members 1..certIDs have certificates
+	renewAt          time.Time // the earliest renewal of a member certificate
 }
 
 func (r *Reconciler) newPass(zke *zkv1.ZKEnsemble) *pass {
