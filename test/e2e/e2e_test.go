@@ -65,6 +65,7 @@ func TestE2E(t *testing.T) {
 	scenario(t, "operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
 	scenario(t, "scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
 	scenario(t, "pod settings, a log volume and a refused expansion", func(t *testing.T) { podSettings(t, ctx) })
+	scenario(t, "observers serve reads and scale without changing the voters", func(t *testing.T) { observersScenario(t, ctx) })
 	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
 	scenario(t, "install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }
