@@ -102,7 +102,7 @@ func (p *pass) certificateIDs(ctx context.Context) (uint64, error) {
 }
 
 // ensureMemberCerts keeps Secret <name>-tls holding the CA bundle and a
-// certificate and key for members 1..n. A certificate is issued only when it
+// certificate and key for members 1..n and the observers (observerCertIDs). A certificate is issued only when it
 // is missing, unreadable, not of this CA, names another identity or other
 // host names, or has a third of its lifetime left; the Secret is written only
 // when something changed.
@@ -118,7 +118,11 @@ func (p *pass) ensureMemberCerts(ctx context.Context, ca *certs.CA, n uint64) er
 	now := time.Now()
 	data := map[string][]byte{podlayout.CAFile: ca.CertPEM}
 	var issued []uint64
+	ids := make([]uint64, 0, n)
 	for id := uint64(1); id <= n; id++ {
+		ids = append(ids, id)
+	}
+	for _, id := range append(ids, p.observerCertIDs()...) {
 		crt, key := cur.Data[podlayout.MemberCertFile(id)], cur.Data[podlayout.MemberKeyFile(id)]
 		if !p.memberCertGood(crt, key, id, roots, now) {
 			leaf, err := ca.Issue(certs.Member(string(p.zke.UID), id), p.n.hosts(id), nil, p.r.memberCertValidity())

@@ -100,8 +100,10 @@ func (p *pass) growClaims(ctx context.Context) (refused, expanding []string, err
 // claims not of this ensemble's StatefulSet.
 func (p *pass) claimTemplate(pvc string) string {
 	for _, t := range []string{podlayout.VolumeData, podlayout.VolumeDataLog} {
-		if rest, ok := strings.CutPrefix(pvc, t+"-"+p.n.statefulSet()+"-"); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
-			return t
+		for _, set := range []string{p.n.statefulSet(), p.n.observerSet()} {
+			if rest, ok := strings.CutPrefix(pvc, t+"-"+set+"-"); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+				return t
+			}
 		}
 	}
 	return ""

@@ -49,8 +49,9 @@ func (n names) caBundle() string      { return n.zke.Name + "-ca-bundle" }
 func (n names) caSecret() string      { return podlayout.CASecret(n.zke.Name) }
 func (n names) tlsSecret() string     { return podlayout.TLSSecret(n.zke.Name) }
 
-// pod is the name of member id's pod (StatefulSet ordinal id-1).
-func (n names) pod(id uint64) string { return fmt.Sprintf("%s-%d", n.zke.Name, id-1) }
+// pod is the name of member id's pod (podlayout.MemberPod: a voter's
+// StatefulSet ordinal is id-1, an observer's is in its own StatefulSet).
+func (n names) pod(id uint64) string { return podlayout.MemberPod(n.zke.Name, id) }
 
 // host is the stable DNS name of member id.
 func (n names) host(id uint64) string {

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/zkensemble/zkensemble/pkg/membership"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // observe reads the pods and asks every member for its status, once per
@@ -24,19 +25,24 @@ func (p *pass) observe(ctx context.Context) error {
 	pods := map[uint64]membership.Pod{}
 	for i := range list.Items {
 		pod := &list.Items[i]
-		ord, ok := strings.CutPrefix(pod.Name, p.zke.Name+"-")
-		n, err := strconv.ParseUint(ord, 10, 8)
-		if !ok || err != nil {
+		name, id, err := podlayout.ParsePod(pod.Name, pod.Labels[roleLabel] == roleObserver)
+		if err != nil || name != p.zke.Name {
 			continue
 		}
-		id := n + 1
+		revision := p.sts.Status.UpdateRevision
+		if podlayout.IsObserverID(id) {
+			revision = ""
+			if p.observerSts != nil {
+				revision = p.observerSts.Status.UpdateRevision
+			}
+		}
 		p.pods[id] = pod
 		pods[id] = membership.Pod{
 			ID:          id,
 			Exists:      pod.DeletionTimestamp.IsZero(),
 			Ready:       podReady(pod) && pod.DeletionTimestamp.IsZero(), // a pod being deleted is on its way out
 			NotReadyFor: notReadyFor(pod),
-			UpToDate:    p.sts.Status.UpdateRevision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == p.sts.Status.UpdateRevision,
+			UpToDate:    revision == "" || pod.Labels[appsv1.ControllerRevisionHashLabelKey] == revision,
 		}
 	}
 	ens, err := p.ensemble()
@@ -45,7 +51,8 @@ func (p *pass) observe(ctx context.Context) error {
 	}
 	pods, leader := ens.Observe(ctx, pods)
 	o := membership.Observation{Desired: int(p.zke.Spec.Replicas), Replicas: int(p.replicas), Pods: pods, Leader: leader,
-		NoLeaderFor: noLeaderFor(p.zke, leader != nil)}
+		NoLeaderFor:      noLeaderFor(p.zke, leader != nil),
+		DesiredObservers: int(p.zke.Spec.Observers), ObserverReplicas: int(p.observerReplicas)}
 	if p.servers != nil {
 		for _, f := range strings.Fields(strings.ReplaceAll(p.servers.Data[keyMembers], ",", " ")) {
 			if id, err := strconv.ParseUint(f, 10, 8); err == nil {
@@ -53,6 +60,7 @@ func (p *pass) observe(ctx context.Context) error {
 			}
 		}
 		o.PublishedVersion, _ = strconv.ParseInt(p.servers.Data[keyVersion], 10, 64)
+		o.PublishedObservers = publishedObservers(p.servers.Data)
 	}
 	p.obs = o
 	return nil

@@ -30,9 +30,14 @@ type pass struct {
 	pods     map[uint64]*corev1.Pod
 	obs      membership.Observation // the pass's one observation
 	replicas int32
-	ca       *certs.CA
-	certIDs  uint64    // members 1..certIDs have certificates
-	renewAt  time.Time // the earliest renewal of a member certificate
+	// The observers' StatefulSet (nil when there is none), its replica
+	// count and claim templates as they exist.
+	observerSts      *appsv1.StatefulSet
+	observerReplicas int32
+	observerClaims   []corev1.PersistentVolumeClaim
+	ca               *certs.CA
+	certIDs          uint64    // members 1..certIDs have certificates
+	renewAt          time.Time // the earliest renewal of a member certificate
 
 	rec recoveryState // a recovery from a survivor (recovery.go)
 }

@@ -280,7 +280,7 @@ func (r render) pdb(voters int32) *policyv1.PodDisruptionBudget {
 		ObjectMeta: r.meta(r.n.pdb()),
 		Spec: policyv1.PodDisruptionBudgetSpec{
 			MaxUnavailable: &maxUnavailable,
-			Selector:       &metav1.LabelSelector{MatchLabels: r.n.selector()},
+			Selector:       r.n.voterSelector(), // observers are no part of the quorum
 		},
 	}
 }

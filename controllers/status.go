@@ -14,6 +14,7 @@ import (
 	zkv1 "github.com/zkensemble/zkensemble/api/v1alpha1"
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/membership"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // Condition types.
@@ -45,7 +46,11 @@ func computeStatus(zke *zkv1.ZKEnsemble, n names, o membership.Observation, s me
 		Bootstrap:          zke.Status.Bootstrap, // bootstrap.go's
 	}
 	for _, p := range o.Pods {
-		if p.Ready {
+		switch {
+		case !p.Ready:
+		case podlayout.IsObserverID(p.ID):
+			st.ReadyObservers++
+		default:
 			st.ReadyMembers++
 		}
 	}
@@ -63,6 +68,9 @@ func computeStatus(zke *zkv1.ZKEnsemble, n names, o membership.Observation, s me
 		st.ConfigVersion = fmt.Sprintf("%#x", l.ConfigVersion)
 		for _, m := range l.Members {
 			ms := zkv1.MemberStatus{ID: int32(m.ID), Pod: n.pod(m.ID), Address: m.ClientAddr, Role: string(m.Role), Lag: int64(m.Lag)}
+			if m.Role == adminapi.RoleLearner && podlayout.IsObserverID(m.ID) {
+				ms.Role = roleObserver
+			}
 			if p, ok := o.Pods[m.ID]; ok && p.Admin != nil {
 				ms.Zxid = fmt.Sprintf("%#x", p.Admin.Zxid)
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/membership"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
 
 // execute does one step, planned from the pass's observation (p.obs), and
@@ -41,6 +42,8 @@ func (p *pass) execute(ctx context.Context, s membership.Step) (err error) {
 		if err == nil {
 			err = p.applyPDB(ctx)
 		}
+	case membership.SetObserverReplicas:
+		err = p.setObserverReplicas(ctx, int32(s.Replicas))
 	case membership.RestartPod:
 		pod, ok := p.pods[s.Member]
 		if !ok {
@@ -84,15 +87,20 @@ func (p *pass) publish(ctx context.Context) error {
 	if leader == nil {
 		return fmt.Errorf("no leader to read the committed configuration from")
 	}
-	var addrs, ids []string
+	var addrs, ids, observers []string
 	for _, m := range leader.Members {
-		if m.Role == adminapi.RoleLearner {
+		switch {
+		case m.Role != adminapi.RoleLearner:
+			ids = append(ids, fmt.Sprint(m.ID))
+		case podlayout.IsObserverID(m.ID):
+			observers = append(observers, fmt.Sprint(m.ID)) // clients read from observers too
+		default:
 			continue
 		}
 		addrs = append(addrs, m.ClientAddr)
-		ids = append(ids, fmt.Sprint(m.ID))
 	}
 	cm := p.rd.serversConfigMap(strings.Join(addrs, ","), leader.ConfigVersion, strings.Join(ids, ","))
+	cm.Data[keyObservers] = strings.Join(observers, ",")
 	if secure := p.rd.secureConnectString(addrs); secure != "" {
 		cm.Data[keySecureConnectString] = secure
 	}

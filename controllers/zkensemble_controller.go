@@ -144,7 +144,7 @@ func (p *pass) applyObjects(ctx context.Context) error {
 	if err := p.apply(ctx, p.sts, fieldOwner); err != nil {
 		return fmt.Errorf("apply StatefulSet: %w", err)
 	}
-	return nil
+	return p.applyObserverSet(ctx)
 }
 
 // idleRequeue is when to look again with nothing under way: after d, or

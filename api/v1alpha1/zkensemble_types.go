@@ -26,9 +26,18 @@ type ZKEnsembleSpec struct {
 	// Replicas is the number of voting members. Odd numbers tolerate the same
 	// failures as the next even number with fewer members.
 	// +kubebuilder:validation:Minimum=1
-	// +kubebuilder:validation:Maximum=255
+	// +kubebuilder:validation:XValidation:rule="self <= 127",message="replicas is at most 127 (voters have member ids 1..127): lower replicas; for more read capacity add observers (spec.observers)"
 	// +kubebuilder:default=3
 	Replicas int32 `json:"replicas"`
+
+	// Observers is the number of non-voting members (ZooKeeper's observers):
+	// they serve reads and sessions, forward writes, and never count toward
+	// the quorum, so scaling them never changes the voter set. They run in
+	// the StatefulSet <name>-observer with member ids from 128.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:XValidation:rule="self <= 127",message="observers is at most 127 (observers have member ids 128..254): lower observers"
+	// +optional
+	Observers int32 `json:"observers,omitempty"`
 
 	// Image of the zkensemble server.
 	// +optional
@@ -221,7 +230,7 @@ type MemberStatus struct {
 	ID      int32  `json:"id"`
 	Pod     string `json:"pod,omitempty"`
 	Address string `json:"address,omitempty"`
-	// +kubebuilder:validation:Enum=leader;follower;learner;none
+	// +kubebuilder:validation:Enum=leader;follower;learner;observer;none
 	Role string `json:"role,omitempty"`
 	Zxid string `json:"zxid,omitempty"`
 	Lag  int64  `json:"lag,omitempty"`
@@ -241,6 +250,9 @@ type ZKEnsembleStatus struct {
 	ReadyMembers int32 `json:"readyMembers,omitempty"`
 	// +optional
 	VotingMembers int32 `json:"votingMembers,omitempty"`
+	// ReadyObservers is the number of observers whose pods are ready.
+	// +optional
+	ReadyObservers int32 `json:"readyObservers,omitempty"`
 	// +optional
 	Leader string `json:"leader,omitempty"`
 	// +optional

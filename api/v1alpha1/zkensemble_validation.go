@@ -31,6 +31,7 @@ func (s *ZKEnsembleSpec) Validate() (errs field.ErrorList, warnings []string) {
 	} else if s.Replicas%2 == 0 {
 		warnings = append(warnings, fmt.Sprintf("replicas=%d tolerates no more failures than %d: prefer an odd number", s.Replicas, s.Replicas-1))
 	}
+	errs = append(errs, s.validateMemberCounts()...)
 	if s.TickTime < 10 || s.TickTime > 60000 {
 		errs = append(errs, field.Invalid(spec.Child("tickTime"), s.TickTime, "tickTime must be between 10 and 60000 ms"))
 		return errs, warnings

@@ -25,6 +25,9 @@ func TestValidate(t *testing.T) {
 		{"tickTime out of bounds", ZKEnsembleSpec{Replicas: 3, TickTime: 5}, "between 10 and 60000", false},
 		{"no members", ZKEnsembleSpec{Replicas: 0, TickTime: 2000}, "at least 1 member", false},
 		{"even replicas warn", ZKEnsembleSpec{Replicas: 4, TickTime: 2000}, "", true},
+		{"127 voters and 127 observers", ZKEnsembleSpec{Replicas: 127, Observers: 127, TickTime: 2000}, "", false},
+		{"128 voters", ZKEnsembleSpec{Replicas: 128, TickTime: 2000}, "add observers (spec.observers)", true},
+		{"128 observers", ZKEnsembleSpec{Replicas: 3, Observers: 128, TickTime: 2000}, "lower observers", false},
 	}
 	for _, tc := range tests {
 		errs, warnings := tc.spec.Validate()

@@ -73,6 +73,7 @@ func run(args []string) error {
 	pprofAddr := fs.String("pprof", "", "serve net/http/pprof on this address (e.g. 127.0.0.1:6060); off when empty")
 	podDomain := fs.String("pod-domain", "", "run as a StatefulSet pod reached at <hostname>.<pod-domain>: id from the pod ordinal + 1; an empty volume joins (or bootstraps if listed in --bootstrap-file); stale state is moved aside")
 	bootstrapFile := fs.String("bootstrap-file", "", "with --pod-domain: file listing the member ids that bootstrap a new ensemble")
+	observer := fs.Bool("observer", false, "with --pod-domain: a pod of the observers' StatefulSet <name>-observer: id 128 + ordinal, always joins as a learner, never promoted")
 	tlsDir := fs.String("tls-dir", "", "with --pod-domain: directory of the member certificates (ca.crt, member-<id>.crt and .key): mutual TLS between members and HTTPS on the admin port")
 	forceNew := fs.String("force-new-cluster", "", "<ensemble-id>/<member-id>/<nonce>: rebuild the ensemble from this member's log after losing a majority (it becomes the only voter; done once per nonce, see docs/operations.md)")
 	forceNewFile := fs.String("force-new-cluster-file", "", "with --pod-domain: file holding a --force-new-cluster request; carried out only by the member it names")
@@ -128,7 +129,7 @@ func run(args []string) error {
 	if cfg.DataDir != "" {
 		mf := memberFlags{myid: *myid, ensembleID: *ensembleID, join: *join, faults: *faults,
 			podDomain: *podDomain, bootstrapFile: *bootstrapFile, tlsDir: *tlsDir,
-			forceNewCluster: *forceNew, forceNewClusterFile: *forceNewFile}
+			forceNewCluster: *forceNew, forceNewClusterFile: *forceNewFile, observer: *observer}
 		if mf.podDomain != "" {
 			if err := podMember(&cfg, &mf, logger); err != nil {
 				return err

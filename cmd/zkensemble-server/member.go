@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 	"github.com/zkensemble/zkensemble/pkg/serverspec"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 )
@@ -26,6 +27,7 @@ type memberFlags struct {
 	podDomain     string
 	bootstrapFile string
 	tlsDir        string // member certificates (podlayout names), pod mode
+	observer      bool   // pod mode: a pod of the observers' StatefulSet
 	// forceNewCluster is a request to rebuild the ensemble from this
 	// member (forcenew.go); forceNewClusterFile, for pods, a file holding one.
 	forceNewCluster, forceNewClusterFile string
@@ -89,6 +91,9 @@ func startMember(ctx context.Context, cfg sessionserver.Config, flags memberFlag
 	ec := ensemble.Config{ID: id, EnsembleID: flags.ensembleID, Peers: peers, ListenAddr: flags.listen, PeerAddr: flags.peerAddr,
 		ClientAddrs: clients, ElectionPorts: elections, PublishConfig: len(cfg.Servers) > 0, MaxEntryBytes: cfg.MaxBuffer,
 		Join: flags.join, DataDir: filepath.Join(cfg.DataDir, "version-2"), WALDir: walDir(&cfg), SnapshotCount: uint64(max(cfg.SnapCount, 0)), Logger: logger}
+	if flags.podDomain != "" {
+		ec.ObserverID = podlayout.IsObserverID // the operator's id ranges
+	}
 	if err := quorumAuth(cfg, &ec, len(cfg.Servers) > 0, logger); err != nil {
 		return nil, err
 	}

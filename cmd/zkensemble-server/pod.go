@@ -25,6 +25,10 @@ import (
 //     file (it does so only until the ensemble first has a leader), else
 //     join and wait to be added as a learner (the lower ids are the members
 //     it can reach meanwhile).
+//
+// A pod of the observers' StatefulSet (<name>-observer-N, --observer) has id
+// podlayout.ObserverID(N): it never bootstraps, always joins, and every
+// pod member refuses to promote it (ensemble.Config.ObserverID).
 func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logger) error {
 	host := flags.hostname
 	if host == "" {
@@ -33,17 +37,16 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 			return err
 		}
 	}
-	cut := strings.LastIndexByte(host, '-')
-	ord, err := strconv.ParseUint(host[cut+1:], 10, 8)
-	if cut <= 0 || err != nil || ord > 254 {
-		return fmt.Errorf("--pod-domain: hostname %q is not <statefulset>-<ordinal> with an ordinal below 255", host)
+	name, id, err := podlayout.ParsePod(host, flags.observer)
+	if err != nil {
+		return fmt.Errorf("--pod-domain: %w", err)
 	}
-	set, id := host[:cut], ord+1
+	observer := flags.observer
 	if cfg.DataDir == "" {
 		return fmt.Errorf("--pod-domain needs dataDir (the member's volume)")
 	}
 	line := func(member uint64) string {
-		h := fmt.Sprintf("%s-%d.%s", set, member-1, flags.podDomain)
+		h := podlayout.MemberPod(name, member) + "." + flags.podDomain
 		return fmt.Sprintf("%s:%d:%d;%s:%d", h, podlayout.QuorumPort, podlayout.ElectionPort, h, cfg.PublishedClientPort())
 	}
 	if err := moveAsideStale(cfg, flags.ensembleID, id, logger); err != nil {
@@ -72,7 +75,7 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 		if member == 0 || member > 255 {
 			return ""
 		}
-		return fmt.Sprintf("%s-%d.%s:%d", set, member-1, flags.podDomain, podlayout.QuorumPort)
+		return fmt.Sprintf("%s.%s:%d", podlayout.MemberPod(name, member), flags.podDomain, podlayout.QuorumPort)
 	}
 	cfg.Servers = map[uint64]string{id: line(id)}
 	if ensemble.HasStateWithLog(cfg.DataDir, logDir(cfg)) {
@@ -83,7 +86,7 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 	if err != nil {
 		return err
 	}
-	if boot[id] {
+	if boot[id] && !observer {
 		for b := range boot {
 			cfg.Servers[b] = line(b)
 		}
@@ -92,11 +95,12 @@ func podMember(cfg *sessionserver.Config, flags *memberFlags, logger *slog.Logge
 	}
 	// Members are always 1..n (the operator grows and shrinks from the top),
 	// so the lower ids are the ones to reach while joining.
-	for other := uint64(1); other < id; other++ {
+	// An observer reaches the members through PeerAddr, as they add it.
+	for other := uint64(1); other < id && !observer; other++ {
 		cfg.Servers[other] = line(other)
 	}
 	flags.join = true
-	logger.Info("empty volume: joining, waiting to be added as a learner", "id", id)
+	logger.Info("empty volume: joining, waiting to be added as a learner", "id", id, "observer", observer)
 	return nil
 }
 

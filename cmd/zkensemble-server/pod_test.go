@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"go.etcd.io/etcd/server/v3/storage/wal"
@@ -20,6 +21,7 @@ func TestPodMember(t *testing.T) {
 	tests := []struct {
 		name      string
 		host      string
+		observer  bool
 		bootstrap string
 		prepare   func(dir string)
 		wantID    uint64
@@ -57,6 +59,14 @@ func TestPodMember(t *testing.T) {
 			mustStamp(t, dir, "uid-old", 1)
 			mustWAL(t, dir, true)
 		}},
+		// An observer pod never bootstraps, even if listed, and joins
+		// reaching the members through their pod names.
+		{name: "observer joins", host: "zk-observer-0", observer: true, bootstrap: "1", wantID: 128, wantJoin: true, wantLines: 1},
+		{name: "observer listed in the bootstrap file still joins", host: "zk-observer-1", observer: true, bootstrap: "1,129", wantID: 129, wantJoin: true, wantLines: 1},
+		{name: "observer ordinal out of range", host: "zk-observer-127", observer: true, wantErr: true},
+		{name: "observer flag on a voter's pod", host: "zk-0", observer: true, wantErr: true},
+		{name: "voter of an ensemble named x-observer", host: "zk-observer-0", bootstrap: "1", wantID: 1, wantLines: 1},
+		{name: "voter ordinal out of range", host: "zk-127", wantErr: true},
 		{name: "hostname without ordinal", host: "zookeeper", wantErr: true},
 		{name: "bad bootstrap file", host: "zk-0", bootstrap: "one", wantErr: true},
 	}
@@ -77,7 +87,7 @@ func TestPodMember(t *testing.T) {
 			}
 			cfg := sessionserver.DefaultConfig()
 			cfg.DataDir = data
-			flags := memberFlags{ensembleID: "uid-1", podDomain: "zk-peers.ns.svc.cluster.local", bootstrapFile: bootFile, hostname: tc.host}
+			flags := memberFlags{ensembleID: "uid-1", podDomain: "zk-peers.ns.svc.cluster.local", bootstrapFile: bootFile, hostname: tc.host, observer: tc.observer}
 			err := podMember(&cfg, &flags, logger)
 			if tc.wantErr {
 				if err == nil {
@@ -96,8 +106,15 @@ func TestPodMember(t *testing.T) {
 			if got := cfg.Servers[tc.wantID]; got != want {
 				t.Fatalf("own server line %q, want %q", got, want)
 			}
-			if got := flags.peerAddr(5); got != "zk-4.zk-peers.ns.svc.cluster.local:2888" {
-				t.Fatalf("address of member 5: %q", got)
+			ens := strings.TrimSuffix(tc.host[:strings.LastIndexByte(tc.host, '-')], "-observer")
+			if !tc.observer {
+				ens = tc.host[:strings.LastIndexByte(tc.host, '-')]
+			}
+			if got, want := flags.peerAddr(5), ens+"-4.zk-peers.ns.svc.cluster.local:2888"; got != want {
+				t.Fatalf("address of member 5: %q, want %q", got, want)
+			}
+			if got, want := flags.peerAddr(130), ens+"-observer-2.zk-peers.ns.svc.cluster.local:2888"; got != want {
+				t.Fatalf("address of member 130: %q, want %q", got, want)
 			}
 			_, err = os.Stat(filepath.Join(data, "stale"))
 			if stale := err == nil; stale != tc.wantStale {

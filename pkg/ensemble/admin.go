@@ -121,6 +121,8 @@ func (n *Node) AdminHandler(info AdminInfo) http.Handler {
 			code, status = "MemberExists", http.StatusConflict
 		case errors.Is(err, ErrNotLearner):
 			code, status = "NotLearner", http.StatusConflict
+		case errors.Is(err, ErrObserverID):
+			code, status = "ObserverID", http.StatusConflict
 		case errors.Is(err, ErrNotCaughtUp):
 			code, status = "NotCaughtUp", http.StatusConflict
 		case errors.Is(err, ErrNoQuorum):

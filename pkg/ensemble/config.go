@@ -37,6 +37,10 @@ type Config struct {
 	// a member restarting on a log that predates the current configuration
 	// can still answer the leader.
 	PeerAddr func(id uint64) string
+	// ObserverID, when set, names the ids that are observers by rule (pods:
+	// podlayout's observer range): such a member is only ever a learner, and
+	// a request to promote it (admin API or reconfig) is refused.
+	ObserverID func(id uint64) bool
 	// ListenAddr, when set, is where the member listens instead of Peers[ID]
 	// (a pod listens on all interfaces and is reached by its DNS name).
 	ListenAddr string

@@ -63,6 +63,7 @@ var (
 	ErrUnknownMember = errors.New("ensemble: no such member")
 	ErrMemberExists  = errors.New("ensemble: the member is already in the configuration")
 	ErrNotLearner    = errors.New("ensemble: the member is not a learner")
+	ErrObserverID    = errors.New("ensemble: the member's id is an observer's: it stays a learner and never votes")
 	ErrNotCaughtUp   = errors.New("ensemble: the learner has not caught up with the leader")
 	ErrNoQuorum      = errors.New("ensemble: the remaining voters could not form a quorum")
 	ErrRemoveLeader  = errors.New("ensemble: transfer leadership before removing the leader")
@@ -220,7 +221,11 @@ func (n *Node) CaughtUp(id uint64) bool {
 	return ok && pr.Match+catchUpSlack >= st.Commit
 }
 
-// Promote makes a caught-up learner a voter.
+// observerID reports whether id may never vote (Config.ObserverID).
+func (n *Node) observerID(id uint64) bool { return n.cfg.ObserverID != nil && n.cfg.ObserverID(id) }
+
+// Promote makes a caught-up learner a voter; never one whose id is an
+// observer's.
 func (n *Node) Promote(ctx context.Context, id uint64) error {
 	m, ok := n.member(id)
 	if !ok {
@@ -228,6 +233,9 @@ func (n *Node) Promote(ctx context.Context, id uint64) error {
 	}
 	if !m.Learner {
 		return ErrNotLearner
+	}
+	if n.observerID(id) {
+		return ErrObserverID
 	}
 	if !n.IsLeader() {
 		return ErrNotLeader

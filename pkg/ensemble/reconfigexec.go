@@ -80,6 +80,9 @@ func (n *Node) leave(ctx context.Context, id uint64) wire.ErrCode {
 // once it has caught up.
 func (n *Node) join(ctx context.Context, m MemberInfo) wire.ErrCode {
 	observer := m.Learner
+	if !observer && n.observerID(m.ID) {
+		return reconfigCode(ErrObserverID)
+	}
 	if err := n.AddLearner(ctx, m); err != nil && !errors.Is(err, ErrMemberExists) {
 		return reconfigCode(err)
 	}
@@ -103,6 +106,9 @@ func (n *Node) update(ctx context.Context, m MemberInfo) wire.ErrCode {
 		return wire.ErrBadArguments
 	}
 	if old.Learner && !m.Learner {
+		if n.observerID(m.ID) {
+			return reconfigCode(ErrObserverID)
+		}
 		m.Learner = true
 		if err := n.updateMember(ctx, m); err != nil {
 			return reconfigCode(err)

@@ -43,6 +43,13 @@ type Observation struct {
 	// NoLeaderFor is how long the ensemble has been without a leader, as
 	// far as the controller knows (0 with a leader).
 	NoLeaderFor time.Duration
+	// DesiredObservers is the number of observers the spec asks for, and
+	// ObserverReplicas their StatefulSet's replica count now (their pods
+	// are in Pods under podlayout's observer ids).
+	DesiredObservers int
+	ObserverReplicas int
+	// PublishedObservers are the observer ids of the published server list.
+	PublishedObservers []uint64
 }
 
 // Action is the kind of a step.
@@ -58,6 +65,8 @@ const (
 	Refuse Action = "Refuse"
 	// SetReplicas changes the StatefulSet's replica count.
 	SetReplicas Action = "SetReplicas"
+	// SetObserverReplicas changes the observers' StatefulSet's replica count.
+	SetObserverReplicas Action = "SetObserverReplicas"
 	// AddLearner adds the member as a non-voting learner.
 	AddLearner Action = "AddLearner"
 	// Promote makes a caught-up learner a voter.
@@ -77,7 +86,7 @@ type Step struct {
 	Action   Action
 	Member   uint64
 	To       uint64 // TransferLeadership's target
-	Replicas int    // SetReplicas
+	Replicas int    // SetReplicas, SetObserverReplicas
 	// Replace marks the removal of a failed member: its pod is restarted
 	// after the removal commits, so it rejoins at once (not after a crash
 	// loop's back-off).
@@ -121,6 +130,7 @@ func Plan(o Observation) Step {
 			voters = append(voters, m)
 		}
 	}
+	learners, observers := observerMembers(learners)
 	sort.Slice(voters, func(i, j int) bool { return voters[i].ID < voters[j].ID })
 	leaderID := o.Leader.ID
 	healthy := func(except uint64) (n int, down []uint64) {
@@ -167,6 +177,9 @@ func Plan(o Observation) Step {
 		}
 		return Step{Action: Wait, Member: l.ID, Reason: fmt.Sprintf("learner %d catching up (lag %d entries)", l.ID, l.Lag)}
 	}
+	if s, ok := observerRemoval(o, observers); ok {
+		return s
+	}
 
 	// A voter whose pod runs but has not answered the leader for a long time
 	// (a crash loop, a lost volume) is replaced, if the rest keep a quorum.
@@ -187,8 +200,12 @@ func Plan(o Observation) Step {
 	for i, v := range voters {
 		ids[i] = v.ID
 	}
-	if !slices.Equal(ids, sortedCopy(o.Published)) || o.PublishedVersion != o.Leader.ConfigVersion {
-		return Step{Action: Publish, Reason: fmt.Sprintf("publish the committed server list %v (configuration version %#x)", ids, o.Leader.ConfigVersion)}
+	obs := make([]uint64, len(observers))
+	for i, m := range observers {
+		obs[i] = m.ID
+	}
+	if !slices.Equal(ids, sortedCopy(o.Published)) || !slices.Equal(obs, sortedCopy(o.PublishedObservers)) || o.PublishedVersion != o.Leader.ConfigVersion {
+		return Step{Action: Publish, Reason: fmt.Sprintf("publish the committed server list %v, observers %v (configuration version %#x)", ids, obs, o.Leader.ConfigVersion)}
 	}
 
 	highest := uint64(0)
@@ -239,15 +256,24 @@ func Plan(o Observation) Step {
 		return Step{Action: AddLearner, Member: k, Reason: fmt.Sprintf("scale up from %d to %d voters", len(voters), o.Desired)}
 	}
 
-	// Rolling changes: followers first, one at a time, the leader last.
+	if s, ok := observerScaling(o, observers); ok {
+		return s
+	}
+
+	// Rolling changes: observers, then followers, one at a time, the leader last.
 	var stale []uint64
-	for _, v := range voters {
-		if p, ok := o.Pods[v.ID]; ok && p.Exists && !p.UpToDate {
-			stale = append(stale, v.ID)
+	for _, m := range append(slices.Clone(observers), voters...) {
+		if p, ok := o.Pods[m.ID]; ok && p.Exists && !p.UpToDate {
+			stale = append(stale, m.ID)
 		}
 	}
 	if len(stale) == 0 {
-		return Step{Action: Done, Reason: fmt.Sprintf("%d voters, configuration version %#x", len(voters), o.Leader.ConfigVersion)}
+		return Step{Action: Done, Reason: fmt.Sprintf("%d voters, %d observers, configuration version %#x", len(voters), len(observers), o.Leader.ConfigVersion)}
+	}
+	for _, m := range observers {
+		if p := o.Pods[m.ID]; !p.Exists || !p.Ready {
+			return Step{Action: Wait, Member: m.ID, Reason: fmt.Sprintf("rolling update waits for observer %d to be ready", m.ID)}
+		}
 	}
 	for _, v := range voters {
 		p := o.Pods[v.ID]

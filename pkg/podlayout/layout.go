@@ -85,4 +85,8 @@ const (
 	// member then speaks mutual TLS to its peers, serves its admin API over
 	// HTTPS to the operator's certificate only, and serves probes on ProbePort.
 	FlagTLSDir = "tls-dir"
+	// FlagObserver marks a pod of the observers' StatefulSet: its id is
+	// ObserverID(ordinal), it always joins as a learner and is never
+	// promoted.
+	FlagObserver = "observer"
 )
