@@ -18,6 +18,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+	"github.com/zkensemble/zkensemble/pkg/version"
 )
 
 // keys that can be given as flags, with zoo.cfg's names.
@@ -62,6 +63,7 @@ func run(args []string) error {
 	podDomain := fs.String("pod-domain", "", "run as a StatefulSet pod reached at <hostname>.<pod-domain>: id from the pod ordinal + 1; an empty volume joins (or bootstraps if listed in --bootstrap-file); stale state is moved aside")
 	bootstrapFile := fs.String("bootstrap-file", "", "with --pod-domain: file listing the member ids that bootstrap a new ensemble")
 	tlsDir := fs.String("tls-dir", "", "with --pod-domain: directory of the member certificates (ca.crt, member-<id>.crt and .key): mutual TLS between members and HTTPS on the admin port")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -71,6 +73,10 @@ func run(args []string) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		version.Print(os.Stdout, "zkensemble-server")
+		return nil
 	}
 	if fs.NArg() > 0 {
 		if cfgPath != "" || fs.NArg() > 1 {
