@@ -71,7 +71,10 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	if err := p.observe(ctx); err != nil {
 		return ctrl.Result{}, p.fail("ObserveFailed", err)
 	}
-	step := membership.Plan(p.obs)
+	step, err := p.requested(ctx, membership.Plan(p.obs))
+	if err != nil {
+		return ctrl.Result{}, p.fail("AnnotationPatchFailed", err)
+	}
 	if step.Action == membership.Refuse {
 		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
 	}
