@@ -37,11 +37,17 @@ all: build
 
 ##@ Build
 
+# The version every binary reports (--version, srvr): git describe (hack/version.sh).
+VERSION ?= $(shell hack/version.sh)
+LDFLAGS := -X github.com/zkensemble/zkensemble/pkg/version.Version=$(VERSION)
+export VERSION
+
 .PHONY: build
-build: ## Build the server, its command-line client (zkcli) and the operator (manager) into bin/.
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkcli ./cmd/zkcli
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/manager ./cmd/manager
+build: ## Build the server, its command-line client (zkcli), the operator (manager) and the kubectl plugin (kubectl-zke) into bin/.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/zkcli ./cmd/zkcli
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/manager ./cmd/manager
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-zke ./cmd/kubectl-zke
 
 .PHONY: run
 run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) with hack/zoo.cfg.

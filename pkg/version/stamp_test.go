@@ -9,7 +9,7 @@ import (
 )
 
 // stampedCommands are the binaries that report the stamped version.
-var stampedCommands = []string{"zkensemble-server", "zkcli", "manager"}
+var stampedCommands = []string{"zkensemble-server", "zkcli", "manager", "kubectl-zke"}
 
 // TestStampedBinaries builds each binary as the Makefile does, with a
 // version given to the linker, and checks that --version prints it.

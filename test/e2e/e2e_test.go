@@ -64,6 +64,7 @@ func TestE2E(t *testing.T) {
 	scenario(t, "delete a follower's pod and its volume", func(t *testing.T) { deleteFollowerVolume(t, ctx, ns, "e2e") })
 	scenario(t, "operator killed after every membership step", func(t *testing.T) { operatorCrashes(t, ctx, ns, "e2e") })
 	scenario(t, "scale 1 to 3 to 1 to 3 reusing volumes", func(t *testing.T) { reuseVolumes(t, ctx, ns, "reuse") })
+	scenario(t, "kubectl zke status, switchover and restart", func(t *testing.T) { kubectlZKE(t, ctx, ns+"-zke", "zke") })
 	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
 	scenario(t, "install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }
