@@ -58,6 +58,14 @@ run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) wi
 images: build ## Build the server and operator images without Docker; import them into the local cluster if it runs.
 	IMPORT=$$([ -S /run/localcluster/containerd.sock ] && echo 1 || echo 0) hack/images.sh
 
+.PHONY: images-multiarch
+images-multiarch: ## Build the server and operator images for linux/amd64 and linux/arm64 as OCI index tarballs in bin/images/ (no Docker, no registry).
+	hack/images-multiarch.sh
+
+.PHONY: release
+release: tools ## Into dist/: the chart package, the CRDs as one YAML, the multi-arch image archives, the plugin archives and krew manifest, SHA256SUMS (at VERSION).
+	HELM=$(HELM) hack/release.sh
+
 .PHONY: demo
 demo: deps build tools ## The main job: local cluster (or KUBECONFIG's), operator installed with Helm, a 3-member ZKEnsemble serving a client.
 	hack/demo.sh
