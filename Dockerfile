@@ -21,15 +21,17 @@ FROM ${GO_IMAGE} AS build
 # The Go module proxy to download from (the default when not given).
 ARG GOPROXY
 ARG PREBUILT
+# The version the binaries report (--version, srvr): hack/version.sh.
+ARG VERSION=dev
 RUN [ -x /bin/busybox ] || { apt-get update && apt-get install -y --no-install-recommends busybox-static && rm -rf /var/lib/apt/lists/*; }
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN [ -n "$PREBUILT" ] || go mod download
 COPY . .
 RUN if [ -n "$PREBUILT" ]; then cp bin/docker/zkensemble-server bin/docker/zkcli bin/docker/manager bin/; else \
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/zkensemble-server ./cmd/zkensemble-server && \
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/zkcli ./cmd/zkcli && \
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o bin/manager ./cmd/manager; fi && \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/zkensemble/zkensemble/pkg/version.Version=${VERSION}" -o bin/zkensemble-server ./cmd/zkensemble-server && \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/zkensemble/zkensemble/pkg/version.Version=${VERSION}" -o bin/zkcli ./cmd/zkcli && \
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/zkensemble/zkensemble/pkg/version.Version=${VERSION}" -o bin/manager ./cmd/manager; fi && \
     hack/image-rootfs.sh server /rootfs/server && \
     hack/image-rootfs.sh manager /rootfs/manager
 

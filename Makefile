@@ -40,11 +40,17 @@ all: build
 
 ##@ Build
 
+# The version every binary reports (--version, srvr): git describe (hack/version.sh).
+VERSION ?= $(shell hack/version.sh)
+LDFLAGS := -X github.com/zkensemble/zkensemble/pkg/version.Version=$(VERSION)
+export VERSION
+
 .PHONY: build
-build: ## Build the server, its command-line client (zkcli) and the operator (manager) into bin/.
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/zkcli ./cmd/zkcli
-	CGO_ENABLED=0 $(GO) build -trimpath -o $(BIN)/manager ./cmd/manager
+build: ## Build the server, its command-line client (zkcli), the operator (manager) and the kubectl plugin (kubectl-zke) into bin/.
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/zkensemble-server ./cmd/zkensemble-server
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/zkcli ./cmd/zkcli
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/manager ./cmd/manager
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN)/kubectl-zke ./cmd/kubectl-zke
 
 .PHONY: run
 run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) with hack/zoo.cfg.
@@ -54,6 +60,14 @@ run: build ## Run a standalone server on 127.0.0.1:2181 (admin HTTP on :8080) wi
 .PHONY: images
 images: build ## Build the server and operator images without Docker; import them into the local cluster if it runs.
 	IMPORT=$$([ -S /run/localcluster/containerd.sock ] && echo 1 || echo 0) hack/images.sh
+
+.PHONY: images-multiarch
+images-multiarch: ## Build the server and operator images for linux/amd64 and linux/arm64 as OCI index tarballs in bin/images/ (no Docker, no registry).
+	hack/images-multiarch.sh
+
+.PHONY: release
+release: tools ## Into dist/: the chart package, the CRDs as one YAML, the multi-arch image archives, the plugin archives and krew manifest, SHA256SUMS (at VERSION).
+	HELM=$(HELM) hack/release.sh
 
 .PHONY: demo
 demo: deps build tools ## The main job: local cluster (or KUBECONFIG's), operator installed with Helm, a 3-member ZKEnsemble serving a client.

@@ -85,7 +85,10 @@ func (p *pass) run(ctx context.Context) (ctrl.Result, error) {
 	if err := p.observe(ctx); err != nil {
 		return ctrl.Result{}, p.fail("ObserveFailed", err)
 	}
-	step := p.planStep() // membership.Plan, or a recovery's step (recovery.go)
+	step, err := p.requested(ctx, p.planStep()) // membership.Plan, or a recovery's step (recovery.go)
+	if err != nil {
+		return ctrl.Result{}, p.fail("AnnotationPatchFailed", err)
+	}
 	if step.Action == membership.Refuse {
 		p.r.Recorder.Eventf(p.zke, nil, corev1.EventTypeWarning, "StepRefused", string(step.Action), step.Reason)
 	}

@@ -139,6 +139,7 @@ func (r render) statefulSetBase(replicas int32) *appsv1.StatefulSet {
 		annotations[k] = v
 	}
 	annotations[configHashAnnotation] = configHash(renderZooCfg(spec))
+	copyRestartedAt(r.zke, annotations)
 	if spec.Metrics.Enabled {
 		annotations["prometheus.io/scrape"] = "true"
 		annotations["prometheus.io/port"] = fmt.Sprint(podlayout.ProbePort)

@@ -5,10 +5,13 @@
 #
 # Usage: image-rootfs.sh IMAGE DIR
 #   BIN_DIR (default: the repository's bin/) is where the file entries'
-#   bin/ sources are taken from.
+#   bin/ sources are taken from. BUSYBOX (default /bin/busybox) is the
+#   busybox-static to install, e.g. another architecture's from Debian
+#   (hack/debian-busybox.sh); its applet links are those /bin/busybox lists,
+#   so it must be the same Debian version.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# = 2 ] || { sed -n '2,9s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+[ $# = 2 ] || { sed -n '2,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 image=$1 out=$2
 contents="$root/hack/images/$image.contents"
 [ -f "$contents" ] || { echo "image-rootfs: no $contents" >&2; exit 1; }
@@ -38,13 +41,14 @@ while read -r kind a b; do
       install -D -m 0755 "$src" "$out$b"
       ;;
     busybox)
-      bb=/bin/busybox
+      bb=${BUSYBOX:-/bin/busybox}
       [ -x "$bb" ] || { echo "image-rootfs: $bb missing: install Debian's busybox-static" >&2; exit 1; }
+      [ -x /bin/busybox ] || { echo "image-rootfs: /bin/busybox (it lists the applets) missing: install Debian's busybox-static" >&2; exit 1; }
       install -D -m 0755 "$bb" "$out$a"
       dir=$(dirname "$a")
       while read -r applet; do
         [ -e "$out$dir/$applet" ] || [ -L "$out$dir/$applet" ] || ln -s "$(basename "$a")" "$out$dir/$applet"
-      done < <("$bb" --list)
+      done < <(/bin/busybox --list)
       ;;
     dir)
       mkdir -p "$out$a"

@@ -26,6 +26,7 @@ import (
 	"github.com/zkensemble/zkensemble/controllers"
 	zkwebhook "github.com/zkensemble/zkensemble/internal/webhook"
 	"github.com/zkensemble/zkensemble/pkg/membership"
+	"github.com/zkensemble/zkensemble/pkg/version"
 )
 
 func main() {
@@ -58,8 +59,13 @@ func run() error {
 	flag.StringVar(&crashAfter, "crash-after-step", "", "tests only: exit the process right after carrying out a step of these comma-separated actions (AddLearner,Promote,RemoveMember,...) to prove that a restarted manager resumes")
 	flag.DurationVar(&memberCertValidity, "member-certificate-validity", 365*24*time.Hour, "how long member certificates are valid; they are renewed with a third left (tests shorten it to watch rotation)")
 	opts := zap.Options{}
+	showVersion := flag.Bool("version", false, "print the version and exit")
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		version.Print(os.Stdout, "manager")
+		return nil
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 

@@ -20,10 +20,11 @@ import (
 	"os"
 	"time"
 
+	"github.com/zkensemble/zkensemble/pkg/version"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
 
-const usage = `usage: zkcli [-server host:port,...] [-timeout 10s] [-sync] [TLS and SASL flags] COMMAND [ARGS]
+const usage = `usage: zkcli [-version] [-server host:port,...] [-timeout 10s] [-sync] [TLS and SASL flags] COMMAND [ARGS]
 
   -sync                      sync the connected server with the leader before
                              the command, so it sees every write acknowledged
@@ -57,8 +58,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	timeout := fs.Duration("timeout", 10*time.Second, "session timeout, and the bound on each request")
 	syncFirst := fs.Bool("sync", false, "sync the connected server with the leader before the command")
 	sec := addSecurityFlags(fs)
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *showVersion {
+		version.Print(stdout, "zkcli")
+		return 0
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()

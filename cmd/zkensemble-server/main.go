@@ -18,6 +18,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
+	"github.com/zkensemble/zkensemble/pkg/version"
 )
 
 // keys that can be given as flags, with zoo.cfg's names.
@@ -77,6 +78,7 @@ func run(args []string) error {
 	tlsDir := fs.String("tls-dir", "", "with --pod-domain: directory of the member certificates (ca.crt, member-<id>.crt and .key): mutual TLS between members and HTTPS on the admin port")
 	forceNew := fs.String("force-new-cluster", "", "<ensemble-id>/<member-id>/<nonce>: rebuild the ensemble from this member's log after losing a majority (it becomes the only voter; done once per nonce, see docs/operations.md)")
 	forceNewFile := fs.String("force-new-cluster-file", "", "with --pod-domain: file holding a --force-new-cluster request; carried out only by the member it names")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	myid := fs.Uint64("myid", 0, "this member's id in the server.N lines (default: the myid file in dataDir)")
 	// Go's flag package stops at the first positional argument; allow the
 	// zoo.cfg path before or after the flags.
@@ -86,6 +88,10 @@ func run(args []string) error {
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *showVersion {
+		version.Print(os.Stdout, "zkensemble-server")
+		return nil
 	}
 	if fs.NArg() > 0 {
 		if cfgPath != "" || fs.NArg() > 1 {

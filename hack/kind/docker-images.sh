@@ -21,10 +21,12 @@ else
 fi
 # The Go proxy the host uses (the build stage downloads the modules).
 args+=(--build-arg "GOPROXY=$(go env GOPROXY)")
+version=$(hack/version.sh)
+args+=(--build-arg "VERSION=$version")
 start=$SECONDS
 if [ "${DOCKER_GO_BUILD:-0}" != 1 ]; then
   for cmd in zkensemble-server zkcli manager; do
-    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w" -o "bin/docker/$cmd" "./cmd/$cmd"
+    CGO_ENABLED=0 go build -trimpath -buildvcs=false -ldflags "-s -w -X github.com/zkensemble/zkensemble/pkg/version.Version=$version" -o "bin/docker/$cmd" "./cmd/$cmd"
   done
   args+=(--build-arg PREBUILT=1)
 fi

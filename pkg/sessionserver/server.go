@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,11 +17,27 @@ import (
 	"github.com/zkensemble/zkensemble/pkg/datatree"
 	"github.com/zkensemble/zkensemble/pkg/sasl"
 	"github.com/zkensemble/zkensemble/pkg/sessions"
+	"github.com/zkensemble/zkensemble/pkg/version"
 )
 
-// Version is what srvr and the admin API report. The build-date format matches
-// the 3.4/3.5 one that go-zookeeper's FLWSrvr parser expects.
-const Version = "3.8.0-zkensemble, built on 02/25/2022 08:49 GMT"
+// Version is what srvr, mntr, envi and the admin API report, in ZooKeeper's
+// format: ZooKeeper prints "3.8.0-<its commit>", we print
+// "3.8.0-zkensemble-<our version>" (pkg/version: git describe). The
+// build-date format matches the 3.4/3.5 one that go-zookeeper's FLWSrvr
+// parser expects.
+var Version = zkVersion(version.Get())
+
+// zkVersion is the version line's first field for our version v, with what
+// go-zookeeper's FLWSrvr parser does not accept ([^A-Za-z0-9.-]) replaced.
+func zkVersion(v string) string {
+	clean := strings.Map(func(r rune) rune {
+		if r == '.' || r == '-' || r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return '-'
+	}, v)
+	return "3.8.0-zkensemble-" + clean + ", built on 02/25/2022 08:49 GMT"
+}
 
 // Option configures a Server.
 type Option func(*Server)

@@ -71,6 +71,7 @@ func TestE2E(t *testing.T) {
 	scenario(t, "scheduled backups under load restore into a new ensemble", func(t *testing.T) { scheduledBackupRestore(t, ctx, ns) })
 	scenario(t, "a ZooKeeper data directory on a PVC bootstraps an ensemble", func(t *testing.T) { zookeeperImport(t, ctx, ns) })
 	scenario(t, "observers serve reads and scale without changing the voters", func(t *testing.T) { observersScenario(t, ctx) })
+	scenario(t, "kubectl zke status, switchover and restart", func(t *testing.T) { kubectlZKE(t, ctx, ns+"-zke", "zke") })
 	scenario(t, "uninstall leaves nothing behind", func(t *testing.T) { uninstall(t, ctx, ns) })
 	scenario(t, "install with kubectl apply -k config/default", func(t *testing.T) { kustomizeInstall(t, ctx) })
 }

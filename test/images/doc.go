@@ -1,0 +1,5 @@
+// Package images tests the multi-platform images hack/images-multiarch.sh
+// builds without Docker: an OCI index with linux/amd64 and linux/arm64, each
+// platform's binaries and busybox built for it, and the arm64 server
+// starting under Debian's qemu-user-static.
+package images
