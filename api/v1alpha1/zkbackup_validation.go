@@ -174,7 +174,7 @@ func (z *BootstrapFromZooKeeper) validate(p *field.Path) field.ErrorList {
 		return z.PVC.validate(p.Child("pvc"))
 	}
 	key := strings.SplitN(z.Location, "?", 2)[0]
-	if !strings.HasPrefix(z.Location, "s3://") || !(strings.HasSuffix(key, ".tar") || strings.HasSuffix(key, ".tar.gz") || strings.HasSuffix(key, ".tgz")) {
+	if archive := strings.HasSuffix(key, ".tar") || strings.HasSuffix(key, ".tar.gz") || strings.HasSuffix(key, ".tgz"); !strings.HasPrefix(z.Location, "s3://") || !archive {
 		return field.ErrorList{field.Invalid(p.Child("location"), z.Location, "location is an archive in a bucket: s3://bucket/key.tar.gz?endpoint=... (.tar, .tar.gz or .tgz)")}
 	}
 	if z.CredentialsSecret == nil {
