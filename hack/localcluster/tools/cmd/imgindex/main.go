@@ -185,7 +185,7 @@ func writeLayoutTar(out string, idx v1.ImageIndex, ref name.Tag) error {
 	}
 	if err := p.AppendIndex(idx, layout.WithAnnotations(map[string]string{
 		"org.opencontainers.image.ref.name": ref.TagStr(),
-		"io.containerd.image.name":          ref.Name(),
+		"io.containerd.image.name":          containerdName(ref),
 	})); err != nil {
 		return err
 	}
@@ -203,4 +203,10 @@ func writeLayoutTar(out string, idx v1.ImageIndex, ref name.Tag) error {
 		return err
 	}
 	return f.Close()
+}
+
+// containerdName is ref as containerd names images: Docker Hub's registry
+// as docker.io (go-containerregistry writes index.docker.io).
+func containerdName(ref name.Tag) string {
+	return strings.Replace(ref.Name(), name.DefaultRegistry+"/", "docker.io/", 1)
 }
