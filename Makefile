@@ -125,6 +125,7 @@ fmt-check: ## Fail if any Go file is not gofmt-formatted.
 .PHONY: vet
 vet: ## go vet every package.
 	$(GO) vet ./...
+	$(GO) vet -tags e2e,images ./test/...
 
 .PHONY: lint
 lint: ## golangci-lint with the repository's .golangci.yml (built from the Go module proxy).
@@ -142,9 +143,14 @@ TEST_E2E ?= e2e
 .PHONY: test
 test: deps fmt-check vet lint verify-generated tools envtest-assets promtool ## Run every test: unit, integration (ZooKeeper 3.8, real clients, envtest, chart), race, fuzz, end to end on the local cluster (TEST_E2E=kind-e2e: on kind).
 	$(ENVTEST_ENV) $(GO) test -count=1 -timeout 30m ./...
+	$(MAKE) test-images
 	$(MAKE) race
 	$(MAKE) fuzz FUZZTIME=$(FUZZTIME) FUZZTIME_DISPATCH=$(FUZZTIME_DISPATCH)
 	$(MAKE) $(TEST_E2E)
+
+.PHONY: test-images
+test-images: ## The multi-platform images (linux/amd64, linux/arm64) built without Docker, the arm64 server run under qemu-user-static.
+	$(GO) test -tags images -count=1 -timeout 30m ./test/images/
 
 .PHONY: e2e
 e2e: build tools ## End-to-end suite: on KUBECONFIG's cluster if it answers, else on the local cluster (left running if it was; else brought up, then down).
