@@ -198,7 +198,8 @@ func TestBackupJobFails(t *testing.T) {
 	if err := r.startFor(ctx, b, zke); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Status().Update(ctx, b); err != nil {
+	started := b.Status.DeepCopy()
+	if err := updateStatusFresh(ctx, c, b, func() { b.Status = *started }); err != nil {
 		t.Fatal(err)
 	}
 	job := &batchv1.Job{}

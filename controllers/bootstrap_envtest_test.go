@@ -25,8 +25,9 @@ func TestBootstrapRefusedOnLiveEnsemble(t *testing.T) {
 	if err := c.Create(ctx, zke); err != nil {
 		t.Fatal(err)
 	}
-	zke.Spec.Bootstrap = &zkv1.BootstrapSpec{FromBackup: &zkv1.BootstrapFromBackup{BackupName: "b1"}}
-	err := c.Update(ctx, zke)
+	err := updateFresh(ctx, c, zke, func() {
+		zke.Spec.Bootstrap = &zkv1.BootstrapSpec{FromBackup: &zkv1.BootstrapFromBackup{BackupName: "b1"}}
+	})
 	if err == nil || !strings.Contains(err.Error(), "restoring over a live ensemble is refused") {
 		t.Fatalf("adding spec.bootstrap: %v; want it refused", err)
 	}
@@ -37,8 +38,7 @@ func TestBootstrapRefusedOnLiveEnsemble(t *testing.T) {
 	if err := c.Create(ctx, boot); err != nil {
 		t.Fatal(err)
 	}
-	boot.Spec.Bootstrap.FromBackup.BackupName = "b2"
-	if err := c.Update(ctx, boot); err == nil || !strings.Contains(err.Error(), "cannot change") {
+	if err := updateFresh(ctx, c, boot, func() { boot.Spec.Bootstrap.FromBackup.BackupName = "b2" }); err == nil || !strings.Contains(err.Error(), "cannot change") {
 		t.Fatalf("changing spec.bootstrap: %v; want it refused", err)
 	}
 }

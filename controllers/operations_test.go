@@ -80,8 +80,9 @@ func TestSwitchoverAnnotation(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			zke := bareEnsemble(t, e, "switch")
-			zke.Annotations = map[string]string{zkv1.SwitchoverToAnnotation: tc.value}
-			if err := e.client.Update(ctx, zke); err != nil {
+			if err := updateFresh(ctx, e.client, zke, func() {
+				zke.Annotations = map[string]string{zkv1.SwitchoverToAnnotation: tc.value}
+			}); err != nil {
 				t.Fatal(err)
 			}
 			p := newPassRig(t, e).r.newPass(zke)
