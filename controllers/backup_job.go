@@ -40,22 +40,9 @@ const (
 // backupIdentitySecret is the Secret with a backup Job's certificate.
 func backupIdentitySecret(b *zkv1.ZKBackup) string { return b.Name + "-backup-identity" }
 
-// backupResult is the one JSON line `zkensemble-server backup` writes to
-// its termination log on success.
-type backupResult struct {
-	Name      string   `json:"name"`
-	Location  string   `json:"location"`
-	Zxid      string   `json:"zxid"`
-	Size      int64    `json:"size"`
-	SHA256    string   `json:"sha256"`
-	Started   string   `json:"started"`
-	Completed string   `json:"completed"`
-	Pruned    []string `json:"pruned"`
-}
-
 // parseBackupResult reads a successful Job's termination message.
-func parseBackupResult(msg string) (backupResult, error) {
-	var res backupResult
+func parseBackupResult(msg string) (podlayout.BackupResult, error) {
+	var res podlayout.BackupResult
 	line := strings.TrimSpace(msg)
 	if i := strings.LastIndexByte(line, '\n'); i >= 0 {
 		line = line[i+1:]

@@ -90,7 +90,7 @@ func TestAddBootstrap(t *testing.T) {
 func TestBootstrapScriptGate(t *testing.T) {
 	sh, err := exec.LookPath("sh")
 	if err != nil {
-		t.Skip("no shell")
+		t.Fatalf("a shell is needed to run the init container's script: %v", err)
 	}
 	tests := []struct {
 		name              string

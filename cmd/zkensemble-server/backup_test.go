@@ -21,6 +21,7 @@ import (
 	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/backup"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 	"github.com/zkensemble/zkensemble/pkg/zkclient"
 )
@@ -142,7 +143,7 @@ func TestBackupUnderLoadRestores(t *testing.T) {
 	if err != nil {
 		t.Fatalf("backup: %v", err)
 	}
-	var res backupResult
+	var res podlayout.BackupResult
 	if err := json.Unmarshal([]byte(out), &res); err != nil || strings.Count(strings.TrimSpace(out), "\n") != 0 {
 		t.Fatalf("backup printed %q: %v", out, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/zkensemble/zkensemble/internal/refzk"
 	"github.com/zkensemble/zkensemble/pkg/datatree"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 	"github.com/zkensemble/zkensemble/pkg/seed"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
@@ -45,7 +46,7 @@ func BenchmarkBackupRestore(b *testing.B) {
 			b.Fatal(err)
 		}
 		took := time.Since(start)
-		var res backupResult
+		var res podlayout.BackupResult
 		if err := json.Unmarshal([]byte(out), &res); err != nil {
 			b.Fatal(err)
 		}

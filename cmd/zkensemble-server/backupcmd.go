@@ -17,19 +17,8 @@ import (
 
 	"github.com/zkensemble/zkensemble/pkg/adminapi"
 	"github.com/zkensemble/zkensemble/pkg/backup"
+	"github.com/zkensemble/zkensemble/pkg/podlayout"
 )
-
-// backupResult is the backup command's one line of output (and termination log).
-type backupResult struct {
-	Name      string   `json:"name"`
-	Location  string   `json:"location"`
-	Zxid      string   `json:"zxid"`
-	Size      int64    `json:"size"`
-	SHA256    string   `json:"sha256"`
-	Started   string   `json:"started"`
-	Completed string   `json:"completed"`
-	Pruned    []string `json:"pruned"`
-}
 
 // runBackup: zkensemble-server backup --admin-url URL --to DEST [...], or
 // zkensemble-server backup list --at DEST.
@@ -81,7 +70,7 @@ func runBackup(args []string) error {
 		if err != nil {
 			return err
 		}
-		res := backupResult{Name: taken.Name, Location: taken.Location, Zxid: taken.Manifest.Zxid.String(), Size: taken.Size,
+		res := podlayout.BackupResult{Name: taken.Name, Location: taken.Location, Zxid: taken.Manifest.Zxid.String(), Size: taken.Size,
 			SHA256: taken.Manifest.SnapshotSHA256, Started: started.Format(time.RFC3339), Pruned: []string{}}
 		if *keepLast > 0 || *keepWithin > 0 {
 			res.Pruned, err = store.Prune(ctx, taken.Manifest.EnsembleID, backup.Retention{KeepLast: *keepLast, KeepWithin: *keepWithin}, time.Now())

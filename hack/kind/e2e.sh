@@ -54,6 +54,9 @@ kind create cluster --name "$name" --image "$node_image" --config "$KIND_SRC/clu
 klog "cluster $name created in $((SECONDS - t))s"
 t=$SECONDS
 kind load docker-image --name "$name" "$SERVER_IMAGE" "${SERVER_IMAGE%:*}:upgrade" "$MANAGER_IMAGE"
+# The backup scenarios' object store: SeaweedFS from its Go module, packaged without Docker.
+IMPORT=0 hack/images.sh seaweedfs
+kind load image-archive --name "$name" bin/images/seaweedfs.tar
 klog "images loaded in $((SECONDS - t))s"
 # In the background, so that a signal runs the trap at once rather than after the suite.
 KUBECONFIG="$tmp/kubeconfig" KUBECTL="$LC_BIN/kubectl" E2E_IN_CLUSTER=1 E2E_KIND="$name" hack/e2e.sh &
