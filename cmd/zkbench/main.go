@@ -49,6 +49,11 @@ type config struct {
 	only             []string
 	failoverReps     int
 	failoverSystems  []string
+	// open-loop, restart and warm-up phases (benchflags.go)
+	openLoop, restart, warmStable bool
+	openRate, openFraction        float64
+	restartSnapCount              int
+	warmCap                       time.Duration
 }
 
 func logf(format string, args ...any) { log.Printf(format, args...) }
@@ -87,6 +92,7 @@ func run() error {
 	failoverReps := flag.Int("failover-reps", -1, "repetitions of the failover phase, 0 to skip (default: the mode's)")
 	failoverSystems := flag.String("failover-systems", "ours,zookeeper", "systems the failover phase runs on")
 	fromJSON := flag.String("from-json", "", "render a report written earlier with -out-json again (to -out-md) instead of running")
+	pf := registerPhaseFlags()
 	flag.Parse()
 	if *fromJSON != "" {
 		return rerender(*fromJSON, *outMD)
@@ -145,6 +151,7 @@ func run() error {
 		cfg.failoverReps = *failoverReps
 	}
 	cfg.failoverSystems = strings.Split(*failoverSystems, ",")
+	pf.apply(cfg)
 	if *scale == "none" {
 		cfg.scaleLevels = nil
 	} else if *scale != "" {
@@ -227,6 +234,7 @@ func run() error {
 		runFailover(l, base, cfg, add)
 	}
 	if len(cfg.scaleLevels) > 0 || cfg.znodes > 0 {
+		rl := restartOptions(l, cfg.restartSnapCount)
 		specs, err := parseTargets(*scaleTargets)
 		if err != nil {
 			return err
@@ -240,8 +248,11 @@ func run() error {
 					return sessionScale(r, cfg, int(nofile)-2000, add)
 				})
 			}
-			if cfg.znodes > 0 {
+			if cfg.znodes > 0 && cfg.wants(phaseZnodes) {
 				withTarget(l, base, spec, add, phaseZnodes, func(r *running) error { return znodeMemory(r, cfg, add) })
+			}
+			if cfg.runsRestart() {
+				withTarget(rl, base, spec, add, phaseSnapshot, func(r *running) error { return restartMember(r, cfg, add) })
 			}
 		}
 	}

@@ -44,11 +44,16 @@ var openACL = []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "world", ID: 
 // rawConnect opens a new session with the given timeout; onWatch (may be
 // nil) is called from the session's reader for every notification.
 func rawConnect(addr string, timeout time.Duration, onWatch func(wire.WatcherEvent, time.Time)) (*rawSession, error) {
-	nc, err := dialTarget(addr, 10*time.Second)
+	return rawConnectWithin(addr, timeout, 30*time.Second, onWatch)
+}
+
+// rawConnectWithin is rawConnect with a limit on the dial and handshake.
+func rawConnectWithin(addr string, timeout, limit time.Duration, onWatch func(wire.WatcherEvent, time.Time)) (*rawSession, error) {
+	nc, err := dialTarget(addr, min(limit, 10*time.Second))
 	if err != nil {
 		return nil, err
 	}
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
+	nc.SetDeadline(time.Now().Add(limit))
 	if _, err := nc.Write(wire.AppendFrame(nil, wire.Marshal(&wire.ConnectRequest{TimeOut: int32(timeout / time.Millisecond), Passwd: make([]byte, 16)}))); err != nil {
 		nc.Close()
 		return nil, err
