@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -11,9 +10,8 @@ import (
 // is due at k/rate after the start), whether or not earlier replies came
 // back, and each latency is measured from the request's scheduled time, so
 // a stalled server shows in the latencies of every request due while it
-// stalled (no coordinated omission). go-zookeeper pipelines the requests of
-// many goroutines on one connection, so each request gets its own goroutine
-// on one of the workload's sessions (round-robin).
+// stalled (no coordinated omission). The requests go round-robin over
+// sessions that pipeline them (openclient.go).
 
 // Open-loop limits: a request sent more than openLate after its scheduled
 // time counts as late; more than openLateShare of them, or any request not
@@ -101,9 +99,9 @@ func (st openStats) behind() string {
 func (st openStats) metrics(offered float64) []Metric {
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	return []Metric{
-		{Name: "achieved ops/s", Value: float64(st.completed) / st.window.Seconds(), Better: higher},
-		{Name: "p50 ms", Value: ms(st.latency.Quantile(0.50)), Better: lower},
 		{Name: "p99 ms", Value: ms(st.latency.Quantile(0.99)), Better: lower},
+		{Name: "p50 ms", Value: ms(st.latency.Quantile(0.50)), Better: lower},
+		{Name: "achieved ops/s", Value: float64(st.completed) / st.window.Seconds(), Better: higher},
 		{Name: "p99.9 ms", Value: ms(st.latency.Quantile(0.999)), Better: lower},
 		{Name: "max ms", Value: ms(st.latency.Max()), Better: lower},
 		{Name: "offered ops/s", Value: offered},
@@ -115,46 +113,72 @@ func (st openStats) metrics(offered float64) []Metric {
 	}
 }
 
-// openLoop issues op(w, k) for k = 0, 1, ... at rate per second for
-// warmup+measure, request k on session w = k mod clients, each in its own
-// goroutine, and summarises the requests scheduled after the warm-up. The
-// scheduler wakes at the next due time and sends every request due by then.
-func openLoop(clients int, rate float64, warmup, measure time.Duration, op func(w, k int) error) openStats {
-	n := int(rate * (warmup + measure).Seconds())
-	recs := make([]openRecord, n)
-	for k := range recs {
-		recs[k] = openRecord{due: int64(float64(k) * 1e9 / rate), sent: -1, done: -1}
+// openClient sends the requests of an open-loop schedule: issue queues
+// request k on session w without waiting for anything, flush writes what
+// was queued, and every reply (or failure) is reported through the
+// complete function given to start, exactly once per request issued.
+type openClient interface {
+	start(complete func(k int, failed bool))
+	issue(w, k int) error
+	flush()
+}
+
+// openRun is one schedule being run.
+type openRun struct {
+	start   time.Time
+	recs    []openRecord
+	pending atomic.Int64 // requests sent and not complete, +1 while scheduling
+	drained chan struct{}
+}
+
+func (o *openRun) complete(k int, failed bool) {
+	if failed {
+		atomic.StoreInt32(&o.recs[k].failed, 1)
 	}
-	var wg sync.WaitGroup
-	var inFlight atomic.Int64
-	start := time.Now()
+	atomic.StoreInt64(&o.recs[k].done, int64(time.Since(o.start)))
+	o.release()
+}
+
+func (o *openRun) release() {
+	if o.pending.Add(-1) == 0 {
+		close(o.drained)
+	}
+}
+
+// openLoop issues requests k = 0, 1, ... at rate per second for
+// warmup+measure, request k on session k mod sessions, and summarises the
+// requests scheduled after the warm-up. The scheduler wakes at the next
+// due time, issues every request due by then and flushes them.
+func openLoop(sessions int, rate float64, warmup, measure time.Duration, c openClient) openStats {
+	n := int(rate * (warmup + measure).Seconds())
+	o := &openRun{recs: make([]openRecord, n), drained: make(chan struct{})}
+	for k := range o.recs {
+		o.recs[k] = openRecord{due: int64(float64(k) * 1e9 / rate), sent: -1, done: -1}
+	}
+	o.pending.Store(1)
+	c.start(o.complete)
+	o.start = time.Now()
 	for k := 0; k < n; {
-		now := int64(time.Since(start))
-		for ; k < n && recs[k].due <= now; k++ {
-			if inFlight.Load() >= openMaxInFlight {
+		now := int64(time.Since(o.start))
+		for ; k < n && o.recs[k].due <= now; k++ {
+			if o.pending.Load() > openMaxInFlight {
 				continue // stays unsent: counted as dropped
 			}
-			recs[k].sent = int64(time.Since(start))
-			inFlight.Add(1)
-			wg.Add(1)
-			go func(k int) {
-				defer wg.Done()
-				defer inFlight.Add(-1)
-				if err := op(k%clients, k); err != nil {
-					atomic.StoreInt32(&recs[k].failed, 1)
-				}
-				atomic.StoreInt64(&recs[k].done, int64(time.Since(start)))
-			}(k)
+			o.recs[k].sent = int64(time.Since(o.start))
+			o.pending.Add(1)
+			if err := c.issue(k%sessions, k); err != nil {
+				o.complete(k, true)
+			}
 		}
+		c.flush()
 		if k < n {
-			time.Sleep(time.Duration(recs[k].due - int64(time.Since(start)))) // until the next request is due
+			time.Sleep(time.Duration(o.recs[k].due - int64(time.Since(o.start)))) // until the next request is due
 		}
 	}
-	drained := make(chan struct{})
-	go func() { wg.Wait(); close(drained) }()
+	o.release()
 	select {
-	case <-drained:
+	case <-o.drained:
 	case <-time.After(openDrain):
 	}
-	return summarizeOpen(recs, warmup, measure, time.Since(start))
+	return summarizeOpen(o.recs, warmup, measure, time.Since(o.start))
 }
