@@ -82,14 +82,17 @@ func summarizeOpen(recs []openRecord, from, window, drainedAt time.Duration) ope
 	return st
 }
 
-// behind says why the load generator did not keep to its schedule, or "".
-func (st openStats) behind() string {
+// failure says why the row fails, or "": the load generator did not keep
+// to its schedule, requests failed, or replies never came.
+func (st openStats) failure() string {
 	switch {
 	case st.dropped > 0:
 		return fmt.Sprintf("load generator fell behind: %d of %d scheduled requests not sent (%d in flight)", st.dropped, st.scheduled, openMaxInFlight)
 	case st.scheduled > 0 && float64(st.late) > openLateShare*float64(st.scheduled):
 		return fmt.Sprintf("load generator fell behind: %d of %d requests sent more than %v after their scheduled time (lag p99 %v, max %v)",
-			st.late, st.scheduled, openLate, st.lag.Quantile(0.99), st.lag.Max())
+			st.late, st.scheduled, openLate, st.lag.Quantile(0.99).Round(100*time.Microsecond), st.lag.Max().Round(100*time.Microsecond))
+	case st.errs > 0:
+		return fmt.Sprintf("%d of %d requests got an error reply or lost their connection", st.errs, st.scheduled)
 	case st.unfinished > 0:
 		return fmt.Sprintf("%d of %d requests unanswered %v after the last was sent", st.unfinished, st.scheduled, openDrain)
 	}

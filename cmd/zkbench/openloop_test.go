@@ -69,8 +69,8 @@ func TestSummarizeOpenShowsStalls(t *testing.T) {
 			if got := fromSent.Quantile(0.99); got > tc.maxP99FromSent {
 				t.Errorf("p99 from the send time %v, want ≤ %v", got, tc.maxP99FromSent)
 			}
-			if got := st.behind() != ""; got != tc.behind {
-				t.Errorf("behind() = %q, want fell behind: %v", st.behind(), tc.behind)
+			if got := st.failure() != ""; got != tc.behind {
+				t.Errorf("failure() = %q, want fell behind: %v", st.failure(), tc.behind)
 			}
 		})
 	}
@@ -105,8 +105,8 @@ func TestSummarizeOpenWindowAndFailures(t *testing.T) {
 			t.Errorf("%s = %d, want %d", c.name, c.got, c.want)
 		}
 	}
-	if !strings.Contains(st.behind(), "not sent") {
-		t.Errorf("behind() = %q, want the unsent request named", st.behind())
+	if !strings.Contains(st.failure(), "not sent") {
+		t.Errorf("failure() = %q, want the unsent request named", st.failure())
 	}
 }
 

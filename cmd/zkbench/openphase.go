@@ -29,22 +29,23 @@ func openTitle(cfg *config, op string) string {
 	if cfg.openRate > 0 {
 		rate = fmt.Sprintf("%s requests/s (-open-rate)", fmtNum(cfg.openRate))
 	}
-	return fmt.Sprintf("%s, open loop: requests issued on a fixed schedule at %s over %d raw sessions (pkg/wire; the requests due at one wake-up of the scheduler written in one write per session, replies matched by order), %d-byte payload, %v warm-up, %v measured; latency from each request's scheduled time, so stalls are not hidden (no coordinated omission). The row fails if the load generator sent over %.0f%% of its requests more than %v late or could not send one (%d in flight), or a reply was missing %v after the last request",
-		op, rate, cfg.clients, cfg.payload, cfg.warmup, cfg.measure, 100*openLateShare, openLate, openMaxInFlight, openDrain)
+	return fmt.Sprintf("%s, open loop: requests issued on a fixed schedule at %s over %d raw sessions (pkg/wire; the requests due at one wake-up of the scheduler written in one write per session, replies matched by order), %d-byte payload, over the %d znodes of the mixes, %v warm-up, %v measured; latency from each request's scheduled time, so stalls are not hidden (no coordinated omission). The row fails if the load generator sent over %.0f%% of its requests more than %v late or could not send one (%d in flight), a request got an error, or a reply was missing %v after the last request",
+		op, rate, cfg.clients, cfg.payload, poolSize, cfg.warmup, cfg.measure, 100*openLateShare, openLate, openMaxInFlight, openDrain)
 }
 
-// openEncoder writes request k of session w of an open-loop phase: the
-// znodes the closed-loop phases use (wl.existing).
+// openEncoder writes request k of an open-loop phase: on the pool of
+// znodes of the mixes (the create phase's znodes are gone after delete).
 func (wl *workload) openEncoder(op string) func(e *wire.Encoder, w, k int) {
+	path := func(k int) string { return fmt.Sprintf("/bench/pool/p%04d", k%poolSize) }
 	if op == "setData" {
-		return func(e *wire.Encoder, w, k int) {
+		return func(e *wire.Encoder, _, k int) {
 			(&wire.RequestHeader{Xid: int32(k + 1), Type: wire.OpSetData}).Encode(e)
-			(&wire.SetDataRequest{Path: wl.existing(w, k), Data: wl.payload, Version: -1}).Encode(e)
+			(&wire.SetDataRequest{Path: path(k), Data: wl.payload, Version: -1}).Encode(e)
 		}
 	}
-	return func(e *wire.Encoder, w, k int) {
+	return func(e *wire.Encoder, _, k int) {
 		(&wire.RequestHeader{Xid: int32(k + 1), Type: wire.OpGetData}).Encode(e)
-		(&wire.PathWatchRequest{Path: wl.existing(w, k)}).Encode(e)
+		(&wire.PathWatchRequest{Path: path(k)}).Encode(e)
 	}
 }
 
@@ -79,7 +80,7 @@ func runOpenLoops(cfg *config, ls []*live, closed []Result, add func(Result)) {
 			st := openLoop(cfg.clients, rate, cfg.warmup, cfg.measure, pc)
 			pc.close()
 			res.Metrics = st.metrics(rate)
-			res.Error = st.behind()
+			res.Error = st.failure()
 			add(res)
 			logf("%s %s at %.0f/s: %s %s", lv.spec.Key, name, rate, brief(res), res.Error)
 			if res.Error != "" {
