@@ -149,7 +149,7 @@ func untilRead(addr, path string, began time.Time, limit time.Duration) (time.Du
 				go attempt()
 			}
 		case <-deadline.C:
-			return 0, fmt.Errorf("no read within %v: %v", limit, last)
+			return 0, fmt.Errorf("no read within %v: %w", limit, last)
 		}
 	}
 }
@@ -198,7 +198,7 @@ func restartMember(r *running, cfg *config, add func(Result)) error {
 		Title: fmt.Sprintf("files in the data directory of a standalone server after %d znodes of 10 bytes were created as in the memory phase, both with snapCount=%d (ZooKeeper snapshots after a random %d-%d transactions, ours after %d Raft entries; a multi is one of either), then setData on /m until a snapshot newer than the tree appeared, and settled (no file changing for a second): the newest snapshot (the whole tree), the transaction logs (both preallocate: mostly padding) and the whole directory",
 			cfg.znodes, cfg.restartSnapCount, cfg.restartSnapCount/2, cfg.restartSnapCount, cfg.restartSnapCount)}
 	resRes := Result{Phase: phaseRestart, Deployment: depStandalone, System: r.spec.System,
-		Title: fmt.Sprintf("the same server stopped (SIGTERM) and started again on its data directory, then killed (SIGKILL) and started again: seconds from the process start until a new session's getData of the last znode created succeeds (a JVM start included for ZooKeeper), and what the directory held before each start (ZooKeeper takes a snapshot when it starts; ours snapshots every snapCount entries only). New sessions are tried every 20 ms, overlapping (ZooKeeper may leave a handshake accepted while it loads unanswered)")}
+		Title: "the same server stopped (SIGTERM) and started again on its data directory, then killed (SIGKILL) and started again: seconds from the process start until a new session's getData of the last znode created succeeds (a JVM start included for ZooKeeper), and what the directory held before each start (ZooKeeper takes a snapshot when it starts; ours snapshots every snapCount entries only). New sessions are tried every 20 ms, overlapping (ZooKeeper may leave a handshake accepted while it loads unanswered)"}
 	made, took, err := buildZnodes(r, cfg.znodes)
 	if err != nil {
 		snapRes.Error = fmt.Sprintf("after %d znodes: %v", made, err)
