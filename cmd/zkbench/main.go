@@ -2,8 +2,11 @@
 // ZooKeeper 3.8 (Debian's package) on this machine, standalone and as
 // 3-member ensembles, and writes a side-by-side report (Markdown and JSON):
 // closed-loop throughput and latency percentiles per operation and
-// read/write mix, session churn, watch fan-out, an expiry storm, and the
-// memory of many idle sessions and of a million znodes (issue 6).
+// read/write mix, session churn, watch fan-out, an expiry storm, the
+// memory of many idle sessions and of a million znodes (issue 6), and
+// (issue 18) latency at a fixed offered rate (open loop), the snapshot and
+// the restart time of a server holding a million znodes, client TLS rows,
+// and a warm-up until every target's rate is stable.
 //
 //	go run ./cmd/zkbench -mode quick -out-md bench.md -out-json bench.json
 //	go run ./cmd/zkbench -mode full  -out-md bench.md -out-json bench.json -profile-dir prof
