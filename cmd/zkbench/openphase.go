@@ -77,9 +77,14 @@ func runOpenLoops(cfg *config, ls []*live, closed []Result, add func(Result)) {
 				add(res)
 				continue
 			}
+			m := startCPU(lv.r.pids())
 			st := openLoop(cfg.clients, rate, cfg.warmup, cfg.measure, pc)
+			server, client, other := m.stop()
 			pc.close()
-			res.Metrics = st.metrics(rate)
+			res.Metrics = append(st.metrics(rate),
+				Metric{Name: "server CPU %", Value: server},
+				Metric{Name: "load-generator CPU %", Value: client},
+				Metric{Name: "other processes CPU %", Value: other})
 			res.Error = st.failure()
 			add(res)
 			logf("%s %s at %.0f/s: %s %s", lv.spec.Key, name, rate, brief(res), res.Error)
