@@ -88,7 +88,7 @@ func run() error {
 	bin := flag.String("bin", "", "our server binary (default: go build ./cmd/zkensemble-server)")
 	workdir := flag.String("workdir", "", "where servers keep their data (default: a new directory under $TMPDIR, removed afterwards)")
 	profileDir := flag.String("profile-dir", "", "after the ours-standalone phases, take CPU and allocation profiles of our server under setData and getData load and write them here")
-	scaleTargets := flag.String("scale-targets", "ours-standalone,zk-standalone", "systems the session-scale and znode-memory phases run on (standalone)")
+	scaleTargets := flag.String("scale-targets", "ours-standalone,zk-standalone", "systems the session-scale, znode-memory, snapshot and restart phases run on (standalone)")
 	gomaxprocs := flag.Int("server-gomaxprocs", 0, "set GOMAXPROCS for our server processes (0: the Go runtime's default, one per CPU the process may run on)")
 	phases := flag.String("phases", "", `run only these phases, in this order (repeats allowed), e.g. "create,setData,setData,watch fan-out"`)
 	interleave := flag.Bool("interleave", true, "start every target at once and run each phase on all of them back to back (ours, then ZooKeeper), so that noise from other processes hits both sides of a comparison alike; false: one target after the other")
