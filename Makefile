@@ -205,7 +205,7 @@ BENCH_OUT ?= $(CURDIR)/tmp/bench
 BENCH_FLAGS ?=
 
 .PHONY: bench
-bench: build ## Side-by-side with ZooKeeper 3.8, quick (a few minutes, failover included): cmd/zkbench -mode quick; report in $(BENCH_OUT).
+bench: build ## Side-by-side with ZooKeeper 3.8, quick (a few minutes, failover included; every target warmed until its rate is stable): cmd/zkbench -mode quick; report in $(BENCH_OUT).
 	mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/zkbench -mode quick -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/quick.md -out-json $(BENCH_OUT)/quick.json $(BENCH_FLAGS)
 	# Our 3-member ensemble with member TLS off and on (the operator always turns it on).
@@ -217,7 +217,7 @@ bench: build ## Side-by-side with ZooKeeper 3.8, quick (a few minutes, failover 
 	cat $(BENCH_OUT)/quick.md $(BENCH_OUT)/member-tls.md $(BENCH_OUT)/client-tls.md
 
 .PHONY: bench-full
-bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, 100k sessions, 1M znodes, failover (about 15-25 min), with profiles.
+bench-full: build ## Side-by-side with ZooKeeper 3.8, every phase, ensembles, client TLS, open loop, 100k sessions, 1M znodes (memory, snapshot, restart), failover (about 20-30 min), with profiles.
 	mkdir -p $(BENCH_OUT)
 	$(GO) run ./cmd/zkbench -mode full -bin $(BIN)/zkensemble-server -out-md $(BENCH_OUT)/full.md -out-json $(BENCH_OUT)/full.json -profile-dir $(BENCH_OUT)/profiles $(BENCH_FLAGS)
 	cat $(BENCH_OUT)/full.md

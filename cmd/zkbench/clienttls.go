@@ -12,8 +12,16 @@ import (
 
 // depStandaloneClientTLS is a standalone server whose clients connect to
 // its secure client port (TLS, no client certificates): ours with Go's
-// crypto/tls, ZooKeeper 3.8 with its Netty connection factory.
-const depStandaloneClientTLS = "standalone, client TLS"
+// crypto/tls, ZooKeeper 3.8 with its Netty connection factory. The versions
+// are what the handshakes negotiate (logged at the first connection).
+const depStandaloneClientTLS = "standalone, client TLS (ours TLS 1.3; ZooKeeper Netty, TLS 1.2)"
+
+// clientTLSPhases are the phases the client-TLS targets run when -phases
+// does not name others.
+var clientTLSPhases = []string{"setData", "getData"}
+
+// tlsSeen holds the secure addresses whose negotiated version was logged.
+var tlsSeen sync.Map
 
 // tlsPrefix marks a target address that is dialled with TLS.
 const tlsPrefix = "tls://"
@@ -61,5 +69,8 @@ func dialTarget(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, err
 	}
 	_ = tc.SetDeadline(time.Time{})
+	if _, seen := tlsSeen.LoadOrStore(hostport, true); !seen {
+		logf("%s: %s, %s", hostport, tls.VersionName(tc.ConnectionState().Version), tls.CipherSuiteName(tc.ConnectionState().CipherSuite))
+	}
 	return tc, nil
 }

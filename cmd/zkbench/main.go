@@ -2,8 +2,11 @@
 // ZooKeeper 3.8 (Debian's package) on this machine, standalone and as
 // 3-member ensembles, and writes a side-by-side report (Markdown and JSON):
 // closed-loop throughput and latency percentiles per operation and
-// read/write mix, session churn, watch fan-out, an expiry storm, and the
-// memory of many idle sessions and of a million znodes (issue 6).
+// read/write mix, session churn, watch fan-out, an expiry storm, the
+// memory of many idle sessions and of a million znodes (issue 6), and
+// (issue 18) latency at a fixed offered rate (open loop), the snapshot and
+// the restart time of a server holding a million znodes, client TLS rows,
+// and a warm-up until every target's rate is stable.
 //
 //	go run ./cmd/zkbench -mode quick -out-md bench.md -out-json bench.json
 //	go run ./cmd/zkbench -mode full  -out-md bench.md -out-json bench.json -profile-dir prof
@@ -49,6 +52,11 @@ type config struct {
 	only             []string
 	failoverReps     int
 	failoverSystems  []string
+	// open-loop, restart and warm-up phases (benchflags.go)
+	openLoop, restart, warmStable bool
+	openRate, openFraction        float64
+	restartSnapCount              int
+	warmCap                       time.Duration
 }
 
 func logf(format string, args ...any) { log.Printf(format, args...) }
@@ -80,13 +88,14 @@ func run() error {
 	bin := flag.String("bin", "", "our server binary (default: go build ./cmd/zkensemble-server)")
 	workdir := flag.String("workdir", "", "where servers keep their data (default: a new directory under $TMPDIR, removed afterwards)")
 	profileDir := flag.String("profile-dir", "", "after the ours-standalone phases, take CPU and allocation profiles of our server under setData and getData load and write them here")
-	scaleTargets := flag.String("scale-targets", "ours-standalone,zk-standalone", "systems the session-scale and znode-memory phases run on (standalone)")
+	scaleTargets := flag.String("scale-targets", "ours-standalone,zk-standalone", "systems the session-scale, znode-memory, snapshot and restart phases run on (standalone)")
 	gomaxprocs := flag.Int("server-gomaxprocs", 0, "set GOMAXPROCS for our server processes (0: the Go runtime's default, one per CPU the process may run on)")
 	phases := flag.String("phases", "", `run only these phases, in this order (repeats allowed), e.g. "create,setData,setData,watch fan-out"`)
 	interleave := flag.Bool("interleave", true, "start every target at once and run each phase on all of them back to back (ours, then ZooKeeper), so that noise from other processes hits both sides of a comparison alike; false: one target after the other")
 	failoverReps := flag.Int("failover-reps", -1, "repetitions of the failover phase, 0 to skip (default: the mode's)")
 	failoverSystems := flag.String("failover-systems", "ours,zookeeper", "systems the failover phase runs on")
 	fromJSON := flag.String("from-json", "", "render a report written earlier with -out-json again (to -out-md) instead of running")
+	pf := registerPhaseFlags()
 	flag.Parse()
 	if *fromJSON != "" {
 		return rerender(*fromJSON, *outMD)
@@ -145,6 +154,7 @@ func run() error {
 		cfg.failoverReps = *failoverReps
 	}
 	cfg.failoverSystems = strings.Split(*failoverSystems, ",")
+	pf.apply(cfg)
 	if *scale == "none" {
 		cfg.scaleLevels = nil
 	} else if *scale != "" {
@@ -227,6 +237,7 @@ func run() error {
 		runFailover(l, base, cfg, add)
 	}
 	if len(cfg.scaleLevels) > 0 || cfg.znodes > 0 {
+		rl := restartOptions(l, cfg.restartSnapCount)
 		specs, err := parseTargets(*scaleTargets)
 		if err != nil {
 			return err
@@ -240,8 +251,11 @@ func run() error {
 					return sessionScale(r, cfg, int(nofile)-2000, add)
 				})
 			}
-			if cfg.znodes > 0 {
+			if cfg.znodes > 0 && cfg.wants(phaseZnodes) {
 				withTarget(l, base, spec, add, phaseZnodes, func(r *running) error { return znodeMemory(r, cfg, add) })
+			}
+			if cfg.runsRestart() {
+				withTarget(rl, base, spec, add, phaseSnapshot, func(r *running) error { return restartMember(r, cfg, add) })
 			}
 		}
 	}

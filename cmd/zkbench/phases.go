@@ -42,7 +42,13 @@ func runTarget(l *launch, base string, cfg *config, spec targetSpec, add func(Re
 			return err
 		}
 		defer wl.close()
+		if cfg.warmStable {
+			add(warmUntilStable(wl, cfg))
+		}
 		for _, ph := range selectPhases(cfg) {
+			if !spec.runs(cfg, ph.name) {
+				continue
+			}
 			out := ph.run(wl)
 			res := Result{Phase: ph.name, Title: ph.title, Deployment: spec.Deployment, System: spec.System, Metrics: loadMetrics(out)}
 			if out.ops == 0 && out.firstError != nil {
@@ -52,7 +58,7 @@ func runTarget(l *launch, base string, cfg *config, spec targetSpec, add func(Re
 			logf("%s %s: %s (first error: %v)", spec.Key, ph.name, brief(res), out.firstError)
 		}
 		for _, ph := range specialPhases(cfg) {
-			if !cfg.wants(ph.name) {
+			if !spec.runs(cfg, ph.name) {
 				continue
 			}
 			ms, err := ph.f(wl)
@@ -63,7 +69,7 @@ func runTarget(l *launch, base string, cfg *config, spec targetSpec, add func(Re
 			add(res)
 			logf("%s %s: %s %s", spec.Key, ph.name, brief(res), res.Error)
 		}
-		if cfg.profileDir != "" && r.pprofAddr != "" {
+		if cfg.profileDir != "" && r.pprofAddr != "" && !spec.ClientTLS {
 			if err := profile(wl, cfg); err != nil {
 				logf("profile: %v", err)
 			}
@@ -121,22 +127,33 @@ func runInterleaved(l *launch, base string, cfg *config, specs []targetSpec, add
 		}
 		ls = append(ls, lv)
 	}
+	if cfg.warmStable {
+		for _, lv := range ls {
+			add(warmUntilStable(lv.wl, cfg))
+		}
+	}
+	var closed []Result
 	for _, ph := range selectPhases(cfg) {
 		for _, lv := range ls {
+			if !lv.spec.runs(cfg, ph.name) {
+				continue
+			}
 			out := ph.run(lv.wl)
 			res := Result{Phase: ph.name, Title: ph.title, Deployment: lv.spec.Deployment, System: lv.spec.System, Metrics: loadMetrics(out)}
 			if out.ops == 0 && out.firstError != nil {
 				res.Error, res.Metrics = out.firstError.Error(), nil
 			}
 			add(res)
+			closed = append(closed, res)
 			logf("%s %s: %s (first error: %v)", lv.spec.Key, ph.name, brief(res), out.firstError)
 		}
 	}
+	runOpenLoops(cfg, ls, closed, add)
 	for _, ph := range specialPhases(cfg) {
-		if !cfg.wants(ph.name) {
-			continue
-		}
 		for _, lv := range ls {
+			if !lv.spec.runs(cfg, ph.name) {
+				continue
+			}
 			ms, err := ph.f(lv.wl)
 			res := Result{Phase: ph.name, Title: ph.title, Deployment: lv.spec.Deployment, System: lv.spec.System, Metrics: ms}
 			if err != nil {
@@ -147,7 +164,7 @@ func runInterleaved(l *launch, base string, cfg *config, specs []targetSpec, add
 		}
 	}
 	for _, lv := range ls {
-		if cfg.profileDir != "" && lv.r.pprofAddr != "" {
+		if cfg.profileDir != "" && lv.r.pprofAddr != "" && !lv.spec.ClientTLS {
 			if err := profile(lv.wl, cfg); err != nil {
 				logf("profile: %v", err)
 			}

@@ -44,30 +44,45 @@ var openACL = []wire.ACL{{Perms: wire.PermAll, ID: wire.Id{Scheme: "world", ID: 
 // rawConnect opens a new session with the given timeout; onWatch (may be
 // nil) is called from the session's reader for every notification.
 func rawConnect(addr string, timeout time.Duration, onWatch func(wire.WatcherEvent, time.Time)) (*rawSession, error) {
-	nc, err := dialTarget(addr, 10*time.Second)
+	return rawConnectWithin(addr, timeout, 30*time.Second, onWatch)
+}
+
+// rawConnectWithin is rawConnect with a limit on the dial and handshake.
+func rawConnectWithin(addr string, timeout, limit time.Duration, onWatch func(wire.WatcherEvent, time.Time)) (*rawSession, error) {
+	nc, resp, err := rawHandshake(addr, timeout, limit)
 	if err != nil {
 		return nil, err
 	}
-	nc.SetDeadline(time.Now().Add(30 * time.Second))
-	if _, err := nc.Write(wire.AppendFrame(nil, wire.Marshal(&wire.ConnectRequest{TimeOut: int32(timeout / time.Millisecond), Passwd: make([]byte, 16)}))); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	buf, err := wire.ReadFrame(nc, nil, 1<<16)
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
-	}
-	var resp wire.ConnectResponse
-	if err := resp.Decode(wire.NewDecoder(buf)); err != nil || resp.SessionID == 0 {
-		nc.Close()
-		return nil, fmt.Errorf("handshake refused (%w)", err)
-	}
-	nc.SetDeadline(time.Time{})
 	s := &rawSession{nc: nc, sid: resp.SessionID, timeout: time.Duration(resp.TimeOut) * time.Millisecond,
 		pending: map[int32]chan rawReply{}, onWatch: onWatch, done: make(chan struct{})}
 	go s.readLoop()
 	return s, nil
+}
+
+// rawHandshake dials addr and opens a session with the given timeout,
+// within limit.
+func rawHandshake(addr string, timeout, limit time.Duration) (net.Conn, wire.ConnectResponse, error) {
+	var resp wire.ConnectResponse
+	nc, err := dialTarget(addr, min(limit, 10*time.Second))
+	if err != nil {
+		return nil, resp, err
+	}
+	nc.SetDeadline(time.Now().Add(limit))
+	if _, err := nc.Write(wire.AppendFrame(nil, wire.Marshal(&wire.ConnectRequest{TimeOut: int32(timeout / time.Millisecond), Passwd: make([]byte, 16)}))); err != nil {
+		nc.Close()
+		return nil, resp, err
+	}
+	buf, err := wire.ReadFrame(nc, nil, 1<<16)
+	if err != nil {
+		nc.Close()
+		return nil, resp, fmt.Errorf("handshake: %w", err)
+	}
+	if err := resp.Decode(wire.NewDecoder(buf)); err != nil || resp.SessionID == 0 {
+		nc.Close()
+		return nil, resp, fmt.Errorf("handshake refused (%w)", err)
+	}
+	nc.SetDeadline(time.Time{})
+	return nc, resp, nil
 }
 
 func (s *rawSession) readLoop() {

@@ -133,14 +133,21 @@ func ratio(ours, zk float64, okO, okZ bool) string {
 	return fmt.Sprintf("%.2f", ours/zk)
 }
 
+// cell is a metric's table cell, its value, and whether it may enter a
+// ratio. A failed result shows "failed", or, when it measured figures (an
+// open-loop row whose generator fell behind), each figure marked failed and
+// kept out of the ratios.
 func cell(r Result, ok bool, name string) (string, float64, bool) {
 	if !ok {
 		return "—", 0, false
 	}
+	v, found := r.metric(name)
 	if r.Error != "" {
+		if found {
+			return fmtNum(v) + " (failed)", 0, false
+		}
 		return "failed", 0, false
 	}
-	v, found := r.metric(name)
 	if !found {
 		return "—", 0, false
 	}
@@ -166,6 +173,9 @@ func (rep *Report) Markdown() string {
 	}
 	if len(rep.Setup) > 0 {
 		b.WriteString("\n")
+	}
+	for _, n := range rep.comparability() {
+		fmt.Fprintf(&b, "%s\n\n", n)
 	}
 	if len(rep.Checks) > 0 {
 		b.WriteString("#### Targets of issue 6\n\n| target | measured | status |\n|---|---|---|\n")

@@ -44,6 +44,8 @@ func sampleReport() *Report {
 			{Phase: "setData", Title: "setData, 64 clients", Deployment: depEnsemble, System: sysZK, Error: "quorum lost\nmore"},
 			{Phase: "getData", Title: "getData, 64 clients", Deployment: depStandalone, System: sysOurs, Metrics: m(60000, 2)},
 			{Phase: "getData", Title: "getData, 64 clients", Deployment: depStandalone, System: sysZK, Metrics: m(50000, 1)},
+			{Phase: "getData open loop", Title: "getData, open loop", Deployment: depStandalone, System: sysOurs, Metrics: m(35000, 2)},
+			{Phase: "getData open loop", Title: "getData, open loop", Deployment: depStandalone, System: sysZK, Metrics: m(35000, 3), Error: "load generator fell behind"},
 		},
 	}
 }
@@ -57,6 +59,8 @@ func TestMarkdownTables(t *testing.T) {
 	}{
 		{"summary row with ratio", "| setData | standalone | ops/s | 20,000 | 10,000 | 2.00 |"},
 		{"summary row of a failed side", "| setData | 3-member ensemble | ops/s | 6,000 | failed | — |"},
+		{"failed side that measured figures", "| standalone | p99 ms | 2 | 3 (failed) | — |"},
+		{"its error below the table", "> zookeeper standalone failed: load generator fell behind"},
 		{"detail header", "#### setData\n\nsetData, 64 clients\n\n| deployment | figure | ours | ZooKeeper | ours/ZK |"},
 		{"detail row", "| standalone | p99 ms | 5 | 10 | 0.50 |"},
 		{"error note on one line", "> zookeeper 3-member ensemble failed: quorum lost more"},

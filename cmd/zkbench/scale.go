@@ -1,18 +1,13 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
 	"regexp"
 	"strconv"
-	"sync"
-	"sync/atomic"
 	"time"
-
-	"github.com/go-zookeeper/zk"
 )
 
 const phaseZnodes = "1M small znodes"
@@ -166,88 +161,5 @@ func sessionScale(r *running, cfg *config, fdCap int, add func(Result)) error {
 		add(res)
 		logf("%s %s: %s", r.spec.Key, res.Phase, brief(res))
 	}
-	return nil
-}
-
-// znodeMemory creates cfg.znodes znodes with 10-byte payloads (in multi
-// requests of 100 creates, 1,000 children per parent) on a fresh standalone
-// server and records its resident memory.
-func znodeMemory(r *running, cfg *config, add func(Result)) error {
-	pid := r.servers[0].Pid()
-	idle, err := procRSS(pid)
-	if err != nil {
-		return err
-	}
-	res := Result{Phase: phaseZnodes, Deployment: depStandalone, System: r.spec.System,
-		Title: fmt.Sprintf("%d znodes of 10 bytes (/m/bNNNN/nNNNN, 1,000 children per parent, created with multi requests of 100): resident memory of the server", cfg.znodes)}
-	const conns, perParent, batch = 16, 1000, 100
-	var cs []*zk.Conn
-	for i := 0; i < conns; i++ {
-		c, err := zkConnect(r.addrs[0], 30*time.Second)
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		cs = append(cs, c)
-	}
-	acl := zk.WorldACL(zk.PermAll)
-	parents := (cfg.znodes + perParent - 1) / perParent
-	var paths []string
-	paths = append(paths, "/m")
-	for i := 0; i < parents; i++ {
-		paths = append(paths, fmt.Sprintf("/m/b%04d", i))
-	}
-	if _, err := cs[0].Create("/m", nil, 0, acl); err != nil && !errors.Is(err, zk.ErrNodeExists) {
-		return err
-	}
-	if err := parallelCreate(cs, paths[1:], nil); err != nil {
-		return err
-	}
-	data := []byte("0123456789")
-	batches := (cfg.znodes + batch - 1) / batch
-	t0 := time.Now()
-	var made atomic.Int64
-	var wg sync.WaitGroup
-	var next atomic.Int64
-	var mu sync.Mutex
-	var first error
-	for g := 0; g < 4*conns; g++ {
-		wg.Add(1)
-		go func(c *zk.Conn) {
-			defer wg.Done()
-			for {
-				b := int(next.Add(1) - 1)
-				if b >= batches {
-					return
-				}
-				var ops []any
-				for k := b * batch; k < (b+1)*batch && k < cfg.znodes; k++ {
-					ops = append(ops, &zk.CreateRequest{Path: fmt.Sprintf("/m/b%04d/n%04d", k/perParent, k%perParent), Data: data, Acl: acl})
-				}
-				if _, err := c.Multi(ops...); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-					next.Store(int64(batches))
-					return
-				}
-				made.Add(int64(len(ops)))
-			}
-		}(cs[g%conns])
-	}
-	wg.Wait()
-	took := time.Since(t0)
-	if first != nil {
-		res.Error = fmt.Sprintf("after %d znodes: %v", made.Load(), first)
-		add(res)
-		return first
-	}
-	time.Sleep(2 * time.Second) // let the server settle (background snapshot, GC) before reading its RSS
-	res.Metrics = append(memMetrics(r, idle, cfg.znodes, "bytes per znode"),
-		Metric{Name: "znodes created/s (multi of 100)", Value: float64(made.Load()) / took.Seconds(), Better: higher})
-	add(res)
-	logf("%s %s: %s", r.spec.Key, res.Phase, brief(res))
 	return nil
 }

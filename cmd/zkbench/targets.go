@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -90,6 +91,16 @@ var allTargets = []targetSpec{
 	{"ours-ensemble-tls", sysOurs, depEnsembleTLS, 3, true, false},
 	{"ours-standalone-clienttls", sysOurs, depStandaloneClientTLS, 1, false, true},
 	{"zk-standalone-clienttls", sysZK, depStandaloneClientTLS, 1, false, true},
+}
+
+// runs says whether the target runs a phase: every phase, or -phases,
+// except that the client-TLS targets run only clientTLSPhases (and their
+// warm-up) unless -phases names others.
+func (t targetSpec) runs(cfg *config, phase string) bool {
+	if phase != phaseWarm && !cfg.wants(phase) {
+		return false
+	}
+	return !t.ClientTLS || len(cfg.only) > 0 || slices.Contains(clientTLSPhases, phase) || phase == phaseWarm
 }
 
 func parseTargets(s string) ([]targetSpec, error) {
