@@ -20,12 +20,12 @@ func (t *Tree) Insert(path string, data []byte, acl []wire.ACL, stat wire.Stat) 
 	if data == nil {
 		data = []byte{}
 	}
-	stat.DataLength, stat.NumChildren = 0, 0
 	if old := t.nodes[path]; old != nil {
 		t.unindex(path, old)
-		t.acls.release(old.acl)
+		t.acls.release(old.stat.acl)
 		t.dataSize += int64(len(data) - len(old.data))
-		old.data, old.acl, old.stat = data, t.acls.intern(acl), stat
+		old.data, old.stat = data, packStat(stat)
+		old.stat.acl = t.acls.intern(acl)
 		t.index(path, old)
 		return nil
 	}
@@ -37,11 +37,9 @@ func (t *Tree) Insert(path string, data []byte, acl []wire.ACL, stat wire.Stat) 
 	if ownerIsSession(parent.stat.EphemeralOwner) {
 		return fmt.Errorf("datatree: insert %s: parent is ephemeral", path)
 	}
-	if parent.children == nil {
-		parent.children = map[string]struct{}{}
-	}
-	parent.children[name] = struct{}{}
-	n := &node{data: data, acl: t.acls.intern(acl), stat: stat}
+	parent.addChild(name)
+	n := &node{data: data, stat: packStat(stat)}
+	n.stat.acl = t.acls.intern(acl)
 	t.nodes[path] = n
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(data))

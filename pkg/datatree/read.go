@@ -17,7 +17,7 @@ func (t *Tree) GetData(path string, auth Auth, w watches.Watcher) ([]byte, wire.
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
 	if w != nil {
@@ -49,17 +49,13 @@ func (t *Tree) GetChildren(path string, auth Auth, w watches.Watcher) ([]string,
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
 	if w != nil {
 		t.Watches.AddChild(path, w)
 	}
-	children := make([]string, 0, len(n.children))
-	for c := range n.children {
-		children = append(children, c)
-	}
-	return children, t.statOf(n), wire.ErrOK
+	return n.children.names(), t.statOf(n), wire.ErrOK
 }
 
 // GetACL returns a node's ACL. It needs READ or ADMIN; without ADMIN,
@@ -69,10 +65,10 @@ func (t *Tree) GetACL(path string, auth Auth) ([]wire.ACL, wire.Stat, wire.ErrCo
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead|wire.PermAdmin, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead|wire.PermAdmin, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
-	acl := n.acl.acl
+	acl := t.acls.list(n.stat.acl)
 	if !CheckACL(acl, wire.PermAdmin, auth) {
 		masked := make([]wire.ACL, len(acl))
 		for i, a := range acl {
@@ -93,7 +89,7 @@ func (t *Tree) AllChildrenNumber(path string, auth Auth) (int32, wire.ErrCode) {
 	if n == nil {
 		return 0, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return 0, wire.ErrNoAuth
 	}
 	if path == RootPath {
@@ -104,13 +100,14 @@ func (t *Tree) AllChildrenNumber(path string, auth Auth) (int32, wire.ErrCode) {
 
 func (t *Tree) descendants(path string, n *node) int {
 	total := 0
-	for c := range n.children {
+	_ = n.children.each(func(c string) error {
 		cp := path + "/" + c
 		total++
-		if cn := t.nodes[cp]; cn != nil && len(cn.children) > 0 {
+		if cn := t.nodes[cp]; cn != nil && cn.numChildren() > 0 {
 			total += t.descendants(cp, cn)
 		}
-	}
+		return nil
+	})
 	return total
 }
 

@@ -22,15 +22,15 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		return err
 	}
 	e := wire.NewEncoder(make([]byte, 0, 512))
-	ids := make(map[*aclEntry]int32, len(t.acls.byKey))
+	ids := make(map[aclRef]int32, len(t.acls.byKey))
 	e.WriteInt32(int32(len(t.acls.byKey)))
-	for _, ent := range t.acls.byKey {
-		ids[ent] = int32(len(ids))
-		e.WriteInt32(int32(len(ent.acl)))
-		for i := range ent.acl {
-			ent.acl[i].Encode(e)
+	t.acls.each(func(r aclRef, acl []wire.ACL) {
+		ids[r] = int32(len(ids))
+		e.WriteInt32(int32(len(acl)))
+		for i := range acl {
+			acl[i].Encode(e)
 		}
-	}
+	})
 	e.WriteInt64(int64(len(t.nodes)))
 	if err := writeChunk(bw, e); err != nil {
 		return err
@@ -40,21 +40,19 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		e.Reset()
 		e.WriteString(path)
 		e.WriteBuffer(n.data)
-		e.WriteInt32(ids[n.acl])
-		n.stat.Encode(e)
+		e.WriteInt32(ids[n.stat.acl])
+		st := n.stat.persisted()
+		st.Encode(e)
 		if err := writeChunk(bw, e); err != nil {
 			return err
 		}
-		for c := range n.children {
+		return n.children.each(func(c string) error {
 			cp := path + "/" + c
 			if path == RootPath {
 				cp = "/" + c
 			}
-			if err := walk(cp, t.nodes[cp]); err != nil {
-				return err
-			}
-		}
-		return nil
+			return walk(cp, t.nodes[cp])
+		})
 	}
 	if err := walk(RootPath, t.nodes[RootPath]); err != nil {
 		return err
@@ -132,20 +130,22 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		if err != nil || aclIdx < 0 || int(aclIdx) >= len(table) {
 			return nil, errors.New("datatree: bad snapshot ACL index")
 		}
-		n := &node{data: data, acl: t.acls.intern(table[aclIdx])}
-		if err := n.stat.Decode(d); err != nil {
+		var st wire.Stat
+		if err := st.Decode(d); err != nil {
 			return nil, err
 		}
+		if t.nodes[path] != nil {
+			return nil, fmt.Errorf("datatree: snapshot holds %s twice", path)
+		}
+		n := &node{data: data, stat: packStat(st)}
+		n.stat.acl = t.acls.intern(table[aclIdx])
 		if path != RootPath {
 			parentPath, name := parentAndName(path)
 			parent := t.nodes[parentPath]
 			if parent == nil {
 				return nil, fmt.Errorf("datatree: snapshot node %s before its parent", path)
 			}
-			if parent.children == nil {
-				parent.children = map[string]struct{}{}
-			}
-			parent.children[name] = struct{}{}
+			parent.addChild(name)
 		}
 		t.nodes[path] = n
 		t.index(path, n)

@@ -24,15 +24,6 @@ const (
 	MaxTTL               = int64(1)<<40 - 1
 )
 
-type node struct {
-	data []byte
-	acl  *aclEntry
-	// stat as ZooKeeper persists it: Cversion counts child creations (it also
-	// numbers sequential children); DataLength and NumChildren are derived.
-	stat     wire.Stat
-	children map[string]struct{}
-}
-
 // Tree is the znode tree. See the package comment for locking.
 type Tree struct {
 	mu sync.RWMutex
@@ -77,10 +68,10 @@ func New() *Tree {
 		Watches:    watches.NewManager(),
 	}
 	open := t.acls.intern(OpenACLUnsafe)
-	t.nodes[RootPath] = &node{data: []byte{}, acl: open, children: map[string]struct{}{"zookeeper": {}}}
-	t.nodes[ProcPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
-	t.nodes[QuotaPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe)}
-	t.nodes[ConfigPath] = &node{data: []byte{}, acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
+	t.nodes[RootPath] = &node{data: []byte{}, stat: nodeStat{acl: open}, children: &childSet{list: []string{"zookeeper"}}}
+	t.nodes[ProcPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}, children: &childSet{list: []string{"quota", "config"}}}
+	t.nodes[QuotaPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}}
+	t.nodes[ConfigPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(ReadACLUnsafe), Aversion: -1}}
 	// ZooKeeper counts the system nodes too (a fresh tree is 44 bytes), as
 	// ReadSnapshot does when it sums every node it reads.
 	for path, n := range t.nodes {
@@ -115,9 +106,9 @@ func (t *Tree) EphemeralCount() int {
 // creations and deletions of children, which is 2*creations - children, and
 // only a session owner shows as ephemeralOwner (containers and TTL nodes show 0).
 func (t *Tree) statOf(n *node) wire.Stat {
-	st := n.stat
+	st := n.stat.persisted()
 	st.DataLength = int32(len(n.data))
-	st.NumChildren = int32(len(n.children))
+	st.NumChildren = int32(n.numChildren())
 	st.Cversion = n.stat.Cversion*2 - st.NumChildren
 	if !ownerIsSession(st.EphemeralOwner) {
 		st.EphemeralOwner = 0

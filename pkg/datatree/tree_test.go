@@ -170,7 +170,7 @@ func snapshotBytes(t *testing.T, tr *Tree) []byte {
 	}
 	var paths []string
 	for p, n := range back.nodes {
-		paths = append(paths, fmt.Sprintf("%s %q %+v %v", p, n.data, back.statOf(n), n.acl.acl))
+		paths = append(paths, fmt.Sprintf("%s %q %+v %v", p, n.data, back.statOf(n), back.acls.list(n.stat.acl)))
 	}
 	sort.Strings(paths)
 	return []byte(fmt.Sprint(paths))

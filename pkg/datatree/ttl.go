@@ -22,7 +22,7 @@ func (t *Tree) ExpiredContainersAndTTLs(now int64) []string {
 
 func (t *Tree) expired(p string, now int64) bool {
 	n := t.nodes[p]
-	if n == nil || len(n.children) > 0 {
+	if n == nil || n.numChildren() > 0 {
 		return false
 	}
 	if n.stat.EphemeralOwner == ContainerOwner {

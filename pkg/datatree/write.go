@@ -61,7 +61,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if parent == nil {
 		return "", wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(parent.acl.acl, wire.PermCreate, auth) {
+	if !CheckACL(t.acls.list(parent.stat.acl), wire.PermCreate, auth) {
 		return "", wire.Stat{}, wire.ErrNoAuth
 	}
 	if wire.IsSequential(op.Flags) {
@@ -87,8 +87,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	}
 	n := &node{
 		data: op.Data,
-		acl:  t.acls.intern(acl),
-		stat: wire.Stat{Czxid: zxid, Mzxid: zxid, Pzxid: zxid, Ctime: now, Mtime: now, EphemeralOwner: owner},
+		stat: nodeStat{Czxid: zxid, Mzxid: zxid, Pzxid: zxid, Ctime: now, Mtime: now, EphemeralOwner: owner, acl: t.acls.intern(acl)},
 	}
 	_, name := parentAndName(path)
 	t.insert(path, parentPath, name, parent, n, zxid)
@@ -97,24 +96,21 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 
 func (t *Tree) insert(path, parentPath, name string, parent, n *node, zxid int64) {
 	oldParent := parent.stat
-	if parent.children == nil {
-		parent.children = map[string]struct{}{}
-	}
-	parent.children[name] = struct{}{}
+	parent.addChild(name)
 	parent.stat.Cversion++
 	parent.stat.Pzxid = zxid
 	t.nodes[path] = n
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(n.data))
 	t.record(func() {
-		delete(parent.children, name)
+		parent.removeChild(name)
 		parent.stat = oldParent
 		delete(t.nodes, path)
 		t.unindex(path, n)
-		t.acls.release(n.acl)
+		t.acls.release(n.stat.acl)
 		t.dataSize -= int64(len(path) + len(n.data))
 	})
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate, acl: n.acl.acl, parentACL: parent.acl.acl})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate, acl: t.acls.list(n.stat.acl), parentACL: t.acls.list(parent.stat.acl)})
 }
 
 func (t *Tree) index(path string, n *node) {
@@ -165,7 +161,7 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 	if parent == nil {
 		return wire.ErrNoNode
 	}
-	if !CheckACL(parent.acl.acl, wire.PermDelete, auth) {
+	if !CheckACL(t.acls.list(parent.stat.acl), wire.PermDelete, auth) {
 		return wire.ErrNoAuth
 	}
 	n := t.nodes[path]
@@ -175,7 +171,7 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 	if version != -1 && version != n.stat.Version {
 		return wire.ErrBadVersion
 	}
-	if len(n.children) > 0 {
+	if n.numChildren() > 0 {
 		return wire.ErrNotEmpty
 	}
 	t.remove(path, parentPath, parent, n, zxid)
@@ -185,7 +181,7 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	_, name := parentAndName(path)
 	oldParent := parent.stat
-	delete(parent.children, name)
+	parent.removeChild(name)
 	if zxid > parent.stat.Pzxid {
 		parent.stat.Pzxid = zxid
 	}
@@ -194,17 +190,17 @@ func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	t.dataSize -= int64(len(path) + len(n.data))
 	if t.recording() {
 		t.record(func() {
-			parent.children[name] = struct{}{}
+			parent.addChild(name)
 			parent.stat = oldParent
 			t.nodes[path] = n
 			t.index(path, n)
 			t.dataSize += int64(len(path) + len(n.data))
 		})
-		t.onCommit(func() { t.acls.release(n.acl) })
+		t.onCommit(func() { t.acls.release(n.stat.acl) })
 	} else {
-		t.acls.release(n.acl)
+		t.acls.release(n.stat.acl)
 	}
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: n.acl.acl, parentACL: parent.acl.acl})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: t.acls.list(n.stat.acl), parentACL: t.acls.list(parent.stat.acl)})
 }
 
 // SetData applies a setData and returns the node's new stat.
@@ -216,7 +212,7 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermWrite, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermWrite, auth) {
 		return wire.Stat{}, wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Version {
@@ -232,7 +228,7 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 		t.dataSize -= int64(len(n.data) - len(oldData))
 		n.data, n.stat = oldData, oldStat
 	})
-	t.emit(pendingEvent{path: path, kind: wire.OpSetData, acl: n.acl.acl})
+	t.emit(pendingEvent{path: path, kind: wire.OpSetData, acl: t.acls.list(n.stat.acl)})
 	return t.statOf(n), wire.ErrOK
 }
 
@@ -249,17 +245,17 @@ func (t *Tree) SetACL(auth Auth, path string, acl []wire.ACL, version int32) (wi
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermAdmin, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermAdmin, auth) {
 		return wire.Stat{}, wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Aversion {
 		return wire.Stat{}, wire.ErrBadVersion
 	}
-	oldACL, oldStat := n.acl, n.stat
-	n.acl = t.acls.intern(fixed)
+	oldACL, oldStat := n.stat.acl, n.stat
+	n.stat.acl = t.acls.intern(fixed)
 	n.stat.Aversion++
 	if t.recording() {
-		t.record(func() { t.acls.release(n.acl); n.acl, n.stat = oldACL, oldStat })
+		t.record(func() { t.acls.release(n.stat.acl); n.stat = oldStat })
 		t.onCommit(func() { t.acls.release(oldACL) })
 	} else {
 		t.acls.release(oldACL)
@@ -276,7 +272,7 @@ func (t *Tree) Check(auth Auth, path string, version int32) wire.ErrCode {
 	if n == nil {
 		return wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Version {
