@@ -29,11 +29,12 @@ func TestChildSet(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			tr := New()
 			var n node
 			want := map[string]bool{}
 			for i := 0; i < tc.add; i++ {
-				s := fmt.Sprintf("c%06d", i)
-				n.addChild(s)
+				s := fmt.Sprintf("c%06d", (i*7919)%tc.add)
+				tr.attach(&n, s, &node{})
 				want[s] = true
 			}
 			check(t, &n, want)
@@ -42,10 +43,12 @@ func TestChildSet(t *testing.T) {
 				if !want[s] {
 					s = fmt.Sprintf("c%06d", i)
 				}
-				n.removeChild(s)
+				tr.detach(&n, s)
 				delete(want, s)
 			}
-			n.removeChild("missing")
+			if n.children != nil {
+				n.children.remove("missing")
+			}
 			check(t, &n, want)
 			if len(want) == 0 && n.children != nil {
 				t.Errorf("an empty child set is kept")
@@ -60,11 +63,20 @@ func check(t *testing.T, n *node, want map[string]bool) {
 		t.Fatalf("numChildren = %d, want %d", n.numChildren(), len(want))
 	}
 	got := n.children.names()
+	if n.children != nil && n.children.set == nil && !sort.StringsAreSorted(got) {
+		t.Fatalf("the slice of %d children is not sorted", len(got))
+	}
 	sort.Strings(got)
 	for i, s := range got {
 		if !want[s] || (i > 0 && got[i-1] == s) {
 			t.Fatalf("names() has %q: unexpected or repeated", s)
 		}
+		if n.children.get(s) == nil {
+			t.Fatalf("get(%q) finds nothing", s)
+		}
+	}
+	if n.children.get("missing") != nil {
+		t.Fatalf("get finds a child never added")
 	}
 }
 
@@ -73,18 +85,44 @@ func check(t *testing.T, n *node, want map[string]bool) {
 func BenchmarkChildSetRemove(b *testing.B) {
 	for _, size := range []int{8, 128, maxListChildren, 4 * maxListChildren} {
 		b.Run(fmt.Sprint(size), func(b *testing.B) {
+			tr := New()
 			var n node
 			names := make([]string, size)
 			for i := range names {
 				names[i] = fmt.Sprintf("n%04d", i)
-				n.addChild(names[i])
+				tr.attach(&n, names[i], &node{})
 			}
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				s := names[i%size]
-				n.removeChild(s)
-				n.addChild(s)
+				tr.detach(&n, s)
+				tr.attach(&n, s, &node{})
 			}
 		})
+	}
+}
+
+func TestLookup(t *testing.T) {
+	tr := New()
+	mustCreate := func(p string) {
+		if _, _, code := tr.Create(1, 0, 0, world, CreateOp{Path: p, ACL: OpenACLUnsafe, TTL: -1}); code != 0 {
+			t.Fatalf("create %s: %v", p, code)
+		}
+	}
+	mustCreate("/a")
+	mustCreate("/a/b")
+	cases := []struct {
+		path  string
+		found bool
+	}{
+		{"/", true}, {"/zookeeper", true}, {"/zookeeper/quota", true}, {"/zookeeper/config", true},
+		{"/a", true}, {"/a/b", true},
+		{"", false}, {"a", false}, {"a/b", false}, {"/a/", false}, {"//a", false}, {"/a//b", false},
+		{"/a/b/", false}, {"/a/b/c", false}, {"/b", false}, {"/zookeeper/quota/x", false},
+	}
+	for _, tc := range cases {
+		if got := tr.lookup(tc.path) != nil; got != tc.found {
+			t.Errorf("lookup(%q) found = %v, want %v", tc.path, got, tc.found)
+		}
 	}
 }

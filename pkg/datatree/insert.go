@@ -20,7 +20,7 @@ func (t *Tree) Insert(path string, data []byte, acl []wire.ACL, stat wire.Stat) 
 	if data == nil {
 		data = []byte{}
 	}
-	if old := t.nodes[path]; old != nil {
+	if old := t.lookup(path); old != nil {
 		t.unindex(path, old)
 		t.acls.release(old.stat.acl)
 		t.dataSize += int64(len(data) - len(old.data))
@@ -30,17 +30,16 @@ func (t *Tree) Insert(path string, data []byte, acl []wire.ACL, stat wire.Stat) 
 		return nil
 	}
 	parentPath, name := parentAndName(path)
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return fmt.Errorf("datatree: insert %s: no parent", path)
 	}
 	if ownerIsSession(parent.stat.EphemeralOwner) {
 		return fmt.Errorf("datatree: insert %s: parent is ephemeral", path)
 	}
-	parent.addChild(name)
 	n := &node{data: data, stat: packStat(stat)}
 	n.stat.acl = t.acls.intern(acl)
-	t.nodes[path] = n
+	t.attach(parent, name, n)
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(data))
 	return nil

@@ -35,20 +35,3 @@ func (s nodeStat) persisted() wire.Stat {
 }
 
 func (n *node) numChildren() int { return n.children.len() }
-
-func (n *node) addChild(name string) {
-	if n.children == nil {
-		n.children = &childSet{}
-	}
-	n.children.add(name)
-}
-
-func (n *node) removeChild(name string) {
-	if n.children == nil {
-		return
-	}
-	n.children.remove(name)
-	if n.children.len() == 0 {
-		n.children = nil
-	}
-}

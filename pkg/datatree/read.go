@@ -13,7 +13,7 @@ import (
 
 // GetData returns a node's data and stat; with w it sets a data watch.
 func (t *Tree) GetData(path string, auth Auth, w watches.Watcher) ([]byte, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -35,7 +35,7 @@ func (t *Tree) Exists(path string, w watches.Watcher) (wire.Stat, wire.ErrCode) 
 	if w != nil {
 		t.Watches.AddData(path, w)
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
@@ -45,7 +45,7 @@ func (t *Tree) Exists(path string, w watches.Watcher) (wire.Stat, wire.ErrCode) 
 // GetChildren returns a node's children (in no particular order, as
 // ZooKeeper's HashSet) and its stat; with w it sets a child watch.
 func (t *Tree) GetChildren(path string, auth Auth, w watches.Watcher) ([]string, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -61,7 +61,7 @@ func (t *Tree) GetChildren(path string, auth Auth, w watches.Watcher) ([]string,
 // GetACL returns a node's ACL. It needs READ or ADMIN; without ADMIN,
 // digest ids come back masked as user:x, as ZooKeeper 3.8 does.
 func (t *Tree) GetACL(path string, auth Auth) ([]wire.ACL, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
@@ -85,7 +85,7 @@ func (t *Tree) GetACL(path string, auth Auth) ([]wire.ACL, wire.Stat, wire.ErrCo
 
 // AllChildrenNumber counts every descendant of path.
 func (t *Tree) AllChildrenNumber(path string, auth Auth) (int32, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return 0, wire.ErrNoNode
 	}
@@ -95,16 +95,15 @@ func (t *Tree) AllChildrenNumber(path string, auth Auth) (int32, wire.ErrCode) {
 	if path == RootPath {
 		return int32(t.NodeCount() - 2), wire.ErrOK
 	}
-	return int32(t.descendants(path, n)), wire.ErrOK
+	return int32(t.descendants(n)), wire.ErrOK
 }
 
-func (t *Tree) descendants(path string, n *node) int {
+func (t *Tree) descendants(n *node) int {
 	total := 0
-	_ = n.children.each(func(c string) error {
-		cp := path + "/" + c
+	_ = n.children.each(func(_ string, cn *node) error {
 		total++
-		if cn := t.nodes[cp]; cn != nil && cn.numChildren() > 0 {
-			total += t.descendants(cp, cn)
+		if cn.numChildren() > 0 {
+			total += t.descendants(cn)
 		}
 		return nil
 	})
@@ -126,7 +125,7 @@ func (t *Tree) Ephemerals(sid int64, prefix string) []string {
 
 // Stat returns a node's stat, for callers that already hold the lock.
 func (t *Tree) Stat(path string) (wire.Stat, bool) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, false
 	}

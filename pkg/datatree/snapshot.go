@@ -31,7 +31,7 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 			acl[i].Encode(e)
 		}
 	})
-	e.WriteInt64(int64(len(t.nodes)))
+	e.WriteInt64(int64(t.count))
 	if err := writeChunk(bw, e); err != nil {
 		return err
 	}
@@ -46,15 +46,15 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		if err := writeChunk(bw, e); err != nil {
 			return err
 		}
-		return n.children.each(func(c string) error {
+		return n.children.each(func(c string, cn *node) error {
 			cp := path + "/" + c
 			if path == RootPath {
 				cp = "/" + c
 			}
-			return walk(cp, t.nodes[cp])
+			return walk(cp, cn)
 		})
 	}
-	if err := walk(RootPath, t.nodes[RootPath]); err != nil {
+	if err := walk(RootPath, t.root); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -79,7 +79,6 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		return nil, fmt.Errorf("datatree: not a snapshot (%w)", err)
 	}
 	t := &Tree{
-		nodes:      map[string]*node{},
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
@@ -134,20 +133,24 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		if err := st.Decode(d); err != nil {
 			return nil, err
 		}
-		if t.nodes[path] != nil {
+		if !ValidPath(path) {
+			return nil, fmt.Errorf("datatree: snapshot node %q: bad path", path)
+		}
+		if t.lookup(path) != nil {
 			return nil, fmt.Errorf("datatree: snapshot holds %s twice", path)
 		}
 		n := &node{data: data, stat: packStat(st)}
 		n.stat.acl = t.acls.intern(table[aclIdx])
-		if path != RootPath {
+		if path == RootPath {
+			t.root, t.count = n, 1
+		} else {
 			parentPath, name := parentAndName(path)
-			parent := t.nodes[parentPath]
+			parent := t.lookup(parentPath)
 			if parent == nil {
 				return nil, fmt.Errorf("datatree: snapshot node %s before its parent", path)
 			}
-			parent.addChild(name)
+			t.attach(parent, name, n)
 		}
-		t.nodes[path] = n
 		t.index(path, n)
 		t.dataSize += int64(len(path) + len(data))
 	}
@@ -157,6 +160,6 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 // Replace takes over the contents of o (typically from ReadSnapshot) while
 // keeping t's watch registry and settings. Call it with t write-locked.
 func (t *Tree) Replace(o *Tree) {
-	t.nodes, t.ephemerals, t.containers, t.ttls = o.nodes, o.ephemerals, o.containers, o.ttls
+	t.root, t.count, t.ephemerals, t.containers, t.ttls = o.root, o.count, o.ephemerals, o.containers, o.ttls
 	t.acls, t.dataSize = o.acls, o.dataSize
 }

@@ -28,7 +28,8 @@ const (
 type Tree struct {
 	mu sync.RWMutex
 
-	nodes      map[string]*node
+	root       *node
+	count      int // nodes, the root included
 	ephemerals map[int64]map[string]struct{}
 	containers map[string]struct{}
 	ttls       map[string]struct{}
@@ -60,7 +61,6 @@ type pendingEvent struct {
 // New returns a tree with ZooKeeper's initial nodes.
 func New() *Tree {
 	t := &Tree{
-		nodes:      map[string]*node{},
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
@@ -68,14 +68,16 @@ func New() *Tree {
 		Watches:    watches.NewManager(),
 	}
 	open := t.acls.intern(OpenACLUnsafe)
-	t.nodes[RootPath] = &node{data: []byte{}, stat: nodeStat{acl: open}, children: &childSet{list: []string{"zookeeper"}}}
-	t.nodes[ProcPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}, children: &childSet{list: []string{"quota", "config"}}}
-	t.nodes[QuotaPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}}
-	t.nodes[ConfigPath] = &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(ReadACLUnsafe), Aversion: -1}}
+	t.root = &node{data: []byte{}, stat: nodeStat{acl: open}}
+	t.count = 1
+	proc := &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}}
+	t.attach(t.root, ProcPath[1:], proc)
+	t.attach(proc, "quota", &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}})
+	t.attach(proc, "config", &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(ReadACLUnsafe), Aversion: -1}})
 	// ZooKeeper counts the system nodes too (a fresh tree is 44 bytes), as
 	// ReadSnapshot does when it sums every node it reads.
-	for path, n := range t.nodes {
-		t.dataSize += int64(len(path) + len(n.data))
+	for _, path := range []string{RootPath, ProcPath, QuotaPath, ConfigPath} {
+		t.dataSize += int64(len(path))
 	}
 	return t
 }
@@ -88,7 +90,7 @@ func (t *Tree) RUnlock() { t.mu.RUnlock() }
 
 // NodeCount is what `srvr` reports. ZooKeeper's node map holds the root twice
 // ("" and "/"), so a fresh tree counts 5; we report the same figure.
-func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
+func (t *Tree) NodeCount() int { return t.count + 1 }
 
 // ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's.
 func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }

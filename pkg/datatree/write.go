@@ -57,7 +57,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if parentPath == "" {
 		parentPath = RootPath
 	}
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return "", wire.Stat{}, wire.ErrNoNode
 	}
@@ -70,7 +70,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if !ValidPath(path) {
 		return "", wire.Stat{}, wire.ErrBadArguments
 	}
-	if t.nodes[path] != nil {
+	if t.lookup(path) != nil {
 		return "", wire.Stat{}, wire.ErrNodeExists
 	}
 	if ownerIsSession(parent.stat.EphemeralOwner) {
@@ -96,16 +96,14 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 
 func (t *Tree) insert(path, parentPath, name string, parent, n *node, zxid int64) {
 	oldParent := parent.stat
-	parent.addChild(name)
+	t.attach(parent, name, n)
 	parent.stat.Cversion++
 	parent.stat.Pzxid = zxid
-	t.nodes[path] = n
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(n.data))
 	t.record(func() {
-		parent.removeChild(name)
+		t.detach(parent, name)
 		parent.stat = oldParent
-		delete(t.nodes, path)
 		t.unindex(path, n)
 		t.acls.release(n.stat.acl)
 		t.dataSize -= int64(len(path) + len(n.data))
@@ -157,14 +155,14 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 	if parentPath == "" {
 		parentPath = RootPath
 	}
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return wire.ErrNoNode
 	}
 	if !CheckACL(t.acls.list(parent.stat.acl), wire.PermDelete, auth) {
 		return wire.ErrNoAuth
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.ErrNoNode
 	}
@@ -181,18 +179,17 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	_, name := parentAndName(path)
 	oldParent := parent.stat
-	parent.removeChild(name)
+	acl := t.acls.list(n.stat.acl) // before the release below can free its slot
+	t.detach(parent, name)
 	if zxid > parent.stat.Pzxid {
 		parent.stat.Pzxid = zxid
 	}
-	delete(t.nodes, path)
 	t.unindex(path, n)
 	t.dataSize -= int64(len(path) + len(n.data))
 	if t.recording() {
 		t.record(func() {
-			parent.addChild(name)
+			t.attach(parent, name, n)
 			parent.stat = oldParent
-			t.nodes[path] = n
 			t.index(path, n)
 			t.dataSize += int64(len(path) + len(n.data))
 		})
@@ -200,7 +197,7 @@ func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	} else {
 		t.acls.release(n.stat.acl)
 	}
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: t.acls.list(n.stat.acl), parentACL: t.acls.list(parent.stat.acl)})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: acl, parentACL: t.acls.list(parent.stat.acl)})
 }
 
 // SetData applies a setData and returns the node's new stat.
@@ -208,7 +205,7 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 	if !ValidPath(path) {
 		return wire.Stat{}, wire.ErrBadArguments
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
@@ -241,7 +238,7 @@ func (t *Tree) SetACL(auth Auth, path string, acl []wire.ACL, version int32) (wi
 	if code != wire.ErrOK {
 		return wire.Stat{}, code
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
@@ -268,7 +265,7 @@ func (t *Tree) Check(auth Auth, path string, version int32) wire.ErrCode {
 	if !ValidPath(path) {
 		return wire.ErrBadArguments
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.ErrNoNode
 	}
