@@ -18,14 +18,17 @@ func TestNodeFitsItsSizeClass(t *testing.T) {
 func TestChildSet(t *testing.T) {
 	cases := []struct {
 		name         string
+		format       string // of the children's names
 		add, removeN int
 	}{
-		{"empty", 0, 0},
-		{"small", 5, 3},
-		{"at the slice limit", maxListChildren, maxListChildren / 2},
-		{"past the limit", maxListChildren + 1, 1},
-		{"past the limit and back", 3 * maxListChildren, 3*maxListChildren - 2},
-		{"all removed", 2 * maxListChildren, 2 * maxListChildren},
+		{"empty", "c%06d", 0, 0},
+		{"small", "c%06d", 5, 3},
+		{"long names with a common prefix", "lock-%010d", 300, 100},
+		{"names across the 8-byte prefix", "abcdefg%d", 1000, 700},
+		{"at the slice limit", "c%06d", maxListChildren, maxListChildren / 2},
+		{"past the limit", "c%06d", maxListChildren + 1, 1},
+		{"past the limit and back", "member-%d", 3 * maxListChildren, 3*maxListChildren - 2},
+		{"all removed", "c%06d", 2 * maxListChildren, 2 * maxListChildren},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -33,15 +36,15 @@ func TestChildSet(t *testing.T) {
 			var n node
 			want := map[string]bool{}
 			for i := 0; i < tc.add; i++ {
-				s := fmt.Sprintf("c%06d", (i*7919)%tc.add)
+				s := fmt.Sprintf(tc.format, (i*7919)%tc.add)
 				tr.attach(&n, s, &node{})
 				want[s] = true
 			}
 			check(t, &n, want)
 			for i := 0; i < tc.removeN; i++ {
-				s := fmt.Sprintf("c%06d", (i*7919)%tc.add)
+				s := fmt.Sprintf(tc.format, (i*7919)%tc.add)
 				if !want[s] {
-					s = fmt.Sprintf("c%06d", i)
+					s = fmt.Sprintf(tc.format, i)
 				}
 				tr.detach(&n, s)
 				delete(want, s)
