@@ -42,7 +42,8 @@ func (t *Tree) Exists(path string, w watches.Watcher) (wire.Stat, wire.ErrCode) 
 	return t.statOf(n), wire.ErrOK
 }
 
-// GetChildren returns a node's children (in no particular order, as
+// GetChildren returns a node's children (sorted by name up to
+// maxListChildren, in map order beyond: no order clients may rely on, as
 // ZooKeeper's HashSet) and its stat; with w it sets a child watch.
 func (t *Tree) GetChildren(path string, auth Auth, w watches.Watcher) ([]string, wire.Stat, wire.ErrCode) {
 	n := t.lookup(path)
