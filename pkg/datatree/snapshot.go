@@ -91,7 +91,7 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 	}
 	d := wire.NewDecoder(buf)
 	nACL, err := d.ReadInt32()
-	if err != nil || nACL < 0 {
+	if err != nil || nACL < 0 || int(nACL) > d.Remaining()/4 { // each entry holds at least its count
 		return nil, errors.New("datatree: bad snapshot ACL table")
 	}
 	table := make([][]wire.ACL, nACL)
