@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -68,6 +69,13 @@ func run() error {
 	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
+	// The Go memory limit at 90% of the pod's memory limit, if it has one
+	// (GOMEMLIMIT in the environment wins), as the server does.
+	if limit, err := memlimit.Set(memlimit.WithRatio(0.9)); err != nil {
+		log.Info("Go memory limit left as it was", "err", err.Error())
+	} else {
+		log.Info("Go memory limit", "bytes", limit)
+	}
 
 	scheme := runtime.NewScheme()
 	utilruntime.Must(clientgoscheme.AddToScheme(scheme))

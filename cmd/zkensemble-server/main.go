@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/KimMachineGun/automemlimit/memlimit"
 	"github.com/zkensemble/zkensemble/pkg/ensemble"
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 	"github.com/zkensemble/zkensemble/pkg/version"
@@ -104,6 +105,7 @@ func run(args []string) error {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	setMemoryLimit(logger, memlimit.FromCgroup)
 	if *pprofAddr != "" {
 		if err := servePprof(*pprofAddr, logger); err != nil {
 			return err

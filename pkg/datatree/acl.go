@@ -194,10 +194,16 @@ func FixupACL(acl []wire.ACL, auth Auth, p Providers) ([]wire.ACL, wire.ErrCode)
 }
 
 // aclCache interns ACL lists: most znodes share a handful, so each node keeps
-// a pointer instead of its own copy (ZooKeeper's ReferenceCountedACLCache).
+// a 4-byte reference instead of its own copy (ZooKeeper's
+// ReferenceCountedACLCache). A released slot is reused by the next new list.
 type aclCache struct {
-	byKey map[string]*aclEntry
+	byKey   map[string]aclRef
+	entries []aclEntry
+	free    []aclRef
 }
+
+// aclRef is an index into aclCache.entries.
+type aclRef uint32
 
 type aclEntry struct {
 	key  string
@@ -205,7 +211,7 @@ type aclEntry struct {
 	refs int
 }
 
-func newACLCache() *aclCache { return &aclCache{byKey: map[string]*aclEntry{}} }
+func newACLCache() *aclCache { return &aclCache{byKey: map[string]aclRef{}} }
 
 func aclKey(acl []wire.ACL) string {
 	var b strings.Builder
@@ -220,20 +226,41 @@ func aclKey(acl []wire.ACL) string {
 	return b.String()
 }
 
-func (c *aclCache) intern(acl []wire.ACL) *aclEntry {
+func (c *aclCache) intern(acl []wire.ACL) aclRef {
 	k := aclKey(acl)
-	e := c.byKey[k]
-	if e == nil {
-		e = &aclEntry{key: k, acl: append([]wire.ACL(nil), acl...)}
-		c.byKey[k] = e
+	r, ok := c.byKey[k]
+	if !ok {
+		e := aclEntry{key: k, acl: append([]wire.ACL(nil), acl...)}
+		if n := len(c.free); n > 0 {
+			r = c.free[n-1]
+			c.free = c.free[:n-1]
+			c.entries[r] = e
+		} else {
+			r = aclRef(len(c.entries))
+			c.entries = append(c.entries, e)
+		}
+		c.byKey[k] = r
 	}
-	e.refs++
-	return e
+	c.entries[r].refs++
+	return r
 }
 
-func (c *aclCache) release(e *aclEntry) {
+// list returns the interned list; callers must not change it.
+func (c *aclCache) list(r aclRef) []wire.ACL { return c.entries[r].acl }
+
+func (c *aclCache) release(r aclRef) {
+	e := &c.entries[r]
 	e.refs--
 	if e.refs <= 0 {
 		delete(c.byKey, e.key)
+		*e = aclEntry{}
+		c.free = append(c.free, r)
+	}
+}
+
+// each calls f with every interned list and its reference.
+func (c *aclCache) each(f func(r aclRef, acl []wire.ACL)) {
+	for _, r := range c.byKey {
+		f(r, c.entries[r].acl)
 	}
 }

@@ -5,7 +5,7 @@ import "github.com/zkensemble/zkensemble/pkg/wire"
 // SetConfig replaces the data of /zookeeper/config at zxid, as ZooKeeper's
 // reconfig does (version stays -1), and fires NodeDataChanged.
 func (t *Tree) SetConfig(zxid, now int64, data []byte) wire.Stat {
-	n := t.nodes[ConfigPath]
+	n := t.lookup(ConfigPath)
 	t.dataSize += int64(len(data) - len(n.data))
 	n.data = data
 	n.stat.Mzxid = zxid
@@ -17,6 +17,6 @@ func (t *Tree) SetConfig(zxid, now int64, data []byte) wire.Stat {
 
 // Config returns the data and stat of /zookeeper/config.
 func (t *Tree) Config() ([]byte, wire.Stat) {
-	n := t.nodes[ConfigPath]
+	n := t.lookup(ConfigPath)
 	return n.data, t.statOf(n)
 }

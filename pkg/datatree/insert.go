@@ -20,29 +20,26 @@ func (t *Tree) Insert(path string, data []byte, acl []wire.ACL, stat wire.Stat) 
 	if data == nil {
 		data = []byte{}
 	}
-	stat.DataLength, stat.NumChildren = 0, 0
-	if old := t.nodes[path]; old != nil {
+	if old := t.lookup(path); old != nil {
 		t.unindex(path, old)
-		t.acls.release(old.acl)
+		t.acls.release(old.stat.acl)
 		t.dataSize += int64(len(data) - len(old.data))
-		old.data, old.acl, old.stat = data, t.acls.intern(acl), stat
+		old.data, old.stat = data, packStat(stat)
+		old.stat.acl = t.acls.intern(acl)
 		t.index(path, old)
 		return nil
 	}
 	parentPath, name := parentAndName(path)
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return fmt.Errorf("datatree: insert %s: no parent", path)
 	}
 	if ownerIsSession(parent.stat.EphemeralOwner) {
 		return fmt.Errorf("datatree: insert %s: parent is ephemeral", path)
 	}
-	if parent.children == nil {
-		parent.children = map[string]struct{}{}
-	}
-	parent.children[name] = struct{}{}
-	n := &node{data: data, acl: t.acls.intern(acl), stat: stat}
-	t.nodes[path] = n
+	n := &node{data: data, stat: packStat(stat)}
+	n.stat.acl = t.acls.intern(acl)
+	t.attach(parent, name, n)
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(data))
 	return nil

@@ -13,11 +13,11 @@ import (
 
 // GetData returns a node's data and stat; with w it sets a data watch.
 func (t *Tree) GetData(path string, auth Auth, w watches.Watcher) ([]byte, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
 	if w != nil {
@@ -35,44 +35,41 @@ func (t *Tree) Exists(path string, w watches.Watcher) (wire.Stat, wire.ErrCode) 
 	if w != nil {
 		t.Watches.AddData(path, w)
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
 	return t.statOf(n), wire.ErrOK
 }
 
-// GetChildren returns a node's children (in no particular order, as
+// GetChildren returns a node's children (sorted by name up to
+// maxListChildren, in map order beyond: no order clients may rely on, as
 // ZooKeeper's HashSet) and its stat; with w it sets a child watch.
 func (t *Tree) GetChildren(path string, auth Auth, w watches.Watcher) ([]string, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
 	if w != nil {
 		t.Watches.AddChild(path, w)
 	}
-	children := make([]string, 0, len(n.children))
-	for c := range n.children {
-		children = append(children, c)
-	}
-	return children, t.statOf(n), wire.ErrOK
+	return n.children.names(), t.statOf(n), wire.ErrOK
 }
 
 // GetACL returns a node's ACL. It needs READ or ADMIN; without ADMIN,
 // digest ids come back masked as user:x, as ZooKeeper 3.8 does.
 func (t *Tree) GetACL(path string, auth Auth) ([]wire.ACL, wire.Stat, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return nil, wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead|wire.PermAdmin, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead|wire.PermAdmin, auth) {
 		return nil, wire.Stat{}, wire.ErrNoAuth
 	}
-	acl := n.acl.acl
+	acl := t.acls.list(n.stat.acl)
 	if !CheckACL(acl, wire.PermAdmin, auth) {
 		masked := make([]wire.ACL, len(acl))
 		for i, a := range acl {
@@ -89,28 +86,28 @@ func (t *Tree) GetACL(path string, auth Auth) ([]wire.ACL, wire.Stat, wire.ErrCo
 
 // AllChildrenNumber counts every descendant of path.
 func (t *Tree) AllChildrenNumber(path string, auth Auth) (int32, wire.ErrCode) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return 0, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return 0, wire.ErrNoAuth
 	}
 	if path == RootPath {
 		return int32(t.NodeCount() - 2), wire.ErrOK
 	}
-	return int32(t.descendants(path, n)), wire.ErrOK
+	return int32(t.descendants(n)), wire.ErrOK
 }
 
-func (t *Tree) descendants(path string, n *node) int {
+func (t *Tree) descendants(n *node) int {
 	total := 0
-	for c := range n.children {
-		cp := path + "/" + c
+	_ = n.children.each(func(_ string, cn *node) error {
 		total++
-		if cn := t.nodes[cp]; cn != nil && len(cn.children) > 0 {
-			total += t.descendants(cp, cn)
+		if cn.numChildren() > 0 {
+			total += t.descendants(cn)
 		}
-	}
+		return nil
+	})
 	return total
 }
 
@@ -129,7 +126,7 @@ func (t *Tree) Ephemerals(sid int64, prefix string) []string {
 
 // Stat returns a node's stat, for callers that already hold the lock.
 func (t *Tree) Stat(path string) (wire.Stat, bool) {
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, false
 	}

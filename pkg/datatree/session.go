@@ -14,12 +14,12 @@ func (t *Tree) KillSession(zxid, sid int64) []string {
 	}
 	sortStrings(paths)
 	for _, p := range paths {
-		n := t.nodes[p]
+		n := t.lookup(p)
 		if n == nil {
 			continue
 		}
 		parentPath, _ := parentAndName(p)
-		t.remove(p, parentPath, t.nodes[parentPath], n, zxid)
+		t.remove(p, parentPath, t.lookup(parentPath), n, zxid)
 	}
 	return paths
 }

@@ -25,7 +25,7 @@ func (t *Tree) SetWatches(ws WatchSet, w watches.Watcher, notify func(wire.Watch
 		notify(wire.WatcherEvent{Type: typ, State: wire.StateSyncConnected, Path: path})
 	}
 	for _, p := range ws.Data {
-		n := t.nodes[p]
+		n := t.lookup(p)
 		switch {
 		case n == nil:
 			send(wire.EventNodeDeleted, p)
@@ -36,14 +36,14 @@ func (t *Tree) SetWatches(ws WatchSet, w watches.Watcher, notify func(wire.Watch
 		}
 	}
 	for _, p := range ws.Exist {
-		if t.nodes[p] != nil {
+		if t.lookup(p) != nil {
 			send(wire.EventNodeCreated, p)
 		} else {
 			t.Watches.AddData(p, w)
 		}
 	}
 	for _, p := range ws.Child {
-		n := t.nodes[p]
+		n := t.lookup(p)
 		switch {
 		case n == nil:
 			send(wire.EventNodeDeleted, p)

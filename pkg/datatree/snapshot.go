@@ -22,16 +22,16 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		return err
 	}
 	e := wire.NewEncoder(make([]byte, 0, 512))
-	ids := make(map[*aclEntry]int32, len(t.acls.byKey))
+	ids := make(map[aclRef]int32, len(t.acls.byKey))
 	e.WriteInt32(int32(len(t.acls.byKey)))
-	for _, ent := range t.acls.byKey {
-		ids[ent] = int32(len(ids))
-		e.WriteInt32(int32(len(ent.acl)))
-		for i := range ent.acl {
-			ent.acl[i].Encode(e)
+	t.acls.each(func(r aclRef, acl []wire.ACL) {
+		ids[r] = int32(len(ids))
+		e.WriteInt32(int32(len(acl)))
+		for i := range acl {
+			acl[i].Encode(e)
 		}
-	}
-	e.WriteInt64(int64(len(t.nodes)))
+	})
+	e.WriteInt64(int64(t.count))
 	if err := writeChunk(bw, e); err != nil {
 		return err
 	}
@@ -40,23 +40,21 @@ func (t *Tree) WriteSnapshot(w io.Writer) error {
 		e.Reset()
 		e.WriteString(path)
 		e.WriteBuffer(n.data)
-		e.WriteInt32(ids[n.acl])
-		n.stat.Encode(e)
+		e.WriteInt32(ids[n.stat.acl])
+		st := n.stat.persisted()
+		st.Encode(e)
 		if err := writeChunk(bw, e); err != nil {
 			return err
 		}
-		for c := range n.children {
+		return n.children.each(func(c string, cn *node) error {
 			cp := path + "/" + c
 			if path == RootPath {
 				cp = "/" + c
 			}
-			if err := walk(cp, t.nodes[cp]); err != nil {
-				return err
-			}
-		}
-		return nil
+			return walk(cp, cn)
+		})
 	}
-	if err := walk(RootPath, t.nodes[RootPath]); err != nil {
+	if err := walk(RootPath, t.root); err != nil {
 		return err
 	}
 	return bw.Flush()
@@ -81,7 +79,6 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		return nil, fmt.Errorf("datatree: not a snapshot (%w)", err)
 	}
 	t := &Tree{
-		nodes:      map[string]*node{},
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
@@ -94,7 +91,7 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 	}
 	d := wire.NewDecoder(buf)
 	nACL, err := d.ReadInt32()
-	if err != nil || nACL < 0 {
+	if err != nil || nACL < 0 || int(nACL) > d.Remaining()/4 { // each entry holds at least its count
 		return nil, errors.New("datatree: bad snapshot ACL table")
 	}
 	table := make([][]wire.ACL, nACL)
@@ -132,22 +129,28 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 		if err != nil || aclIdx < 0 || int(aclIdx) >= len(table) {
 			return nil, errors.New("datatree: bad snapshot ACL index")
 		}
-		n := &node{data: data, acl: t.acls.intern(table[aclIdx])}
-		if err := n.stat.Decode(d); err != nil {
+		var st wire.Stat
+		if err := st.Decode(d); err != nil {
 			return nil, err
 		}
-		if path != RootPath {
+		if !ValidPath(path) {
+			return nil, fmt.Errorf("datatree: snapshot node %q: bad path", path)
+		}
+		if t.lookup(path) != nil {
+			return nil, fmt.Errorf("datatree: snapshot holds %s twice", path)
+		}
+		n := &node{data: data, stat: packStat(st)}
+		n.stat.acl = t.acls.intern(table[aclIdx])
+		if path == RootPath {
+			t.root, t.count = n, 1
+		} else {
 			parentPath, name := parentAndName(path)
-			parent := t.nodes[parentPath]
+			parent := t.lookup(parentPath)
 			if parent == nil {
 				return nil, fmt.Errorf("datatree: snapshot node %s before its parent", path)
 			}
-			if parent.children == nil {
-				parent.children = map[string]struct{}{}
-			}
-			parent.children[name] = struct{}{}
+			t.attach(parent, name, n)
 		}
-		t.nodes[path] = n
 		t.index(path, n)
 		t.dataSize += int64(len(path) + len(data))
 	}
@@ -157,6 +160,6 @@ func ReadSnapshot(r io.Reader) (*Tree, error) {
 // Replace takes over the contents of o (typically from ReadSnapshot) while
 // keeping t's watch registry and settings. Call it with t write-locked.
 func (t *Tree) Replace(o *Tree) {
-	t.nodes, t.ephemerals, t.containers, t.ttls = o.nodes, o.ephemerals, o.containers, o.ttls
+	t.root, t.count, t.ephemerals, t.containers, t.ttls = o.root, o.count, o.ephemerals, o.containers, o.ttls
 	t.acls, t.dataSize = o.acls, o.dataSize
 }

@@ -24,20 +24,12 @@ const (
 	MaxTTL               = int64(1)<<40 - 1
 )
 
-type node struct {
-	data []byte
-	acl  *aclEntry
-	// stat as ZooKeeper persists it: Cversion counts child creations (it also
-	// numbers sequential children); DataLength and NumChildren are derived.
-	stat     wire.Stat
-	children map[string]struct{}
-}
-
 // Tree is the znode tree. See the package comment for locking.
 type Tree struct {
 	mu sync.RWMutex
 
-	nodes      map[string]*node
+	root       *node
+	count      int // nodes, the root included
 	ephemerals map[int64]map[string]struct{}
 	containers map[string]struct{}
 	ttls       map[string]struct{}
@@ -69,7 +61,6 @@ type pendingEvent struct {
 // New returns a tree with ZooKeeper's initial nodes.
 func New() *Tree {
 	t := &Tree{
-		nodes:      map[string]*node{},
 		ephemerals: map[int64]map[string]struct{}{},
 		containers: map[string]struct{}{},
 		ttls:       map[string]struct{}{},
@@ -77,14 +68,16 @@ func New() *Tree {
 		Watches:    watches.NewManager(),
 	}
 	open := t.acls.intern(OpenACLUnsafe)
-	t.nodes[RootPath] = &node{data: []byte{}, acl: open, children: map[string]struct{}{"zookeeper": {}}}
-	t.nodes[ProcPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe), children: map[string]struct{}{"quota": {}, "config": {}}}
-	t.nodes[QuotaPath] = &node{data: []byte{}, acl: t.acls.intern(OpenACLUnsafe)}
-	t.nodes[ConfigPath] = &node{data: []byte{}, acl: t.acls.intern(ReadACLUnsafe), stat: wire.Stat{Aversion: -1}}
+	t.root = &node{data: []byte{}, stat: nodeStat{acl: open}}
+	t.count = 1
+	proc := &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}}
+	t.attach(t.root, ProcPath[1:], proc)
+	t.attach(proc, "quota", &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(OpenACLUnsafe)}})
+	t.attach(proc, "config", &node{data: []byte{}, stat: nodeStat{acl: t.acls.intern(ReadACLUnsafe), Aversion: -1}})
 	// ZooKeeper counts the system nodes too (a fresh tree is 44 bytes), as
 	// ReadSnapshot does when it sums every node it reads.
-	for path, n := range t.nodes {
-		t.dataSize += int64(len(path) + len(n.data))
+	for _, path := range []string{RootPath, ProcPath, QuotaPath, ConfigPath} {
+		t.dataSize += int64(len(path))
 	}
 	return t
 }
@@ -97,7 +90,7 @@ func (t *Tree) RUnlock() { t.mu.RUnlock() }
 
 // NodeCount is what `srvr` reports. ZooKeeper's node map holds the root twice
 // ("" and "/"), so a fresh tree counts 5; we report the same figure.
-func (t *Tree) NodeCount() int { return len(t.nodes) + 1 }
+func (t *Tree) NodeCount() int { return t.count + 1 }
 
 // ApproximateDataSize is the sum of path and data lengths, as ZooKeeper's.
 func (t *Tree) ApproximateDataSize() int64 { return t.dataSize }
@@ -115,9 +108,9 @@ func (t *Tree) EphemeralCount() int {
 // creations and deletions of children, which is 2*creations - children, and
 // only a session owner shows as ephemeralOwner (containers and TTL nodes show 0).
 func (t *Tree) statOf(n *node) wire.Stat {
-	st := n.stat
+	st := n.stat.persisted()
 	st.DataLength = int32(len(n.data))
-	st.NumChildren = int32(len(n.children))
+	st.NumChildren = int32(n.numChildren())
 	st.Cversion = n.stat.Cversion*2 - st.NumChildren
 	if !ownerIsSession(st.EphemeralOwner) {
 		st.EphemeralOwner = 0

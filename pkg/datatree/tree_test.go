@@ -169,9 +169,9 @@ func snapshotBytes(t *testing.T, tr *Tree) []byte {
 		t.Fatal(err)
 	}
 	var paths []string
-	for p, n := range back.nodes {
-		paths = append(paths, fmt.Sprintf("%s %q %+v %v", p, n.data, back.statOf(n), n.acl.acl))
-	}
+	walkTree(back, func(p string, n *node) {
+		paths = append(paths, fmt.Sprintf("%s %q %+v %v", p, n.data, back.statOf(n), back.acls.list(n.stat.acl)))
+	})
 	sort.Strings(paths)
 	return []byte(fmt.Sprint(paths))
 }
@@ -336,4 +336,21 @@ func BenchmarkMillionZnodes(b *testing.B) {
 
 func mustCreateB(tr *Tree, p string) {
 	tr.Create(1, 0, 0, world, CreateOp{Path: p, ACL: OpenACLUnsafe, TTL: -1})
+}
+
+// walkTree calls f with every node and its path, parents first.
+func walkTree(tr *Tree, f func(path string, n *node)) {
+	var walk func(path string, n *node)
+	walk = func(path string, n *node) {
+		f(path, n)
+		_ = n.children.each(func(c string, cn *node) error {
+			if path == RootPath {
+				walk("/"+c, cn)
+			} else {
+				walk(path+"/"+c, cn)
+			}
+			return nil
+		})
+	}
+	walk(RootPath, tr.root)
 }

@@ -21,8 +21,8 @@ func (t *Tree) ExpiredContainersAndTTLs(now int64) []string {
 }
 
 func (t *Tree) expired(p string, now int64) bool {
-	n := t.nodes[p]
-	if n == nil || len(n.children) > 0 {
+	n := t.lookup(p)
+	if n == nil || n.numChildren() > 0 {
 		return false
 	}
 	if n.stat.EphemeralOwner == ContainerOwner {
@@ -39,10 +39,10 @@ func (t *Tree) DeleteIfExpired(zxid, now int64, path string) bool {
 		return false
 	}
 	parentPath, _ := parentAndName(path)
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return false
 	}
-	t.remove(path, parentPath, parent, t.nodes[path], zxid)
+	t.remove(path, parentPath, parent, t.lookup(path), zxid)
 	return true
 }

@@ -57,11 +57,11 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if parentPath == "" {
 		parentPath = RootPath
 	}
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return "", wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(parent.acl.acl, wire.PermCreate, auth) {
+	if !CheckACL(t.acls.list(parent.stat.acl), wire.PermCreate, auth) {
 		return "", wire.Stat{}, wire.ErrNoAuth
 	}
 	if wire.IsSequential(op.Flags) {
@@ -70,7 +70,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	if !ValidPath(path) {
 		return "", wire.Stat{}, wire.ErrBadArguments
 	}
-	if t.nodes[path] != nil {
+	if t.lookup(path) != nil {
 		return "", wire.Stat{}, wire.ErrNodeExists
 	}
 	if ownerIsSession(parent.stat.EphemeralOwner) {
@@ -87,8 +87,7 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 	}
 	n := &node{
 		data: op.Data,
-		acl:  t.acls.intern(acl),
-		stat: wire.Stat{Czxid: zxid, Mzxid: zxid, Pzxid: zxid, Ctime: now, Mtime: now, EphemeralOwner: owner},
+		stat: nodeStat{Czxid: zxid, Mzxid: zxid, Pzxid: zxid, Ctime: now, Mtime: now, EphemeralOwner: owner, acl: t.acls.intern(acl)},
 	}
 	_, name := parentAndName(path)
 	t.insert(path, parentPath, name, parent, n, zxid)
@@ -97,24 +96,19 @@ func (t *Tree) Create(zxid, now, sid int64, auth Auth, op CreateOp) (string, wir
 
 func (t *Tree) insert(path, parentPath, name string, parent, n *node, zxid int64) {
 	oldParent := parent.stat
-	if parent.children == nil {
-		parent.children = map[string]struct{}{}
-	}
-	parent.children[name] = struct{}{}
+	t.attach(parent, name, n)
 	parent.stat.Cversion++
 	parent.stat.Pzxid = zxid
-	t.nodes[path] = n
 	t.index(path, n)
 	t.dataSize += int64(len(path) + len(n.data))
 	t.record(func() {
-		delete(parent.children, name)
+		t.detach(parent, name)
 		parent.stat = oldParent
-		delete(t.nodes, path)
 		t.unindex(path, n)
-		t.acls.release(n.acl)
+		t.acls.release(n.stat.acl)
 		t.dataSize -= int64(len(path) + len(n.data))
 	})
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate, acl: n.acl.acl, parentACL: parent.acl.acl})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpCreate, acl: t.acls.list(n.stat.acl), parentACL: t.acls.list(parent.stat.acl)})
 }
 
 func (t *Tree) index(path string, n *node) {
@@ -161,21 +155,21 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 	if parentPath == "" {
 		parentPath = RootPath
 	}
-	parent := t.nodes[parentPath]
+	parent := t.lookup(parentPath)
 	if parent == nil {
 		return wire.ErrNoNode
 	}
-	if !CheckACL(parent.acl.acl, wire.PermDelete, auth) {
+	if !CheckACL(t.acls.list(parent.stat.acl), wire.PermDelete, auth) {
 		return wire.ErrNoAuth
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.ErrNoNode
 	}
 	if version != -1 && version != n.stat.Version {
 		return wire.ErrBadVersion
 	}
-	if len(n.children) > 0 {
+	if n.numChildren() > 0 {
 		return wire.ErrNotEmpty
 	}
 	t.remove(path, parentPath, parent, n, zxid)
@@ -185,26 +179,25 @@ func (t *Tree) Delete(zxid int64, auth Auth, path string, version int32) wire.Er
 func (t *Tree) remove(path, parentPath string, parent, n *node, zxid int64) {
 	_, name := parentAndName(path)
 	oldParent := parent.stat
-	delete(parent.children, name)
+	acl := t.acls.list(n.stat.acl) // before the release below can free its slot
+	t.detach(parent, name)
 	if zxid > parent.stat.Pzxid {
 		parent.stat.Pzxid = zxid
 	}
-	delete(t.nodes, path)
 	t.unindex(path, n)
 	t.dataSize -= int64(len(path) + len(n.data))
 	if t.recording() {
 		t.record(func() {
-			parent.children[name] = struct{}{}
+			t.attach(parent, name, n)
 			parent.stat = oldParent
-			t.nodes[path] = n
 			t.index(path, n)
 			t.dataSize += int64(len(path) + len(n.data))
 		})
-		t.onCommit(func() { t.acls.release(n.acl) })
+		t.onCommit(func() { t.acls.release(n.stat.acl) })
 	} else {
-		t.acls.release(n.acl)
+		t.acls.release(n.stat.acl)
 	}
-	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: n.acl.acl, parentACL: parent.acl.acl})
+	t.emit(pendingEvent{path: path, parent: parentPath, kind: wire.OpDelete, acl: acl, parentACL: t.acls.list(parent.stat.acl)})
 }
 
 // SetData applies a setData and returns the node's new stat.
@@ -212,11 +205,11 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 	if !ValidPath(path) {
 		return wire.Stat{}, wire.ErrBadArguments
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermWrite, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermWrite, auth) {
 		return wire.Stat{}, wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Version {
@@ -232,7 +225,7 @@ func (t *Tree) SetData(zxid, now int64, auth Auth, path string, data []byte, ver
 		t.dataSize -= int64(len(n.data) - len(oldData))
 		n.data, n.stat = oldData, oldStat
 	})
-	t.emit(pendingEvent{path: path, kind: wire.OpSetData, acl: n.acl.acl})
+	t.emit(pendingEvent{path: path, kind: wire.OpSetData, acl: t.acls.list(n.stat.acl)})
 	return t.statOf(n), wire.ErrOK
 }
 
@@ -245,21 +238,21 @@ func (t *Tree) SetACL(auth Auth, path string, acl []wire.ACL, version int32) (wi
 	if code != wire.ErrOK {
 		return wire.Stat{}, code
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.Stat{}, wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermAdmin, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermAdmin, auth) {
 		return wire.Stat{}, wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Aversion {
 		return wire.Stat{}, wire.ErrBadVersion
 	}
-	oldACL, oldStat := n.acl, n.stat
-	n.acl = t.acls.intern(fixed)
+	oldACL, oldStat := n.stat.acl, n.stat
+	n.stat.acl = t.acls.intern(fixed)
 	n.stat.Aversion++
 	if t.recording() {
-		t.record(func() { t.acls.release(n.acl); n.acl, n.stat = oldACL, oldStat })
+		t.record(func() { t.acls.release(n.stat.acl); n.stat = oldStat })
 		t.onCommit(func() { t.acls.release(oldACL) })
 	} else {
 		t.acls.release(oldACL)
@@ -272,11 +265,11 @@ func (t *Tree) Check(auth Auth, path string, version int32) wire.ErrCode {
 	if !ValidPath(path) {
 		return wire.ErrBadArguments
 	}
-	n := t.nodes[path]
+	n := t.lookup(path)
 	if n == nil {
 		return wire.ErrNoNode
 	}
-	if !CheckACL(n.acl.acl, wire.PermRead, auth) {
+	if !CheckACL(t.acls.list(n.stat.acl), wire.PermRead, auth) {
 		return wire.ErrNoAuth
 	}
 	if version != -1 && version != n.stat.Version {
