@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/server/v3/storage/wal"
+
 	"github.com/zkensemble/zkensemble/pkg/sessionserver"
 	"github.com/zkensemble/zkensemble/pkg/wire"
 )
@@ -17,6 +19,11 @@ import (
 // session server on a one-member ensemble (fsync on), on loopback.
 func startStandalone(b *testing.B) string {
 	b.Helper()
+	// The binary's WAL segments, not TestMain's small ones (a cut allocates
+	// the encoder's buffers anew).
+	small := wal.SegmentSizeBytes
+	wal.SegmentSizeBytes = 64 * 1000 * 1000
+	b.Cleanup(func() { wal.SegmentSizeBytes = small })
 	id := uint64(1)
 	node, err := New(Config{ID: id, EnsembleID: "bench", Peers: map[uint64]string{id: freeAddr(b)}, DataDir: b.TempDir(),
 		TickInterval: 100 * time.Millisecond, Secret: testSecret, Logger: quietLogger()})
