@@ -110,16 +110,15 @@ func (c *benchClient) roundTrip(b *testing.B, f []byte) int32 {
 func BenchmarkServer(b *testing.B) {
 	const clients = 64
 	payload := make([]byte, 100)
+	set := frame(&wire.RequestHeader{Xid: 2, Type: wire.OpSetData}, &wire.SetDataRequest{Path: "/bench", Data: payload, Version: -1})
+	get := frame(&wire.RequestHeader{Xid: 2, Type: wire.OpGetData}, &wire.PathWatchRequest{Path: "/bench"})
 	for _, tc := range []struct {
 		name string
-		req  func(i int32) []byte
+		reqs [][]byte // what each session sends, in turn
 	}{
-		{"setData", func(i int32) []byte {
-			return frame(&wire.RequestHeader{Xid: i, Type: wire.OpSetData}, &wire.SetDataRequest{Path: "/bench", Data: payload, Version: -1})
-		}},
-		{"getData", func(i int32) []byte {
-			return frame(&wire.RequestHeader{Xid: i, Type: wire.OpGetData}, &wire.PathWatchRequest{Path: "/bench"})
-		}},
+		{"setData", [][]byte{set}},
+		{"getData", [][]byte{get}},
+		{"read90", [][]byte{get, get, get, get, get, get, get, get, get, set}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			addr := startStandalone(b)
@@ -131,10 +130,6 @@ func BenchmarkServer(b *testing.B) {
 			if code := cs[0].roundTrip(b, frame(&wire.RequestHeader{Xid: 1, Type: wire.OpCreate}, &wire.CreateRequest{Path: "/bench", Data: payload, ACL: open})); code != 0 {
 				b.Fatalf("create: error %d", code)
 			}
-			reqs := make([][]byte, clients)
-			for i := range reqs {
-				reqs[i] = tc.req(2)
-			}
 			var next sync.Mutex
 			left := b.N
 			b.ReportAllocs()
@@ -142,7 +137,7 @@ func BenchmarkServer(b *testing.B) {
 			var wg sync.WaitGroup
 			for i, c := range cs {
 				wg.Go(func() {
-					for {
+					for k := i; ; k++ {
 						next.Lock()
 						if left == 0 {
 							next.Unlock()
@@ -150,7 +145,7 @@ func BenchmarkServer(b *testing.B) {
 						}
 						left--
 						next.Unlock()
-						if code := c.roundTrip(b, reqs[i]); code != 0 {
+						if code := c.roundTrip(b, tc.reqs[k%len(tc.reqs)]); code != 0 {
 							panic(fmt.Sprintf("%s: error %d", tc.name, code))
 						}
 					}
