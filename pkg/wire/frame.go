@@ -33,7 +33,7 @@ func ReadFrameLength(r io.Reader) (int32, error) {
 		for i := range 4 {
 			b, err := br.ReadByte()
 			if err != nil {
-				if i > 0 && err == io.EOF {
+				if i > 0 && errors.Is(err, io.EOF) {
 					err = io.ErrUnexpectedEOF
 				}
 				return 0, err

@@ -254,7 +254,7 @@ func TestReadFrameLengthTruncated(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, r := range []io.Reader{bufio.NewReader(strings.NewReader(tc.in)), struct{ io.Reader }{strings.NewReader(tc.in)}} {
 				n, err := ReadFrameLength(r)
-				if err != tc.want || (err == nil && n != 0x102) {
+				if !errors.Is(err, tc.want) || (err == nil && n != 0x102) {
 					t.Errorf("%T: %d, %v; want %v", r, n, err, tc.want)
 				}
 			}
