@@ -40,6 +40,9 @@ func (n *Node) Collectors() []prometheus.Collector {
 	gauge := func(name, help string, v func() float64) prometheus.Collector {
 		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v)
 	}
+	counter := func(name, help string, v func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v)
+	}
 	return []prometheus.Collector{
 		n.metrics.leaderChanges, n.metrics.snapSave, n.metrics.snapApply,
 		gauge("zkensemble_raft_term", "Raft's current term.", func() float64 { return float64(n.term.Load()) }),
@@ -50,6 +53,8 @@ func (n *Node) Collectors() []prometheus.Collector {
 		gauge("zkensemble_raft_voters", "Voting members in this member's configuration.", func() float64 { return float64(n.countMembers(false)) }),
 		gauge("zkensemble_raft_learners", "Non-voting members (observers) in this member's configuration.", func() float64 { return float64(n.countMembers(true)) }),
 		n.laggingCollector(),
+		counter("zkensemble_raft_appends_total", "Raft Readys that persisted log entries (one WAL fsync each).", func() float64 { return float64(n.stats.readies.Load()) }),
+		counter("zkensemble_raft_entries_persisted_total", "Log entries persisted (entries per fsync: this over appends_total).", func() float64 { return float64(n.stats.entries.Load()) }),
 	}
 }
 

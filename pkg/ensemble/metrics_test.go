@@ -53,6 +53,9 @@ func TestMetrics(t *testing.T) {
 	if c, a := gatherValue(t, reg, "zkensemble_raft_commit_index"), gatherValue(t, reg, "zkensemble_raft_applied_index"); a < 30 || c < a {
 		t.Errorf("commit index %v, applied index %v after 30 writes", c, a)
 	}
+	if ap, en := gatherValue(t, reg, "zkensemble_raft_appends_total"), gatherValue(t, reg, "zkensemble_raft_entries_persisted_total"); ap < 1 || en < 30 || en < ap {
+		t.Errorf("appends %v, entries persisted %v after 30 writes", ap, en)
+	}
 	if got := collect(leader.node.metrics.leaderChanges); len(got) != 1 || got[0].GetCounter().GetValue() < 1 {
 		t.Errorf("leader changes %v: the member saw a leader elected", got)
 	}
@@ -86,6 +89,9 @@ func gatherValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	for _, mf := range mfs {
 		if mf.GetName() == name {
+			if c := mf.GetMetric()[0].GetCounter(); c != nil {
+				return c.GetValue()
+			}
 			return mf.GetMetric()[0].GetGauge().GetValue()
 		}
 	}

@@ -57,6 +57,7 @@ type Node struct {
 	applyc    chan *applyJob
 
 	reads readIndexes
+	props *proposer // proposer.go
 
 	rcalls     reconfigCalls
 	reconfigMu sync.Mutex // one reconfig opcode at a time (others: ReconfigInProgress)
@@ -126,6 +127,7 @@ func New(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, logger: cfg.Logger.With("member", cfg.ID), store: store,
 		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{}, removedAt: map[uint64]time.Time{},
 		reads:   readIndexes{waits: map[uint64]chan uint64{}},
+		props:   newProposer(),
 		metrics: newNodeMetrics(),
 		stop:    make(chan struct{}), done: make(chan struct{})}
 	n.applyCond = sync.NewCond(&n.applyMu)
@@ -214,6 +216,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 	applied := make(chan struct{})
 	go func() { defer close(applied); n.applyLoop() }()
 	go n.raftLoop(applied)
+	go n.proposeLoop()
 	if len(cfg.Peers) == 1 && store.existed {
 		// A restarted ensemble of one need not wait out an election timeout. (A
 		// new one must first apply its bootstrap configuration, so Raft elects
@@ -278,53 +281,61 @@ func (n *Node) fail(err error) {
 	n.stopOnce.Do(func() { close(n.stop) })
 }
 
-// Propose submits a transaction (sessionserver.Log). A follower forwards it
-// to the leader as Raft would (a MsgProp), but through the transport itself:
-// raft.Node stops taking proposals when a member applies its own removal and
-// takes them again only when the leader changes, so a member re-added under
-// an id used before (it replays that removal while catching up) could never
-// propose. Without a known leader Propose waits up to two election timeouts
-// for one, then fails with ErrNoLeader, so the session server drops the
-// connection and the client retries on another member.
+// Propose submits a transaction (sessionserver.Log) and returns once it was
+// handed to Raft with the others proposed meanwhile (proposer.go). A
+// follower forwards it to the leader as Raft would (a MsgProp), but through
+// the transport itself: raft.Node stops taking proposals when a member
+// applies its own removal and takes them again only when the leader
+// changes, so a member re-added under an id used before (it replays that
+// removal while catching up) could never propose. Without a known leader
+// Propose waits up to two election timeouts for one, then fails with
+// ErrNoLeader, so the session server drops the connection and the client
+// retries on another member.
 func (n *Node) Propose(ctx context.Context, data []byte) error {
+	if err := n.awaitLeader(ctx); err != nil {
+		return err
+	}
+	b := n.props.add(data)
+	select {
+	case <-b.done:
+		return b.err
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-n.done:
+		return n.closedErr()
+	}
+}
+
+// awaitLeader returns once a leader is known, waiting up to two election
+// timeouts for one.
+func (n *Node) awaitLeader(ctx context.Context) error {
+	select {
+	case <-n.done:
+		return n.closedErr()
+	default:
+	}
+	if n.removed.Load() {
+		return fmt.Errorf("%w: not taking proposals", ErrRemoved)
+	}
+	if n.leader.Load() != 0 {
+		return nil
+	}
 	pctx, cancel := context.WithTimeout(ctx, 2*n.cfg.electionTimeout())
 	defer cancel()
-	for {
-		select {
-		case <-n.done:
-			return n.closedErr()
-		default:
-		}
-		if n.removed.Load() {
-			return fmt.Errorf("%w: not taking proposals", ErrRemoved)
-		}
-		switch leader := n.leader.Load(); leader {
-		case n.cfg.ID:
-			err := n.rn.Propose(pctx, data)
-			if errors.Is(err, raft.ErrStopped) {
-				return n.closedErr()
-			}
-			if err != nil && ctx.Err() == nil && pctx.Err() != nil {
-				return ErrNoLeader // lost the office while proposing
-			}
-			return err
-		case 0:
-		default:
-			n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: []pb.Entry{{Data: data}}}})
-			return nil
-		}
-		err := n.waitUntil(pctx, func() bool { return n.leader.Load() != 0 || n.removed.Load() })
-		switch {
-		case err == nil:
-		case ctx.Err() != nil:
-			return ctx.Err()
-		case pctx.Err() != nil:
-			st := n.rn.Status()
-			n.logger.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
-			return ErrNoLeader
-		default:
-			return err
-		}
+	err := n.waitUntil(pctx, func() bool { return n.leader.Load() != 0 || n.removed.Load() })
+	switch {
+	case err == nil && n.removed.Load():
+		return fmt.Errorf("%w: not taking proposals", ErrRemoved)
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case pctx.Err() != nil:
+		st := n.rn.Status()
+		n.logger.Debug("ensemble: proposal found no leader", "raftLead", st.Lead, "raftState", st.RaftState.String(), "term", st.Term)
+		return ErrNoLeader
+	default:
+		return err
 	}
 }
 

@@ -31,8 +31,9 @@ func (sm *stateMachine) nextZxid(term uint64) int64 {
 // applyOne applies one transaction and tells fx what it means for this
 // member's connections.
 func (sm *stateMachine) applyOne(e Entry, fx effects) {
-	t, err := decodeTxn(e.Data)
-	if err != nil {
+	var tx txn
+	t := &tx
+	if err := t.decode(e.Data); err != nil {
 		sm.logger.Error("skipping undecodable transaction", "index", e.Index, "err", err)
 		return
 	}

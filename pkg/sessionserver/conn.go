@@ -44,6 +44,7 @@ type slot struct {
 	// reply is a finished frame waiting for earlier slots.
 	reply      []byte
 	closeAfter bool
+	c          *conn // a write's connection, while it waits (pendingWrite)
 }
 
 // conn is one client connection. Its reader goroutine decodes and dispatches
@@ -314,7 +315,9 @@ func (c *conn) close() {
 
 // recordLatency updates the per-connection and server latency figures.
 func (c *conn) recordLatency(op int32, cxid int32, zxid int64, start time.Time, replyBytes int) {
-	lat := time.Since(start).Milliseconds()
+	now := time.Now()
+	elapsed := now.Sub(start)
+	lat := elapsed.Milliseconds()
 	c.lastOp.Store(op)
 	c.lastCxid.Store(cxid)
 	c.lastZxid.Store(zxid)
@@ -333,9 +336,9 @@ func (c *conn) recordLatency(op int32, cxid int32, zxid int64, start time.Time, 
 			break
 		}
 	}
-	c.lastResponseAtMilli.Store(time.Now().UnixMilli())
+	c.lastResponseAtMilli.Store(now.UnixMilli())
 	c.sent.Add(1)
 	c.srv.stats.record(lat)
-	c.srv.metrics.latency.WithLabelValues(wire.OpLongName(op)).Observe(time.Since(start).Seconds())
+	c.srv.metrics.forOp(op).latency.Observe(elapsed.Seconds())
 	c.srv.metrics.zk.observeRequest(op, lat, replyBytes)
 }

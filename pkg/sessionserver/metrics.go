@@ -13,6 +13,7 @@ type metrics struct {
 	registry    *prometheus.Registry
 	requests    *prometheus.CounterVec
 	latency     *prometheus.HistogramVec
+	ops         opCache // opmetrics.go
 	connections prometheus.Gauge
 	refused     prometheus.Counter
 	malformed   prometheus.Counter

@@ -28,22 +28,20 @@ func (p pendingHandshake) resolve(o outcome) bool {
 
 func (p pendingHandshake) abandon() { close(p) }
 
-// pendingWrite is a client write waiting for its reply.
-type pendingWrite struct {
-	c    *conn
-	slot *slot
-}
+// pendingWrite is a client write waiting for its reply: its slot (a
+// pointer, so registering it allocates nothing).
+type pendingWrite slot
 
-func (p pendingWrite) resolve(o outcome) bool {
+func (p *pendingWrite) resolve(o outcome) bool {
 	if o.kind != outcomeReply {
 		return false
 	}
-	p.c.finishWrite(p.slot, encodeReply(o.cxid, o.zxid, o.code, o.body), o.closeAfter)
+	p.c.finishWrite((*slot)(p), encodeReply(o.cxid, o.zxid, o.code, o.body), o.closeAfter)
 	return true
 }
 
 // abandon closes the connection, so the client retries elsewhere.
-func (p pendingWrite) abandon() { p.c.close() }
+func (p *pendingWrite) abandon() { p.c.close() }
 
 // waiting is a request waiting for its transaction, and the leader's term
 // its proposal went out in (0 without a replicated log).

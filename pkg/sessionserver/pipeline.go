@@ -25,7 +25,7 @@ func (c *conn) handleRequest(frame []byte) bool {
 		return true
 	}
 	start := time.Now()
-	s.metrics.requests.WithLabelValues(wire.OpLongName(hdr.Type)).Inc()
+	s.metrics.forOp(hdr.Type).requests.Inc()
 	op := hdr.Type
 	if op == wire.OpAuth {
 		return c.handleAuth(hdr, d.Rest())
@@ -81,11 +81,12 @@ func (c *conn) submitWrite(sl *slot, body []byte) {
 	c.mu.Lock()
 	c.queue = append(c.queue, sl)
 	c.mu.Unlock()
-	seq := s.register(pendingWrite{c: c, slot: sl})
-	auth := c.auth
-	auth.IDs = append([]wire.Id(nil), c.auth.IDs...)
-	t := &txn{Type: sl.hdr.Type, SID: c.sid, Cxid: sl.hdr.Xid, Time: time.Now().UnixMilli(), Origin: s.id, Seq: seq, Auth: auth, Body: body}
-	_ = s.propose(t)
+	sl.c = c
+	seq := s.register((*pendingWrite)(sl))
+	// The identities are encoded before propose returns, on this (the
+	// connection's reader) goroutine, the only one that changes them: no copy.
+	t := txn{Type: sl.hdr.Type, SID: c.sid, Cxid: sl.hdr.Xid, Time: sl.start.UnixMilli(), Origin: s.id, Seq: seq, Auth: c.auth, Body: body}
+	_ = s.propose(&t)
 }
 
 // submitRead executes a read now if nothing is ahead of it, else queues it
@@ -188,7 +189,9 @@ func (c *conn) drainQueueLocked() {
 
 // encodeReply builds a framed reply.
 func encodeReply(xid int32, zxid int64, code wire.ErrCode, body wire.Record) []byte {
-	e := wire.NewEncoder(make([]byte, 0, 64))
+	// A frame length, a reply header (16 bytes) and a stat (68) fit: the
+	// reply of every write but a multi's or a create's with a long path.
+	e := wire.NewEncoder(make([]byte, 0, 128))
 	e.BeginFrame()
 	(&wire.ReplyHeader{Xid: xid, Zxid: zxid, Err: int32(code)}).Encode(e)
 	if code == wire.ErrOK && body != nil {

@@ -68,18 +68,30 @@ func (t *txn) encode() []byte {
 }
 
 func decodeTxn(b []byte) (*txn, error) {
+	t := new(txn)
+	if err := t.decode(b); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// decode reads t from b. Its body is a slice of b, not a copy (b is a log
+// entry, which nobody changes).
+func (t *txn) decode(b []byte) error {
 	r := txnReader{d: wire.NewDecoder(b)}
-	t := &txn{Type: r.i32(), SID: r.i64(), Cxid: r.i32(), Time: r.i64(), Origin: uint64(r.i64()), Seq: uint64(r.i64())}
+	*t = txn{Type: r.i32(), SID: r.i64(), Cxid: r.i32(), Time: r.i64(), Origin: uint64(r.i64()), Seq: uint64(r.i64())}
 	t.Auth.Super = r.boolean()
-	t.Auth.IDs = make([]wire.Id, r.count(1))
+	if k := r.count(1); k > 0 {
+		t.Auth.IDs = make([]wire.Id, k)
+	}
 	for i := range t.Auth.IDs {
 		r.read(&t.Auth.IDs[i])
 	}
 	t.Body = r.buffer()
 	if r.err != nil {
-		return nil, errBadTxn
+		return errBadTxn
 	}
-	return t, nil
+	return nil
 }
 
 // ConfigTxn encodes a transaction that replaces /zookeeper/config with the

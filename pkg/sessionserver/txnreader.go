@@ -37,11 +37,13 @@ func (r *txnReader) boolean() bool {
 	return v
 }
 
+// buffer reads a buffer as a slice of the input, not a copy: transactions
+// are decoded from log entries, which nobody changes.
 func (r *txnReader) buffer() []byte {
 	if r.err != nil {
 		return nil
 	}
-	v, err := r.d.ReadBuffer()
+	v, err := r.d.ReadBufferShared()
 	r.err = err
 	return v
 }

@@ -57,10 +57,28 @@ func DecodeRequest(op int32, body []byte) (Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := rec.Decode(NewDecoder(body)); err != nil {
+	if err := decodeRecord(rec, body); err != nil {
 		return nil, err
 	}
 	return rec, nil
+}
+
+// decodeRecord decodes body into rec. The records of the most frequent
+// requests are decoded through their concrete type, so that their Decoder
+// stays on the stack (a call through the interface lets it escape).
+func decodeRecord(rec Record, body []byte) error {
+	d := Decoder{b: body}
+	switch r := rec.(type) {
+	case *SetDataRequest:
+		return r.Decode(&d)
+	case *PathWatchRequest:
+		return r.Decode(&d)
+	case *CreateRequest:
+		return r.Decode(&d)
+	case *DeleteRequest:
+		return r.Decode(&d)
+	}
+	return rec.Decode(NewDecoder(body))
 }
 
 // Marshal encodes records back to back into a new slice.

@@ -24,8 +24,24 @@ type FrameLengthError struct {
 func (e *FrameLengthError) Error() string { return fmt.Sprintf("%v: %d", e.Err, e.Length) }
 func (e *FrameLengthError) Unwrap() error { return e.Err }
 
-// ReadFrameLength reads the 4-byte big-endian length prefix.
+// ReadFrameLength reads the 4-byte big-endian length prefix (from an
+// io.ByteReader such as bufio.Reader byte by byte, so that nothing is
+// allocated per frame).
 func ReadFrameLength(r io.Reader) (int32, error) {
+	if br, ok := r.(io.ByteReader); ok {
+		var v uint32
+		for i := range 4 {
+			b, err := br.ReadByte()
+			if err != nil {
+				if i > 0 && errors.Is(err, io.EOF) {
+					err = io.ErrUnexpectedEOF
+				}
+				return 0, err
+			}
+			v = v<<8 | uint32(b)
+		}
+		return int32(v), nil
+	}
 	var hdr [4]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return 0, err

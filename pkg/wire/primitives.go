@@ -161,6 +161,19 @@ func (d *Decoder) ReadString() (string, error) {
 	return s, nil
 }
 
+// ReadBufferShared reads a buffer as ReadBuffer does, but returns a slice of
+// the decoder's input instead of a copy: only for input that nobody changes
+// afterwards (a committed log entry).
+func (d *Decoder) ReadBufferShared() ([]byte, error) {
+	n, err := d.readLen()
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	b := d.b[d.off : d.off+n : d.off+n]
+	d.off += n
+	return b, nil
+}
+
 // ReadBuffer reads a buffer; length -1 reads as nil. The result is a copy.
 func (d *Decoder) ReadBuffer() ([]byte, error) {
 	n, err := d.readLen()

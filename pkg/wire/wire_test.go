@@ -1,9 +1,11 @@
 package wire
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -233,5 +235,29 @@ func BenchmarkEncodeGetDataReply(b *testing.B) {
 		(&ReplyHeader{Xid: 1, Zxid: 2}).Encode(e)
 		(&GetDataResponse{Data: data, Stat: st}).Encode(e)
 		e.EndFrame()
+	}
+}
+
+// TestReadFrameLengthTruncated: a byte reader (bufio.Reader, read without
+// allocating) and a plain reader end alike on a cut-off length prefix.
+func TestReadFrameLengthTruncated(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   string
+		want error
+	}{
+		{"nothing", "", io.EOF},
+		{"one byte", "\x00", io.ErrUnexpectedEOF},
+		{"three bytes", "\x00\x00\x01", io.ErrUnexpectedEOF},
+		{"whole", "\x00\x00\x01\x02", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, r := range []io.Reader{bufio.NewReader(strings.NewReader(tc.in)), struct{ io.Reader }{strings.NewReader(tc.in)}} {
+				n, err := ReadFrameLength(r)
+				if !errors.Is(err, tc.want) || (err == nil && n != 0x102) {
+					t.Errorf("%T: %d, %v; want %v", r, n, err, tc.want)
+				}
+			}
+		})
 	}
 }
