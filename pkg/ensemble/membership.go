@@ -309,6 +309,11 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 	if m, ok := n.member(to); !ok || m.Learner {
 		return ErrUnknownMember
 	}
+	n.transferring.Add(1)
+	defer func() {
+		n.transferring.Add(-1)
+		n.changes.changed() // the proposer may go on
+	}()
 	for {
 		// Raft aborts a transfer that takes longer than an election timeout:
 		// ask again after one.

@@ -58,6 +58,9 @@ type Node struct {
 
 	reads readIndexes
 	props *proposer // proposer.go
+	// transferring counts Transfer calls under way: Raft drops proposals
+	// while it hands leadership over, so the proposer holds them meanwhile.
+	transferring atomic.Int32
 
 	rcalls     reconfigCalls
 	reconfigMu sync.Mutex // one reconfig opcode at a time (others: ReconfigInProgress)

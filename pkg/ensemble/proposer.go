@@ -96,12 +96,17 @@ func (n *Node) proposeLoop() {
 
 // submit hands one batch to Raft: the leader steps it into its own log (one
 // MsgProp, many entries), a follower forwards it to the leader in one frame.
-// A leader that drops the batch (it is handing leadership over, or was
-// removed) says nothing, as for a forwarded proposal: the new leader's
-// term gives the waiting requests up (sessionserver.TermObserver).
+// While this leader hands leadership over (Transfer), Raft would drop the
+// batch without a word, so it is held until the transfer ends and then goes
+// to whoever leads. A leader that drops a batch otherwise (it was removed)
+// says nothing, as for a forwarded proposal: the new leader's term gives the
+// waiting requests up (sessionserver.TermObserver).
 func (n *Node) submit(ents []pb.Entry) error {
 	if n.removed.Load() {
 		return fmt.Errorf("%w: not taking proposals", ErrRemoved)
+	}
+	if err := n.awaitTransfer(); err != nil {
+		return err
 	}
 	switch leader := n.leader.Load(); leader {
 	case n.cfg.ID:
@@ -121,4 +126,20 @@ func (n *Node) submit(ents []pb.Entry) error {
 		n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: ents}})
 		return nil
 	}
+}
+
+// awaitTransfer returns once this member is not handing leadership over
+// (or no longer leads), waiting up to two election timeouts; after that the
+// batch fails with ErrNoLeader and its clients retry.
+func (n *Node) awaitTransfer() error {
+	if n.transferring.Load() == 0 || !n.IsLeader() {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*n.cfg.electionTimeout())
+	defer cancel()
+	err := n.waitUntil(ctx, func() bool { return n.transferring.Load() == 0 || !n.IsLeader() })
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ErrNoLeader
+	}
+	return err
 }

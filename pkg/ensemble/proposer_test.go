@@ -65,12 +65,11 @@ func (o *orderKV) Apply(entries []sessionserver.Entry) {
 	}
 }
 
-// TestConcurrentProposalsApplyInOrder: proposers on the leader and on a
-// follower propose at once (their proposals are batched); every
-// transaction applies exactly once on every member, each proposer's in the
-// order it proposed them.
-func TestConcurrentProposalsApplyInOrder(t *testing.T) {
-	ms := cluster(t, 3, 0)
+// orderCluster starts n members whose state machines record the order of
+// what they apply.
+func orderCluster(t *testing.T, n int) ([]*member, []*orderKV) {
+	t.Helper()
+	ms := cluster(t, n, 0)
 	for _, m := range ms {
 		m.node.Stop()
 	}
@@ -78,13 +77,22 @@ func TestConcurrentProposalsApplyInOrder(t *testing.T) {
 	for i, m := range ms {
 		kvs[i] = &orderKV{kv: newKV()}
 		m.sm = kvs[i].kv
-		n, err := Start(m.cfg, kvs[i])
+		node, err := Start(m.cfg, kvs[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		m.node = n
-		t.Cleanup(n.Stop)
+		m.node = node
+		t.Cleanup(node.Stop)
 	}
+	return ms, kvs
+}
+
+// TestConcurrentProposalsApplyInOrder: proposers on the leader and on a
+// follower propose at once (their proposals are batched); every
+// transaction applies exactly once on every member, each proposer's in the
+// order it proposed them.
+func TestConcurrentProposalsApplyInOrder(t *testing.T) {
+	ms, kvs := orderCluster(t, 3)
 	leader := waitLeader(t, ms)
 	var follower *member
 	for _, m := range ms {
