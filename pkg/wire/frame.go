@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 )
 
 // ErrNegativeLength and ErrFrameTooLarge report a frame length ZooKeeper
@@ -67,17 +68,45 @@ func ReadFrameBody(r io.Reader, n int32, buf []byte, max int) ([]byte, error) {
 	if int(n) > max {
 		return nil, &FrameLengthError{Length: n, Err: ErrFrameTooLarge}
 	}
+	if cap(buf) < int(n) && int(n) > eagerFrame {
+		return readGrowing(r, int(n), buf)
+	}
 	if cap(buf) < int(n) {
 		buf = make([]byte, n)
 	}
 	buf = buf[:n]
 	if _, err := io.ReadFull(r, buf); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
-		return nil, err
+		return nil, unexpectedEOF(err)
 	}
 	return buf, nil
+}
+
+// eagerFrame is the largest frame whose buffer is allocated from its length
+// prefix alone; a larger one grows as its bytes arrive, so a peer that
+// announces a large frame and sends nothing (or a damaged file's length)
+// costs no more memory than the bytes it really sent.
+const eagerFrame = 64 << 10
+
+// readGrowing reads n bytes into a buffer that at most doubles per read.
+func readGrowing(r io.Reader, n int, buf []byte) ([]byte, error) {
+	buf = buf[:0]
+	for len(buf) < n {
+		chunk := min(n-len(buf), max(len(buf), eagerFrame))
+		buf = slices.Grow(buf, chunk)
+		k, err := io.ReadFull(r, buf[len(buf):len(buf)+chunk])
+		buf = buf[:len(buf)+k]
+		if err != nil {
+			return nil, unexpectedEOF(err)
+		}
+	}
+	return buf, nil
+}
+
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
 }
 
 // AppendFrame appends payload with its length prefix to dst.
