@@ -263,6 +263,7 @@ func (n *Node) RemoveMember(ctx context.Context, id uint64) error {
 	if !m.Learner && !n.removalKeepsQuorum(id) {
 		return ErrNoQuorum
 	}
+	n.awaitAcknowledged(ctx, id) // so that it can be told (removaltell.go)
 	return n.proposeConfChange(ctx, pb.ConfChangeRemoveNode, m, func() bool { _, ok := n.member(id); return !ok })
 }
 

@@ -59,7 +59,12 @@ func (n *Node) execute(ctx context.Context, p reconfigPlan) (wire.ErrCode, uint6
 	if self {
 		return n.removeSelf(ctx)
 	}
-	return wire.ErrOK, n.appliedIndex.Load()
+	// A change shows in the member table before the applied index passes
+	// it: answer with the commit index, which covers it, once applied, so
+	// the member that asked waits for the change too.
+	index := n.commitIndex.Load()
+	n.awaitApplied(ctx, index)
+	return wire.ErrOK, index
 }
 
 // leave removes another member once its removal keeps a quorum.

@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-
-	pb "go.etcd.io/raft/v3/raftpb"
 )
 
 // A member's removal: the record of it in the data directory, the member
@@ -17,18 +15,6 @@ import (
 
 // Removed reports whether this member has been removed from the configuration.
 func (n *Node) Removed() bool { return n.removed.Load() }
-
-// tellRemoved sends a member being removed the commit index of its removal,
-// which Raft, dropping it from the configuration now, would not send: it
-// applies its removal (and stops serving, answers a reconfig it asked for)
-// instead of waiting to be refused. Only when its log holds the entry (a
-// heartbeat claiming more would read as a lost log).
-func (n *Node) tellRemoved(id, index uint64) {
-	st := n.rn.Status()
-	if pr, ok := st.Progress[id]; ok && pr.Match >= index {
-		n.transport.Send([]pb.Message{{Type: pb.MsgHeartbeat, From: n.cfg.ID, To: id, Term: st.Term, Commit: index}})
-	}
-}
 
 // snapshotMembers is the member table as a snapshot records it.
 type snapshotMembers struct {

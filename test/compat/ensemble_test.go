@@ -35,6 +35,7 @@ func differential(t *testing.T, o refzk.Options, scenario func(t *testing.T, k *
 	}
 	bin := refzk.BuildOurs(t)
 	var lines [2][]string
+	var ourLogs []string // our members' logs, shown when the outcomes differ
 	for i, name := range []string{"zookeeper", "zkensemble"} {
 		k := &ensembleKind{name: name, ours: i == 1}
 		start := time.Now()
@@ -49,8 +50,18 @@ func differential(t *testing.T, o refzk.Options, scenario func(t *testing.T, k *
 		t.Logf("%s: %d outcomes in %v", name, len(rec.lines), time.Since(start).Round(100*time.Millisecond))
 		for _, s := range k.ens.Servers {
 			s.Kill()
+			if k.ours {
+				ourLogs = append(ourLogs, fmt.Sprintf("%s log:\n%s", s.Addr, s.Log()))
+			}
 		}
 	}
+	defer func() {
+		if t.Failed() {
+			for _, l := range ourLogs {
+				t.Log(l)
+			}
+		}
+	}()
 	for i := range max(len(lines[0]), len(lines[1])) {
 		var w, g string
 		if i < len(lines[0]) {
