@@ -122,21 +122,45 @@ type Server struct {
 // FreePort returns a loopback TCP port that was free a moment ago. It picks
 // below the kernel's ephemeral range (32768+ here), so outgoing connections
 // of the tests cannot take it between this check and the server's bind, and
-// at random, so test processes running side by side rarely pick the same one.
+// from a random start per process, so test processes running side by side
+// rarely pick the same one; within a process it never hands a port out twice.
 func FreePort(t T) int {
 	t.Helper()
-	for i := 0; i < 1000; i++ {
-		port := 20000 + mrand.IntN(12000)
+	portsMu.Lock()
+	defer portsMu.Unlock()
+	if nextPort == 0 {
+		nextPort = portLow + mrand.IntN(portHigh-portLow)
+	}
+	for range portHigh - portLow {
+		port := nextPort
+		if nextPort++; nextPort >= portHigh {
+			nextPort = portLow
+		}
+		// Never the same port twice in a process: a server given a port may
+		// not have bound it yet when the next one is asked for.
+		if portsGiven[port] {
+			continue
+		}
 		l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
 		if err != nil {
 			continue
 		}
 		l.Close()
+		portsGiven[port] = true
 		return port
 	}
-	t.Fatalf("no free port found in 20000-32000")
+	t.Fatalf("no free port found in %d-%d", portLow, portHigh)
 	return 0
 }
+
+// FreePort's range.
+const portLow, portHigh = 20000, 32000
+
+var (
+	portsMu    sync.Mutex
+	nextPort   int
+	portsGiven = map[int]bool{}
+)
 
 func (o Options) zooCfg(dataDir string, clientPort int) map[string]string {
 	cfg := map[string]string{
