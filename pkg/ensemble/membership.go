@@ -310,8 +310,17 @@ func (n *Node) Transfer(ctx context.Context, to uint64) error {
 	if m, ok := n.member(to); !ok || m.Learner {
 		return ErrUnknownMember
 	}
+	n.transferMu.Lock()
 	n.transferring.Add(1)
+	n.transferMu.Unlock()
 	defer func() {
+		if n.IsLeader() {
+			// Given up: end Raft's transfer now, not an election timeout
+			// later, since it drops proposals until then. (A transfer to
+			// the leader itself aborts the one under way; Raft takes it
+			// before any proposal sent after this returns.)
+			n.rn.TransferLeadership(context.Background(), n.cfg.ID, n.cfg.ID)
+		}
 		n.transferring.Add(-1)
 		n.changes.changed() // the proposer may go on
 	}()

@@ -61,6 +61,7 @@ type Node struct {
 	// transferring counts Transfer calls under way: Raft drops proposals
 	// while it hands leadership over, so the proposer holds them meanwhile.
 	transferring atomic.Int32
+	transferMu   sync.RWMutex // Transfer counts itself in under the write lock
 
 	rcalls     reconfigCalls
 	reconfigMu sync.Mutex // one reconfig opcode at a time (others: ReconfigInProgress)

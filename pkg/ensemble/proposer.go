@@ -102,30 +102,46 @@ func (n *Node) proposeLoop() {
 // says nothing, as for a forwarded proposal: the new leader's term gives the
 // waiting requests up (sessionserver.TermObserver).
 func (n *Node) submit(ents []pb.Entry) error {
-	if n.removed.Load() {
-		return fmt.Errorf("%w: not taking proposals", ErrRemoved)
-	}
-	if err := n.awaitTransfer(); err != nil {
-		return err
-	}
-	switch leader := n.leader.Load(); leader {
-	case n.cfg.ID:
-		ctx, cancel := context.WithTimeout(context.Background(), 2*n.cfg.electionTimeout())
-		defer cancel()
-		err := n.rn.Step(ctx, pb.Message{Type: pb.MsgProp, Entries: ents})
-		switch {
-		case errors.Is(err, raft.ErrStopped):
-			return n.closedErr()
-		case err != nil && ctx.Err() != nil:
-			return ErrNoLeader // lost the office while proposing
+	for {
+		if n.removed.Load() {
+			return fmt.Errorf("%w: not taking proposals", ErrRemoved)
 		}
-		return err
-	case 0:
-		return ErrNoLeader
-	default:
-		n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: ents}})
-		return nil
+		switch leader := n.leader.Load(); leader {
+		case n.cfg.ID:
+			if stepped, err := n.stepOwn(ents); stepped {
+				return err
+			}
+			if err := n.awaitTransfer(); err != nil {
+				return err
+			}
+		case 0:
+			return ErrNoLeader
+		default:
+			n.transport.Send([]pb.Message{{Type: pb.MsgProp, From: n.cfg.ID, To: leader, Entries: ents}})
+			return nil
+		}
 	}
+}
+
+// stepOwn steps a batch into the leader's own log unless a transfer is
+// under way (then it returns false). Transfer counts itself in under
+// transferMu's write lock, so no batch is stepped once it has begun.
+func (n *Node) stepOwn(ents []pb.Entry) (bool, error) {
+	n.transferMu.RLock()
+	defer n.transferMu.RUnlock()
+	if n.transferring.Load() > 0 {
+		return false, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*n.cfg.electionTimeout())
+	defer cancel()
+	err := n.rn.Step(ctx, pb.Message{Type: pb.MsgProp, Entries: ents})
+	switch {
+	case errors.Is(err, raft.ErrStopped):
+		return true, n.closedErr()
+	case err != nil && ctx.Err() != nil:
+		return true, ErrNoLeader // lost the office while proposing
+	}
+	return true, err
 }
 
 // awaitTransfer returns once this member is not handing leadership over
