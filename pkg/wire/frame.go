@@ -103,7 +103,7 @@ func readGrowing(r io.Reader, n int, buf []byte) ([]byte, error) {
 }
 
 func unexpectedEOF(err error) error {
-	if err == io.EOF {
+	if errors.Is(err, io.EOF) {
 		return io.ErrUnexpectedEOF
 	}
 	return err
