@@ -75,6 +75,7 @@ func (n *Node) applyJob(job *applyJob) bool {
 		return false
 	}
 	n.maybeSnapshot()
+	n.trimLog()
 	return true
 }
 
@@ -143,12 +144,14 @@ func (n *Node) termBegan(batch []sessionserver.Entry, term uint64) []sessionserv
 }
 
 // maybeSnapshot snapshots the state machine every SnapshotCount entries
-// (and when the last snapshot leaves out a member: snapconf.go),
+// (and when the last snapshot leaves out a member: snapconf.go, or Raft
+// needs one that covers entries dropped from memory: logtrim.go),
 // compacts the in-memory log (keeping SnapshotCatchUpEntries for slow
 // followers) and purges old snapshot and WAL files.
 func (n *Node) maybeSnapshot() {
 	applied := n.appliedIndex.Load()
-	due := applied-n.snapshotIndex >= n.cfg.SnapshotCount || (applied > n.snapshotIndex && n.snapshotLacksMember())
+	wanted := n.raftStore.snapWanted.Load() || (n.snapshotBehindLog() && !n.alone()) || n.snapshotLacksMember()
+	due := applied-n.snapshotIndex >= n.cfg.SnapshotCount || (applied > n.snapshotIndex && wanted)
 	if !due || n.stopping() {
 		return
 	}
@@ -175,6 +178,7 @@ func (n *Node) maybeSnapshot() {
 		return
 	}
 	n.metrics.snapSave.Observe(time.Since(began).Seconds())
+	n.raftStore.snapWanted.Store(false)
 	if keep := n.cfg.SnapshotCatchUpEntries; applied > keep {
 		if err := n.store.mem.Compact(applied - keep); err != nil && !errors.Is(err, raft.ErrCompacted) {
 			n.logger.Warn("ensemble: compacting the log", "err", err)

@@ -39,6 +39,7 @@ type Node struct {
 	logger    *slog.Logger
 	rn        raft.Node
 	store     *storage
+	raftStore *raftStorage // logtrim.go: what Raft reads
 	transport *transport.Transport
 	sm        sessionserver.StateMachine
 
@@ -128,7 +129,7 @@ func New(cfg Config) (*Node, error) {
 	if err != nil {
 		return nil, err
 	}
-	n := &Node{cfg: cfg, logger: cfg.Logger.With("member", cfg.ID), store: store,
+	n := &Node{cfg: cfg, logger: cfg.Logger.With("member", cfg.ID), store: store, raftStore: &raftStorage{MemoryStorage: store.mem},
 		members: map[uint64]MemberInfo{}, tombstones: map[uint64]uint64{}, removedAt: map[uint64]time.Time{},
 		reads:   readIndexes{waits: map[uint64]chan uint64{}},
 		props:   newProposer(),
@@ -185,7 +186,7 @@ func (n *Node) Run(sm sessionserver.StateMachine) error {
 		ID:                        cfg.ID,
 		ElectionTick:              cfg.ElectionTicks,
 		HeartbeatTick:             cfg.HeartbeatTicks,
-		Storage:                   store.mem,
+		Storage:                   n.raftStore,
 		Applied:                   n.appliedIndex.Load(),
 		MaxSizePerMsg:             1 << 20,
 		MaxInflightMsgs:           256,
