@@ -29,7 +29,7 @@ func (s *raftStorage) Snapshot() (pb.Snapshot, error) {
 	if err != nil {
 		return snap, err
 	}
-	first, err := s.MemoryStorage.FirstIndex()
+	first, err := s.FirstIndex()
 	if err != nil {
 		return pb.Snapshot{}, err
 	}
