@@ -81,6 +81,9 @@ func (r *BackupReconciler) step(ctx context.Context, b *zkv1.ZKBackup) (ctrl.Res
 		return ctrl.Result{}, r.follow(ctx, b, job)
 	case !apierrors.IsNotFound(err):
 		return ctrl.Result{}, err
+	case b.Status.Phase == zkv1.BackupRunning && r.jobExists(ctx, b):
+		// The cache has not seen the Job it created yet: its event comes.
+		return ctrl.Result{}, nil
 	case b.Status.Phase == zkv1.BackupRunning:
 		// Its Job is gone before we saw it end (deleted, or its TTL passed
 		// while the operator was down): say so rather than run it twice.
@@ -103,6 +106,17 @@ func (r *BackupReconciler) step(ctx context.Context, b *zkv1.ZKBackup) (ctrl.Res
 		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{}, err
+}
+
+// jobExists asks the API server, not the cache, whether b's Job exists: a
+// Job created a moment ago may not be in the cache yet.
+func (r *BackupReconciler) jobExists(ctx context.Context, b *zkv1.ZKBackup) bool {
+	var reader client.Reader = r.Client
+	if r.APIReader != nil {
+		reader = r.APIReader
+	}
+	err := reader.Get(ctx, types.NamespacedName{Namespace: b.Namespace, Name: b.Name}, &batchv1.Job{})
+	return err == nil
 }
 
 func (r *BackupReconciler) pendingTimeout() time.Duration {
